@@ -1,0 +1,25 @@
+"""Suite-wide fixtures.
+
+The emulator fixtures (``b2_emulator_server``, ``b2_emulator``) come from the pytest plugin that
+``django_b2.emulator.pytest_plugin`` registers through the ``pytest11`` entry point.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("DJANGO_B2_REQUIRE_SERVICES") == "1"
+
+
+def require_binary(name: str, why: str) -> str:
+    """Return the path of ``name`` or skip (fail in CI) saying what is missing."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed ({why}); install it with: apt-get install {name}"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
