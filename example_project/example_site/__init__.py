@@ -1,0 +1,1 @@
+"""The django_b2 example site (see ``docs/example.md``)."""
