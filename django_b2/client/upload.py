@@ -1,0 +1,822 @@
+"""High-level uploads: one ``b2_upload_file`` for small files, the large-file API for big ones.
+
+``upload(client, bucket_id, file_name, source, ...)`` (what ``B2Client.upload`` calls) accepts
+
+- ``bytes`` / ``bytearray`` / ``memoryview``;
+- a path (``str`` or ``os.PathLike``);
+- a binary file object, seekable (read from its current position) or not;
+- an iterable of ``bytes`` chunks of unknown length (a generator, a streamed body, ...).
+
+Choosing the API: a source of ``large_file_threshold`` bytes or more (default twice the
+``recommendedPartSize`` of the authorization, never below twice ``absoluteMinimumPartSize``;
+anything above 5 GB) is sent as a large file; smaller ones with one ``b2_upload_file``. A source of
+unknown length is read ahead until it reaches the threshold: if it ends first it goes up as one
+small file.
+
+Large files: the part size is ``part_size`` (default ``recommendedPartSize``), clamped to the
+authorization's minimum and to 5 GB, grown so that the file needs at most 10,000 parts. Parts go
+up in parallel on ``max_workers`` threads through ``client.upload_part`` (which keeps one part URL
+per worker and retries on fresh URLs). Memory stays around ``max_workers x part_size`` whatever
+the file size: seekable sources (bytes, paths, seekable files) are read part by part inside the
+worker that sends the part, and at most ``max_workers`` parts are queued or in flight; streams
+and iterables are read by the calling thread only when a worker slot is free.
+
+Whole-file SHA-1 (``large_file_sha1`` in fileInfo): computed up front for bytes, paths and
+seekable files — one extra sequential read in 64 KiB chunks, a few hundred MB/s even on slow disks
+and small next to the upload — so downloaders (and :class:`DownloadedFile`) can check a large file
+and resume can match the exact content. Streams and iterables can't be read twice, so their large
+files carry no ``large_file_sha1``. A caller's own ``large_file_sha1`` entry is kept as given.
+
+Resume (``resume=True``): before starting a large file, the unfinished large files of the bucket
+are searched for one with the same name, the same fileInfo (including ``large_file_sha1`` when
+present), the same contentType when one was given, and parts whose sizes fit this upload's part
+plan (same total size and part size). Parts already there with the same size and SHA-1 are not
+sent again. Sources of unknown length are never resumed (their part plan is not known up front).
+
+Failures: when a part or the finish fails for good, the unfinished large file is cancelled if
+``cancel_on_failure`` (otherwise left for a later resume) and the original error is re-raised.
+A ``KeyboardInterrupt`` / ``SystemExit`` never triggers the cancel (nothing more is sent).
+If ``b2_finish_large_file`` times out, loses its connection, gets a 5xx, or a 400 (B2's answer to
+a retried finish that had succeeded), ``b2_get_file_info`` decides whether it actually finished.
+
+Progress: ``progress(bytes_done, total_or_None)`` is called with monotonically growing counts,
+never concurrently (see :mod:`django_b2.client.progress`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, Union, cast
+
+from django_b2.client.errors import (
+    B2BadRequest,
+    B2Error,
+    B2IntegrityError,
+    B2ServiceError,
+    B2TransportError,
+    B2ValidationError,
+)
+from django_b2.client.progress import ProgressCallback, ProgressTracker
+from django_b2.client.validation import validate_file_info, validate_file_name
+
+if TYPE_CHECKING:
+    from django_b2.client.client import B2Client
+
+__all__ = [
+    "LARGE_FILE_SHA1",
+    "MAX_LARGE_FILE_SIZE",
+    "MAX_PARTS",
+    "MAX_PART_SIZE",
+    "MAX_SINGLE_UPLOAD_SIZE",
+    "PartPlan",
+    "choose_part_size",
+    "choose_threshold",
+    "plan_parts",
+    "upload",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_PARTS = 10_000
+MAX_PART_SIZE = 5_000_000_000
+MAX_SINGLE_UPLOAD_SIZE = 5_000_000_000
+MAX_LARGE_FILE_SIZE = 10_000_000_000_000
+MAX_FILE_INFO_ENTRIES = 10
+LARGE_FILE_SHA1 = "large_file_sha1"
+AUTO_CONTENT_TYPE = "b2/x-auto"
+HASH_CHUNK_SIZE = 64 * 1024
+
+Source = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes], Iterable[bytes]]
+
+
+# -- part planning ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """One part of a large file: its number (from 1), offset in the source and length."""
+
+    number: int
+    offset: int
+    length: int
+
+
+def choose_part_size(
+    requested: int | None, *, recommended: int, minimum: int, size: int | None = None
+) -> int:
+    """The part size to use: ``requested`` (or ``recommended``) clamped to ``[minimum, 5 GB]``,
+    grown so that ``size`` bytes fit in 10,000 parts."""
+    part = recommended if requested is None else requested
+    part = max(part, minimum, 1)
+    part = min(part, MAX_PART_SIZE)
+    if size is not None:
+        part = max(part, -(-size // MAX_PARTS))
+    return part
+
+
+def choose_threshold(requested: int | None, *, recommended: int, minimum: int) -> int:
+    """Smallest size sent as a large file: ``requested`` (default ``2 x recommended``), at least
+    ``2 x minimum`` (a large file needs two parts), at most just above the 5 GB single limit."""
+    threshold = 2 * recommended if requested is None else requested
+    threshold = max(threshold, 2 * minimum)
+    return min(threshold, MAX_SINGLE_UPLOAD_SIZE + 1)
+
+
+def plan_parts(size: int, part_size: int) -> list[PartPlan]:
+    """Split ``size`` bytes into parts of ``part_size`` (the last one shorter).
+
+    Always at least two parts (B2's large files need two): when ``part_size`` would give one,
+    the size is split in halves.
+    """
+    if size < 2:
+        raise B2ValidationError(f"a large file needs at least 2 bytes, got {size}")
+    if part_size >= size:
+        part_size = -(-size // 2)
+    count = -(-size // part_size)
+    if count > MAX_PARTS:
+        raise B2ValidationError(
+            f"{size} bytes in parts of {part_size} would need {count} parts (B2 allows "
+            f"{MAX_PARTS}); use part_size >= {-(-size // MAX_PARTS)}"
+        )
+    return [
+        PartPlan(index + 1, index * part_size, min(part_size, size - index * part_size))
+        for index in range(count)
+    ]
+
+
+# -- sources ----------------------------------------------------------------------------------
+
+
+class _Source:
+    """What the engine needs from a source."""
+
+    size: int | None = None
+    random_access = False  # read_at() works; the content can be read more than once
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        raise NotImplementedError
+
+    def read(self, length: int) -> bytes:
+        """Sequential read: ``length`` bytes, fewer only at the end of the source."""
+        raise NotImplementedError
+
+    def sha1(self) -> str:
+        """SHA-1 of the whole content (random-access sources only)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the source opened."""
+
+
+class _BytesSource(_Source):
+    random_access = True
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(data)
+        if not view.c_contiguous:
+            view = memoryview(bytes(view))
+        if view.format != "B" or view.ndim != 1:
+            view = view.cast("B")
+        self._view = view
+        self._whole = data if isinstance(data, bytes) else None
+        self.size = view.nbytes
+        self._position = 0
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if offset == 0 and length >= self._view.nbytes and self._whole is not None:
+            return self._whole
+        return bytes(self._view[offset : offset + length])
+
+    def read(self, length: int) -> bytes:
+        data = self.read_at(self._position, length)
+        self._position += len(data)
+        return data
+
+    def sha1(self) -> str:
+        return hashlib.sha1(self._view).hexdigest()
+
+
+def _read_exact(handle: IO[bytes], length: int) -> bytes:
+    """Read ``length`` bytes unless the file ends first (raw files may return short reads)."""
+    first = handle.read(length)
+    _check_binary(first)
+    if first is None or len(first) == length or not first:
+        return first or b""
+    pieces = [first]
+    got = len(first)
+    while got < length:
+        more = handle.read(length - got)
+        _check_binary(more)
+        if not more:
+            break
+        pieces.append(more)
+        got += len(more)
+    return b"".join(pieces)
+
+
+def _check_binary(data: object) -> None:
+    if data is not None and not isinstance(data, (bytes, bytearray, memoryview)):
+        raise B2ValidationError(
+            f"the source file returned {type(data).__name__}, not bytes; open it in binary "
+            "mode ('rb')"
+        )
+
+
+class _FileSource(_Source):
+    """A seekable binary file, from a start position, ``size`` bytes."""
+
+    random_access = True
+
+    def __init__(self, handle: IO[bytes], start: int, size: int, *, owned: bool) -> None:
+        self._handle = handle
+        self._start = start
+        self.size = size
+        self._owned = owned
+        self._lock = threading.Lock()
+        self._position = 0
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        length = max(0, min(length, self.size - offset if self.size is not None else length))
+        with self._lock:
+            self._handle.seek(self._start + offset)
+            return _read_exact(self._handle, length)
+
+    def read(self, length: int) -> bytes:
+        data = self.read_at(self._position, length)
+        self._position += len(data)
+        return data
+
+    def sha1(self) -> str:
+        digest = hashlib.sha1()
+        assert self.size is not None
+        with self._lock:
+            self._handle.seek(self._start)
+            left = self.size
+            while left > 0:
+                chunk = _read_exact(self._handle, min(HASH_CHUNK_SIZE, left))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                left -= len(chunk)
+        if left:
+            raise B2ValidationError(
+                f"the source file ended {left} bytes early while hashing it; was it truncated "
+                "during the upload?"
+            )
+        return digest.hexdigest()
+
+    def close(self) -> None:
+        if self._owned:
+            self._handle.close()
+
+
+class _StreamSource(_Source):
+    """An unseekable binary file object: read once, front to back."""
+
+    def __init__(self, handle: IO[bytes], size: int | None) -> None:
+        self._handle = handle
+        self.size = size
+
+    def read(self, length: int) -> bytes:
+        return _read_exact(self._handle, length)
+
+
+class _IterableSource(_Source):
+    """An iterable of bytes chunks, re-cut to the requested lengths."""
+
+    def __init__(self, chunks: Iterable[Any], size: int | None) -> None:
+        self._chunks: Iterator[Any] = iter(chunks)
+        self._left = memoryview(b"")
+        self.size = size
+        self._done = False
+
+    def read(self, length: int) -> bytes:
+        pieces: list[bytes] = []
+        want = length
+        while want > 0:
+            if not self._left:
+                if self._done:
+                    break
+                try:
+                    chunk = next(self._chunks)
+                except StopIteration:
+                    self._done = True
+                    break
+                if not isinstance(chunk, (bytes, bytearray, memoryview)):
+                    raise B2ValidationError(
+                        f"the source iterable yielded {type(chunk).__name__}; it must yield "
+                        "bytes (encode text first)"
+                    )
+                self._left = memoryview(chunk).cast("B") if chunk else memoryview(b"")
+                continue
+            take = self._left[:want]
+            pieces.append(bytes(take))
+            self._left = self._left[len(take) :]
+            want -= len(take)
+        return b"".join(pieces)
+
+
+def _open_source(source: object, content_length: int | None) -> _Source:
+    """Turn any accepted source into a :class:`_Source`; bad types fail here, before any call."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = _BytesSource(source)
+        if content_length is not None and content_length != data.size:
+            raise B2ValidationError(
+                f"content_length={content_length} but the data is {data.size} bytes; "
+                "leave content_length out for bytes"
+            )
+        return data
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        if not os.path.isfile(path):
+            raise B2ValidationError(f"cannot upload {path!r}: no such file")
+        handle = open(path, "rb")  # noqa: SIM115 - closed by _FileSource.close()
+        size = os.fstat(handle.fileno()).st_size
+        if content_length is not None:
+            if content_length > size:
+                handle.close()
+                raise B2ValidationError(
+                    f"content_length={content_length} but {path!r} has only {size} bytes"
+                )
+            size = content_length
+        return _FileSource(handle, 0, size, owned=True)
+    if callable(getattr(source, "read", None)):
+        handle = cast("IO[bytes]", source)
+        if isinstance(handle, io.TextIOBase):
+            raise B2ValidationError(
+                "the source file is opened in text mode; open it with 'rb' (binary)"
+            )
+        start = _tell_if_seekable(handle)
+        if start is None:
+            return _StreamSource(handle, content_length)
+        end = handle.seek(0, io.SEEK_END)
+        handle.seek(start)
+        available = end - start
+        if content_length is not None:
+            if content_length > available:
+                raise B2ValidationError(
+                    f"content_length={content_length} but the file has only {available} bytes "
+                    "after its current position"
+                )
+            available = content_length
+        return _FileSource(handle, start, available, owned=False)
+    if isinstance(source, Iterable):
+        return _IterableSource(source, content_length)
+    raise B2ValidationError(
+        f"cannot upload a {type(source).__name__}: pass bytes, a path, a binary file object "
+        "or an iterable of bytes"
+    )
+
+
+def _tell_if_seekable(handle: Any) -> int | None:
+    seekable = getattr(handle, "seekable", None)
+    if callable(seekable):
+        try:
+            if not seekable():
+                return None
+        except (OSError, ValueError):
+            return None
+    elif not callable(getattr(handle, "seek", None)):
+        return None
+    try:
+        position = handle.tell()
+    except (OSError, ValueError, AttributeError):
+        return None
+    return int(position)
+
+
+# -- argument checks --------------------------------------------------------------------------
+
+
+def _check_int(name: str, value: object, *, minimum: int, allow_none: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise B2ValidationError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _check_arguments(
+    bucket_id: object,
+    file_name: object,
+    content_type: object,
+    file_info: object,
+    content_length: object,
+    large_file_threshold: object,
+    part_size: object,
+    max_workers: object,
+    progress: object,
+) -> None:
+    if not isinstance(bucket_id, str) or not bucket_id:
+        raise B2ValidationError("bucket_id must be a non-empty string (the bucket's id, not name)")
+    validate_file_name(file_name)
+    if not isinstance(content_type, str) or not content_type:
+        raise B2ValidationError(
+            f"content_type must be a MIME type string such as {AUTO_CONTENT_TYPE!r}"
+        )
+    validate_file_info(file_info)  # type: ignore[arg-type]
+    _check_int("content_length", content_length, minimum=0)
+    _check_int("large_file_threshold", large_file_threshold, minimum=1)
+    _check_int("part_size", part_size, minimum=1)
+    if isinstance(part_size, int) and part_size > MAX_PART_SIZE:
+        raise B2ValidationError(f"part_size must be at most {MAX_PART_SIZE} bytes (5 GB)")
+    _check_int("max_workers", max_workers, minimum=1, allow_none=False)
+    if isinstance(content_length, int) and content_length > MAX_LARGE_FILE_SIZE:
+        raise B2ValidationError(
+            f"content_length={content_length} is above B2's largest file "
+            f"({MAX_LARGE_FILE_SIZE} bytes, 10 TB)"
+        )
+    if progress is not None and not callable(progress):
+        raise B2ValidationError("progress must be a callable(bytes_done, total) or None")
+
+
+def _sha1_hex(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+# -- the entry point --------------------------------------------------------------------------
+
+
+def upload(
+    client: B2Client,
+    bucket_id: str,
+    file_name: str,
+    source: Source,
+    *,
+    content_type: str = AUTO_CONTENT_TYPE,
+    file_info: Mapping[str, str] | None = None,
+    content_length: int | None = None,
+    large_file_threshold: int | None = None,
+    part_size: int | None = None,
+    max_workers: int = 4,
+    resume: bool = True,
+    cancel_on_failure: bool = True,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Any]:
+    """Upload ``source`` as ``file_name``; return the file version (upload or finish response).
+
+    See the module docstring for how sources, part sizes, resume and failures are handled.
+    """
+    _check_arguments(
+        bucket_id,
+        file_name,
+        content_type,
+        file_info,
+        content_length,
+        large_file_threshold,
+        part_size,
+        max_workers,
+        progress,
+    )
+    info = {key.lower(): value for key, value in (file_info or {}).items()}
+    src = _open_source(source, content_length)
+    try:
+        if src.size is not None and src.size > MAX_LARGE_FILE_SIZE:
+            raise B2ValidationError(
+                f"the source is {src.size} bytes; B2's largest file is {MAX_LARGE_FILE_SIZE}"
+            )
+        auth = client.authorization
+        minimum = auth.absolute_minimum_part_size
+        recommended = auth.recommended_part_size
+        threshold = choose_threshold(large_file_threshold, recommended=recommended, minimum=minimum)
+        tracker = ProgressTracker(progress, src.size)
+        job = _Job(
+            client=client,
+            bucket_id=bucket_id,
+            file_name=file_name,
+            content_type=content_type,
+            file_info=info,
+            max_workers=max_workers,
+            resume=resume,
+            cancel_on_failure=cancel_on_failure,
+            tracker=tracker,
+        )
+        size = src.size
+        if size is not None:
+            tracker.start()
+            if size < threshold:
+                return job.single(src.read_at(0, size) if src.random_access else _read_all(src))
+            chosen = choose_part_size(
+                part_size, recommended=recommended, minimum=minimum, size=size
+            )
+            return job.large(src, plan_parts(size, chosen), chosen, preloaded=[])
+
+        # Unknown length: read ahead until the threshold (and two parts) or the end.
+        chosen = choose_part_size(part_size, recommended=recommended, minimum=minimum)
+        tracker.start()
+        preloaded: list[bytes] = []
+        buffered = 0
+        while buffered < threshold or len(preloaded) < 2:
+            piece = src.read(chosen)
+            if piece:
+                preloaded.append(piece)
+                buffered += len(piece)
+            if len(piece) < chosen:
+                body = b"".join(preloaded)
+                preloaded.clear()
+                tracker.set_total(len(body))
+                return job.single(body)
+        return job.large(src, None, chosen, preloaded=preloaded)
+    finally:
+        src.close()
+
+
+def _read_all(src: _Source) -> bytes:
+    """All of a known-size stream, checked against its declared size."""
+    assert src.size is not None
+    data = src.read(src.size)
+    _check_stream_end(src, len(data))
+    return data
+
+
+def _check_stream_end(src: _Source, got: int) -> None:
+    assert src.size is not None
+    if got < src.size:
+        raise B2ValidationError(
+            f"content_length={src.size} but the source ended after {got} bytes; pass the "
+            "right content_length"
+        )
+    if src.read(1):
+        raise B2ValidationError(
+            f"content_length={src.size} but the source has more data; pass the right "
+            "content_length (or leave it out)"
+        )
+
+
+@dataclass
+class _Job:
+    client: B2Client
+    bucket_id: str
+    file_name: str
+    content_type: str
+    file_info: dict[str, str]
+    max_workers: int
+    resume: bool
+    cancel_on_failure: bool
+    tracker: ProgressTracker
+
+    # -- small files ----------------------------------------------------------------------
+
+    def single(self, body: bytes) -> dict[str, Any]:
+        piece = self.tracker.attempt(len(body))
+        result = self.client.upload_file(
+            self.bucket_id,
+            self.file_name,
+            body,
+            content_type=self.content_type,
+            content_length=len(body),
+            content_sha1=_sha1_hex(body),
+            file_info=self.file_info or None,
+        )
+        piece.complete()
+        return result
+
+    # -- large files ----------------------------------------------------------------------
+
+    def large(
+        self,
+        src: _Source,
+        plan: list[PartPlan] | None,
+        part_size: int,
+        *,
+        preloaded: list[bytes],
+    ) -> dict[str, Any]:
+        info = dict(self.file_info)
+        if src.random_access and LARGE_FILE_SHA1 not in info and len(info) < MAX_FILE_INFO_ENTRIES:
+            info[LARGE_FILE_SHA1] = src.sha1()
+
+        file_id: str | None = None
+        existing: dict[int, tuple[int, str]] = {}
+        if self.resume and plan is not None:
+            found = self._find_resumable(info, plan)
+            if found is not None:
+                file_id, existing = found
+                logger.info(
+                    "Resuming large file %s (%s) with %d parts already uploaded",
+                    self.file_name,
+                    file_id,
+                    len(existing),
+                )
+        if file_id is None:
+            started = self.client.start_large_file(
+                self.bucket_id,
+                self.file_name,
+                content_type=self.content_type,
+                file_info=info or None,
+            )
+            file_id = str(started["fileId"])
+
+        try:
+            digests, total = self._send_parts(file_id, src, plan, part_size, preloaded, existing)
+            result = self._finish(file_id, digests)
+            length = result.get("contentLength")
+            if isinstance(length, int) and length != total:
+                raise B2IntegrityError(
+                    f"B2 finished {self.file_name!r} with {length} bytes but {total} were sent"
+                )
+            return result
+        except Exception:
+            if self.cancel_on_failure:
+                self._cancel(file_id)
+            else:
+                logger.info(
+                    "Upload of %s failed; unfinished large file %s left for resume",
+                    self.file_name,
+                    file_id,
+                )
+            raise
+
+    def _cancel(self, file_id: str) -> None:
+        try:
+            self.client.cancel_large_file(file_id)
+        except B2Error as exc:
+            logger.warning(
+                "Could not cancel unfinished large file %s (%s): %s", self.file_name, file_id, exc
+            )
+
+    def _finish(self, file_id: str, digests: list[str]) -> dict[str, Any]:
+        try:
+            return self.client.finish_large_file(file_id, digests)
+        except (B2TransportError, B2ServiceError, B2BadRequest) as exc:
+            # The finish may have gone through although we did not hear back (or a retry of a
+            # finish that succeeded got 400): ask B2 instead of blindly retrying.
+            try:
+                state = self.client.get_file_info(file_id)
+            except B2Error:
+                raise exc from None
+            if state.get("action") == "upload":
+                logger.info(
+                    "b2_finish_large_file for %s failed (%s) but the file is finished",
+                    file_id,
+                    exc,
+                )
+                return state
+            raise
+
+    def _find_resumable(
+        self, info: dict[str, str], plan: list[PartPlan]
+    ) -> tuple[str, dict[int, tuple[int, str]]] | None:
+        best: tuple[str, dict[int, tuple[int, str]]] | None = None
+        start_file_id: str | None = None
+        while True:
+            page = self.client.list_unfinished_large_files(
+                self.bucket_id, name_prefix=self.file_name, start_file_id=start_file_id
+            )
+            for candidate in page.get("files") or []:
+                if candidate.get("fileName") != self.file_name:
+                    continue
+                if dict(candidate.get("fileInfo") or {}) != info:
+                    continue
+                if (
+                    self.content_type != AUTO_CONTENT_TYPE
+                    and candidate.get("contentType") != self.content_type
+                ):
+                    continue
+                parts = self._existing_parts(str(candidate["fileId"]))
+                fits = all(
+                    1 <= number <= len(plan) and length == plan[number - 1].length
+                    for number, (length, _) in parts.items()
+                )
+                if fits and (best is None or len(parts) > len(best[1])):
+                    best = (str(candidate["fileId"]), parts)
+            start_file_id = page.get("nextFileId")
+            if not start_file_id:
+                return best
+
+    def _existing_parts(self, file_id: str) -> dict[int, tuple[int, str]]:
+        parts: dict[int, tuple[int, str]] = {}
+        start: int | None = None
+        while True:
+            page = self.client.list_parts(file_id, start_part_number=start)
+            for part in page.get("parts") or []:
+                parts[int(part["partNumber"])] = (
+                    int(part["contentLength"]),
+                    str(part.get("contentSha1") or "").lower(),
+                )
+            start = page.get("nextPartNumber")
+            if not start:
+                return parts
+
+    def _send_parts(
+        self,
+        file_id: str,
+        src: _Source,
+        plan: list[PartPlan] | None,
+        part_size: int,
+        preloaded: list[bytes],
+        existing: dict[int, tuple[int, str]],
+    ) -> tuple[list[str], int]:
+        digests: dict[int, str] = {}
+        sizes: dict[int, int] = {}
+        errors: list[BaseException] = []
+        lock = threading.Lock()
+        failed = threading.Event()
+        slots = threading.Semaphore(self.max_workers)
+        tracker = self.tracker
+
+        def fail(exc: BaseException) -> None:
+            with lock:
+                errors.append(exc)
+            failed.set()
+
+        def send(number: int, part: PartPlan | None, data: bytes | None) -> None:
+            try:
+                if failed.is_set():
+                    return
+                if data is None:
+                    assert part is not None
+                    data = src.read_at(part.offset, part.length)
+                    if len(data) != part.length:
+                        raise B2ValidationError(
+                            f"the source returned {len(data)} bytes for part {number} instead "
+                            f"of {part.length}; was the file changed during the upload?"
+                        )
+                digest = _sha1_hex(data)
+                if existing.get(number) == (len(data), digest):
+                    tracker.add(len(data))
+                else:
+                    piece = tracker.attempt(len(data))
+                    self.client.upload_part(
+                        file_id, number, data, content_length=len(data), content_sha1=digest
+                    )
+                    piece.complete()
+                with lock:
+                    digests[number] = digest
+                    sizes[number] = len(data)
+            except BaseException as exc:
+                fail(exc)
+            finally:
+                slots.release()
+
+        def next_part(number: int) -> tuple[PartPlan | None, bytes | None] | None:
+            """The next part to send (reading stream data here), or None at the end."""
+            if preloaded:
+                return None, preloaded.pop(0)
+            if plan is not None:
+                if number > len(plan):
+                    return None
+                part = plan[number - 1]
+                if src.random_access:
+                    return part, None
+                data = src.read(part.length)
+                if len(data) != part.length:
+                    _check_stream_end(src, part.offset + len(data))
+                return None, data
+            data = src.read(part_size)
+            if not data:
+                return None
+            if number > MAX_PARTS:
+                raise B2ValidationError(
+                    f"the source is longer than {MAX_PARTS} parts of {part_size} bytes; pass "
+                    "content_length or a larger part_size"
+                )
+            return None, data
+
+        executor = ThreadPoolExecutor(
+            max_workers=self.max_workers, thread_name_prefix="b2-upload-part"
+        )
+        count = 0
+        try:
+            number = 1
+            while not failed.is_set():
+                slots.acquire()
+                if failed.is_set():
+                    slots.release()
+                    break
+                try:
+                    item = next_part(number)
+                except Exception as exc:
+                    slots.release()
+                    fail(exc)
+                    break
+                if item is None:
+                    slots.release()
+                    break
+                executor.submit(send, number, item[0], item[1])
+                count = number
+                number += 1
+            if not failed.is_set() and plan is not None and not src.random_access:
+                _check_stream_end(src, plan[-1].offset + plan[-1].length)
+        except BaseException:
+            failed.set()
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        executor.shutdown(wait=True)
+        if errors:
+            raise errors[0]
+
+        numbers = sorted(digests)
+        if numbers != list(range(1, count + 1)):
+            raise B2IntegrityError(
+                f"internal error: parts {numbers} were sent for {self.file_name!r}, "
+                f"expected 1..{count}"
+            )
+        if plan is None:
+            tracker.set_total(tracker.done, report=True)
+        return [digests[n] for n in numbers], sum(sizes.values())
