@@ -51,6 +51,9 @@ class ConfirmedUpload:
 
 def b2_file_name(storage: Any, name: str) -> str:
     """The B2 file name the storage uses for ``name`` (its ``location`` joined in front)."""
+    to_b2 = getattr(storage, "b2_name", None)
+    if callable(to_b2):
+        return str(to_b2(name))
     location = str(getattr(storage, "location", "") or "").strip("/")
     return f"{location}/{name}" if location else name
 
