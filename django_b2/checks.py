@@ -1,0 +1,93 @@
+"""System checks for the B2 storages declared in ``STORAGES``. They make no network call.
+
+=================  ==========================================================================
+``django_b2.E001``  application key id or key missing
+``django_b2.E002``  bucket name missing or invalid
+``django_b2.E003``  ``url_expire`` outside 1 .. 604800 seconds
+``django_b2.E004``  options that contradict each other
+``django_b2.E005``  any other invalid option (unknown key, wrong type, unknown cache alias, ...)
+``django_b2.W001``  the authorization cache is per process (LocMem) or a no-op (Dummy)
+=================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.checks import CheckMessage, Error, Warning
+from django.utils.module_loading import import_string
+
+from django_b2 import conf
+
+__all__ = ["PER_PROCESS_CACHES", "check_storages"]
+
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+def _b2_storage_class(backend: str) -> type[Any] | None:
+    from django_b2.storage import B2Storage
+
+    try:
+        cls = import_string(backend)
+    except ImportError:
+        return None  # Django's own checks and the storage handler report a bad BACKEND.
+    if isinstance(cls, type) and issubclass(cls, B2Storage):
+        return cls
+    return None
+
+
+def check_storages(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
+    """Validate the OPTIONS of every ``STORAGES`` entry whose backend is a B2 storage."""
+    messages: list[CheckMessage] = []
+    for alias, definition in conf.storage_definitions().items():
+        if not isinstance(definition, Mapping):
+            continue
+        cls = _b2_storage_class(str(definition.get("BACKEND", "")))
+        if cls is None:
+            continue
+        options = definition.get("OPTIONS") or {}
+        messages.extend(_check_one(alias, options, static=bool(cls.static_defaults)))
+    return messages
+
+
+def _check_one(alias: str, options: Mapping[str, Any], *, static: bool) -> list[CheckMessage]:
+    where = f"STORAGES[{alias!r}]"
+    messages: list[CheckMessage] = []
+    try:
+        config = conf.load_config(options, static=static)
+    except conf.B2ConfigurationError as exc:
+        messages.append(Error(str(exc), id=exc.check_id, obj=where))
+        # Report every missing required value at once, not only the first.
+        for name in ("application_key_id", "application_key", "bucket_name"):
+            try:
+                value = conf.resolve(name, options, static=static)
+            except conf.B2ConfigurationError:
+                continue
+            missing_message = f"django_b2 needs {name!r}."
+            if (value is None or value == "") and not str(exc).startswith(missing_message):
+                check_id = "django_b2.E002" if name == "bucket_name" else "django_b2.E001"
+                places = " or ".join(
+                    [f"OPTIONS[{name!r}]", *conf.setting_names(name, static=static)]
+                )
+                messages.append(Error(f"{missing_message} Set {places}.", id=check_id, obj=where))
+        return messages
+    backend = conf.cache_backend_path(config.auth_cache)
+    if backend in PER_PROCESS_CACHES:
+        kind = "a no-op cache" if backend.endswith("DummyCache") else "a per-process cache"
+        messages.append(
+            Warning(
+                f"The B2 authorization cache {config.auth_cache!r} is {kind} ({backend}), so every "
+                "worker process authorizes with B2 and mints download tokens on its own.",
+                hint=(
+                    "Point OPTIONS['auth_cache'] or B2_AUTH_CACHE at a cache alias shared by all "
+                    "workers (Redis, Memcached or the database cache)."
+                ),
+                id="django_b2.W001",
+                obj=where,
+            )
+        )
+    return messages

@@ -1,0 +1,278 @@
+"""``B2File``: what :meth:`B2Storage.open` returns.
+
+Read modes (``"rb"``, ``"r"``) stream the file with HTTP Range requests of ``read_block_size``
+bytes: nothing is read before it is asked for, a seek costs nothing until the next read (which
+then starts a new ranged request at the new position), and sequential reads continue on the open
+response. Memory stays at one read buffer whatever the file size.
+
+Write modes (``"wb"``, ``"w"``) write into a :class:`tempfile.SpooledTemporaryFile` (in memory up
+to ``spool_max_size`` bytes, then on disk) and upload it on :meth:`close`.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from typing import IO, TYPE_CHECKING, Any, Final
+
+from django.core.files.base import File
+
+from django_b2.client.errors import B2NotFound, B2RangeNotSatisfiable
+
+if TYPE_CHECKING:
+    from django_b2.client.download import DownloadedFile
+
+    from .storage import B2Storage
+
+__all__ = ["READ_BUFFER_SIZE", "B2File", "RangeReader"]
+
+#: Size of the read buffer in front of the ranged stream.
+READ_BUFFER_SIZE: Final = 64 * 1024
+_READ_MODES: Final = frozenset({"r", "rb"})
+_WRITE_MODES: Final = frozenset({"w", "wb"})
+
+
+class RangeReader(io.RawIOBase):
+    """A seekable, read-only raw stream over one B2 file, fetched block by block."""
+
+    def __init__(self, storage: B2Storage, name: str, key: str, block_size: int) -> None:
+        super().__init__()
+        self._storage = storage
+        self._name = name
+        self._key = key
+        self._block_size = block_size
+        self._pos = 0
+        self._size: int | None = None
+        self._response: DownloadedFile | None = None
+        self._response_pos = 0  # offset of the next byte the open response will give
+        self._response_end = 0  # offset just past the open response's range
+        self.requests = 0  # ranged GETs made, for tests and curious callers
+
+    # -- io.RawIOBase --------------------------------------------------------------------
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            target = offset
+        elif whence == io.SEEK_CUR:
+            target = self._pos + offset
+        elif whence == io.SEEK_END:
+            target = self.size + offset
+        else:
+            raise ValueError(f"invalid whence ({whence}); use 0, 1 or 2")
+        if target < 0:
+            raise ValueError(f"negative seek position {target}")
+        self._pos = target
+        return target
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if not len(view):
+            return 0
+        while True:
+            if self._size is not None and self._pos >= self._size:
+                return 0
+            if self._response is None or self._response_pos != self._pos:
+                self._start(self._pos)
+                if self._response is None:
+                    return 0  # empty file or past the end
+            response = self._response
+            assert response is not None
+            want = min(len(view), self._response_end - self._response_pos)
+            data = response.read(want) if want > 0 else b""
+            if data:
+                count = len(data)
+                view[:count] = data
+                self._pos += count
+                self._response_pos += count
+                return count
+            self._close_response()  # this block is used up; the next loop starts another
+
+    def readall(self) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            chunk = self.read(self._block_size)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+    def close(self) -> None:
+        self._close_response()
+        super().close()
+
+    # -- B2 ------------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        if self._size is None:
+            self._size = int(self._storage.file_info(self._name)["contentLength"])
+        return self._size
+
+    def _start(self, offset: int) -> None:
+        """Open a ranged GET of one block starting at ``offset``."""
+        self._close_response()
+        end = offset + self._block_size - 1
+        if self._size is not None:
+            if offset >= self._size:
+                return
+            end = min(end, self._size - 1)
+        self.requests += 1
+        try:
+            response = self._storage.client.download_file_by_name(
+                self._storage.bucket_name, self._key, range=(offset, end)
+            )
+        except B2NotFound as exc:
+            raise FileNotFoundError(
+                f"{self._name!r} does not exist in B2 bucket {self._storage.bucket_name!r}"
+            ) from exc
+        except B2RangeNotSatisfiable:
+            if offset == 0:
+                self._size = 0  # a zero-byte file has no satisfiable range
+                return
+            self._size = self.size
+            return
+        total = response.total_length
+        if total is not None:
+            self._size = int(total)
+        self._response = response
+        self._response_pos = offset
+        self._response_end = offset + int(response.content_length)
+
+    def _close_response(self) -> None:
+        if self._response is not None:
+            response, self._response = self._response, None
+            response.close()
+
+    def prefetch(self) -> None:
+        """Open the first block now (raises :class:`FileNotFoundError` for a missing file)."""
+        if self._response is None:
+            self._start(self._pos)
+
+
+class B2File(File):  # type: ignore[type-arg]
+    """A file on B2, opened by :meth:`B2Storage.open`. Use it as a context manager."""
+
+    def __init__(self, name: str, mode: str, storage: B2Storage, key: str) -> None:
+        if mode not in _READ_MODES | _WRITE_MODES:
+            raise ValueError(
+                f"B2File mode {mode!r} is not supported; use 'rb' or 'r' to read and 'wb' or 'w' "
+                "to write (B2 files cannot be appended to or updated in place)."
+            )
+        self.name = name
+        self._name = name
+        self.mode = mode
+        self.key = key
+        self._storage = storage
+        self._file: IO[Any] | None = None
+        self._raw: RangeReader | None = None
+        self._spool: tempfile.SpooledTemporaryFile[bytes] | None = None
+        self._closed = False
+        self.uploaded: dict[str, Any] | None = None  # B2's answer once a write-mode file closed
+
+    @property
+    def readable_mode(self) -> bool:
+        return self.mode in _READ_MODES
+
+    @property
+    def file(self) -> IO[Any]:
+        if self._file is None:
+            if self._closed:
+                raise ValueError(f"I/O operation on closed file {self.name!r}.")
+            self._file = self._make_file()
+        return self._file
+
+    @file.setter
+    def file(self, value: IO[Any]) -> None:
+        self._file = value
+
+    def _make_file(self) -> IO[Any]:
+        cfg = self._storage.config
+        if self.readable_mode:
+            self._raw = RangeReader(self._storage, self._name, self.key, cfg.read_block_size)
+            buffered = io.BufferedReader(self._raw, buffer_size=READ_BUFFER_SIZE)
+            if "b" in self.mode:
+                return buffered
+            return io.TextIOWrapper(buffered, encoding="utf-8")
+        # Closed in close(), after the upload.
+        spool = tempfile.SpooledTemporaryFile(max_size=cfg.spool_max_size, mode="w+b")  # noqa: SIM115
+        self._spool = spool
+        if "b" in self.mode:
+            return spool
+        return io.TextIOWrapper(spool, encoding="utf-8", write_through=True)
+
+    def prefetch(self) -> None:
+        """Start reading now so that a missing file raises :class:`FileNotFoundError` here."""
+        self.file  # noqa: B018 - builds the reader
+        assert self._raw is not None
+        self._raw.prefetch()
+
+    @property
+    def requests(self) -> int:
+        """Ranged GET requests made so far by a read-mode file."""
+        return self._raw.requests if self._raw is not None else 0
+
+    @property
+    def size(self) -> int:
+        if self.readable_mode:
+            self.file  # noqa: B018 - builds the reader
+            assert self._raw is not None
+            return self._raw.size
+        if self._spool is None:
+            return 0
+        self.file.flush()
+        position = self._spool.tell()
+        end = self._spool.seek(0, io.SEEK_END)
+        self._spool.seek(position)
+        return end
+
+    @size.setter
+    def size(self, value: int) -> None:  # File.__init__ compatibility; size is always derived
+        pass
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> B2File:
+        """Reopen (reading from the start) a closed file; rewind an open one."""
+        if not self._closed:
+            self.seek(0)
+            return self
+        if mode is not None and mode != self.mode:
+            return self._storage.open(self._name, mode)  # type: ignore[return-value]
+        self._closed = False
+        self._file = None
+        return self
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        try:
+            if not self.readable_mode:
+                self._upload()
+        finally:
+            self._closed = True
+            if self._file is not None:
+                self._file.close()
+            self._file = None
+            self._raw = None
+            self._spool = None
+
+    def _upload(self) -> None:
+        self.file.flush()
+        spool = self._spool
+        assert spool is not None
+        length = spool.seek(0, io.SEEK_END)
+        spool.seek(0)
+        self.uploaded = self._storage.upload(self._name, self.key, spool, content_length=length)
+
+    def __repr__(self) -> str:
+        return f"<B2File: {self.name} ({self.mode})>"

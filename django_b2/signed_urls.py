@@ -1,0 +1,125 @@
+"""Signed (download-authorization) URLs for private buckets, with token reuse.
+
+A B2 download authorization is minted by a request (``b2_get_download_authorization``) for a
+file-name *prefix* and a lifetime. To keep :meth:`B2Storage.url` free of requests in steady state,
+a token is minted for ``expire + url_token_reuse`` seconds and kept in the storage's shared Django
+cache; every URL asked for while the token still has at least ``expire`` seconds left reuses it.
+So each URL is valid for at least ``expire`` seconds and at most ``expire + url_token_reuse``.
+
+Which prefix a token covers is the ``signed_url_scope`` option:
+
+* ``"location"`` (default): one token for the storage's ``location`` (``"<location>/"``, or the
+  whole bucket when ``location`` is empty). One request per reuse window for every URL of the
+  storage, but a URL's token also opens the other files under that location: do not use it when
+  users must not read each other's files by editing a URL.
+* ``"file"``: one token per file name; a URL opens only its own file (and names that extend it,
+  since B2 matches prefixes). One request per file per reuse window.
+
+A URL that asks for a ``content_disposition`` always gets a per-file token minted with that
+disposition (B2 requires the token to carry the override it serves).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from django_b2 import conf
+from django_b2.client.signing import download_url_by_name
+
+if TYPE_CHECKING:
+    from .storage import B2Storage
+
+__all__ = ["TOKEN_CACHE_PREFIX", "download_token", "signed_url"]
+
+TOKEN_CACHE_PREFIX: Final = "django_b2:dltoken:v1:"
+#: Seconds taken off a token's lifetime for clock skew and request latency.
+_SAFETY_MARGIN: Final = 5
+
+
+def _check_expire(expire: Any) -> int:
+    if isinstance(expire, bool) or not isinstance(expire, int):
+        raise TypeError(f"expire must be an int number of seconds, got {expire!r}.")
+    if not 1 <= expire <= conf.MAX_URL_EXPIRE:
+        raise ValueError(
+            f"expire must be between 1 and {conf.MAX_URL_EXPIRE} seconds (B2's limit for "
+            f"download authorizations), got {expire}."
+        )
+    return expire
+
+
+def download_token(
+    storage: B2Storage,
+    prefix: str,
+    expire: int,
+    *,
+    content_disposition: str | None = None,
+) -> str:
+    """A download-authorization token for ``prefix`` valid for at least ``expire`` seconds."""
+    cfg = storage.config
+    expire = _check_expire(expire)
+    lifetime = min(expire + cfg.url_token_reuse, conf.MAX_URL_EXPIRE)
+    material = "\0".join(
+        (
+            cfg.api_url,
+            cfg.application_key_id,
+            cfg.bucket_name,
+            prefix,
+            content_disposition or "",
+            str(lifetime),
+        )
+    )
+    cache_key = TOKEN_CACHE_PREFIX + hashlib.sha256(material.encode("utf-8")).hexdigest()
+    cache = storage.cache
+    now = time.time()
+    cached = cache.get(cache_key)
+    if (
+        isinstance(cached, dict)
+        and isinstance(cached.get("token"), str)
+        and float(cached.get("expires_at", 0)) - now >= expire
+    ):
+        return str(cached["token"])
+
+    started = time.time()
+    answer = storage.client.get_download_authorization(
+        storage.bucket_id,
+        prefix,
+        lifetime,
+        b2_content_disposition=content_disposition,
+    )
+    token = str(answer["authorizationToken"])
+    expires_at = started + lifetime - _SAFETY_MARGIN
+    keep_for = int(expires_at - time.time()) - expire
+    if keep_for > 0:
+        cache.set(cache_key, {"token": token, "expires_at": expires_at}, timeout=keep_for)
+    return token
+
+
+def signed_url(
+    storage: B2Storage,
+    name: str,
+    expire: int | None = None,
+    content_disposition: str | None = None,
+) -> str:
+    """A URL that downloads ``name`` from the storage's bucket for at least ``expire`` seconds.
+
+    ``expire`` defaults to the storage's ``url_expire``; ``content_disposition`` (RFC 6266, e.g.
+    ``'attachment; filename="report.pdf"'``) makes browsers save the file under that name.
+    """
+    cfg = storage.config
+    seconds = _check_expire(cfg.url_expire if expire is None else expire)
+    key = storage.b2_name(name)
+    if content_disposition is not None or cfg.signed_url_scope == "file":
+        prefix = key
+    else:
+        prefix = f"{cfg.location}/" if cfg.location else ""
+    token = download_token(storage, prefix, seconds, content_disposition=content_disposition)
+    base = cfg.custom_domain or storage.download_url
+    return download_url_by_name(
+        base,
+        cfg.bucket_name,
+        key,
+        authorization=token,
+        b2_content_disposition=content_disposition,
+    )

@@ -1,0 +1,286 @@
+"""Storages for ``collectstatic``: ``B2StaticStorage`` and ``B2ManifestStaticStorage``.
+
+``collectstatic`` saves files one after another. These storages copy each file into a spooled
+temporary file and hand it to a pool of ``max_workers`` upload threads, so many uploads run at
+once while collectstatic moves on; at most ``2 * max_workers`` uploads wait at any time (the
+queue is bounded, so memory is too). Pending uploads are flushed at the end of ``post_process``
+(which collectstatic always calls) and before any read of a file still being uploaded; call
+:meth:`B2StaticStorage.flush` yourself when you use ``save()`` outside collectstatic. An upload
+failure is raised by the next ``save()`` or by ``flush()``.
+
+``exists()`` and ``get_modified_time()`` (asked for every file by collectstatic) are answered from
+one listing of the storage's ``location``, taken on first use and kept up to date by this
+storage's own saves and deletes; it is refreshed after ``listing_ttl`` seconds.
+
+Static storages default to ``public=True`` (plain URLs; CSS rewritten by the manifest storage
+refers to files by path, which signed URLs would break) and ``file_overwrite=True``. They read
+``B2_STATIC_<NAME>`` settings before ``B2_<NAME>``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, Final
+
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.base import File
+from django.utils.deconstruct import deconstructible
+
+from .files import B2File
+from .storage import B2Storage, _datetime_from_millis
+
+__all__ = ["LISTING_TTL", "B2ManifestStaticStorage", "B2StaticStorage"]
+
+#: Seconds the listing behind ``exists()`` is trusted before it is taken again.
+LISTING_TTL: Final = 300.0
+
+
+@deconstructible(path="django_b2.static.B2StaticStorage")
+class B2StaticStorage(B2Storage):
+    """Static files on B2 with parallel uploads. See the module docstring."""
+
+    static_defaults = True
+    listing_ttl: float = LISTING_TTL
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._init_parallel_state()
+
+    def _init_parallel_state(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._slots = threading.BoundedSemaphore(2 * self.config.max_workers)
+        self._pending: dict[str, Future[None]] = {}
+        self._failures: list[tuple[str, BaseException]] = []
+        self._state_lock = threading.Lock()
+        self._listing: dict[str, Mapping[str, Any]] | None = None
+        self._listing_at = 0.0
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        for name in ("_pool", "_slots", "_pending", "_failures", "_state_lock", "_listing"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._init_parallel_state()
+
+    # -- parallel uploads --------------------------------------------------------------------
+
+    def _save(self, name: str, content: File[Any]) -> str:
+        key = self.b2_name(name)
+        self._raise_failures()
+        self._wait(name)  # a second save of one name must land after the first
+        spool, length = _spool(content, self.config.spool_max_size)
+        self._slots.acquire()
+        try:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.config.max_workers, thread_name_prefix="django_b2-static"
+                )
+            future = self._pool.submit(self._upload_one, name, key, spool, length)
+        except BaseException:
+            self._slots.release()
+            spool.close()
+            raise
+        with self._state_lock:
+            self._pending[name] = future
+            if self._listing is not None:
+                self._listing[key] = {
+                    "contentLength": length,
+                    "uploadTimestamp": int(time.time() * 1000),
+                    "fileInfo": {},
+                }
+        return name
+
+    def _upload_one(self, name: str, key: str, spool: Any, length: int) -> None:
+        try:
+            self.upload(name, key, spool, content_length=length)
+        except BaseException as exc:
+            with self._state_lock:
+                self._failures.append((name, exc))
+                if self._listing is not None:
+                    self._listing.pop(key, None)
+            raise
+        finally:
+            spool.close()
+            self._slots.release()
+
+    def _wait(self, name: str) -> None:
+        with self._state_lock:
+            future = self._pending.pop(name, None)
+        if future is not None:
+            future.result()
+
+    def _raise_failures(self) -> None:
+        with self._state_lock:
+            failures, self._failures = self._failures, []
+            for name, _ in failures:
+                self._pending.pop(name, None)
+        if failures:
+            name, exc = failures[0]
+            if len(failures) > 1:
+                others = ", ".join(repr(n) for n, _ in failures[1:])
+                exc.add_note(f"Uploads of {others} failed too.")
+            exc.add_note(f"Background upload of {name!r} to B2 failed.")
+            raise exc
+
+    def flush(self) -> None:
+        """Wait for every pending upload; raise the first failure, if any."""
+        while True:
+            with self._state_lock:
+                pending = list(self._pending.items())
+                self._pending.clear()
+            if not pending:
+                break
+            for _, future in pending:
+                # A failure is recorded in _failures by the worker and raised below.
+                with contextlib.suppress(BaseException):
+                    future.result()
+        self._raise_failures()
+
+    def close(self) -> None:
+        """Flush and stop the upload threads."""
+        try:
+            self.flush()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
+    def post_process(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        """collectstatic calls this after the last save: wait for every upload to finish."""
+        self.flush()
+        yield from ()
+
+    # -- reads see what was written ----------------------------------------------------------
+
+    def _snapshot(self) -> dict[str, Mapping[str, Any]]:
+        with self._state_lock:
+            listing = self._listing
+            fresh = listing is not None and time.monotonic() - self._listing_at < self.listing_ttl
+        if listing is not None and fresh:
+            return listing
+        self.flush()
+        prefix = f"{self.location}/" if self.location else ""
+        entries = {
+            str(entry["fileName"]): entry
+            for entry in self.client.iter_file_names(self.bucket_id, prefix=prefix)
+        }
+        with self._state_lock:
+            self._listing = entries
+            self._listing_at = time.monotonic()
+        return entries
+
+    def exists(self, name: str) -> bool:
+        key = self.b2_name(name)
+        with self._state_lock:
+            if name in self._pending:
+                return True
+        return key in self._snapshot()
+
+    def get_modified_time(self, name: str) -> datetime:
+        key = self.b2_name(name)
+        self._wait(name)
+        entry = self._snapshot().get(key)
+        if entry is None:
+            return super().get_modified_time(name)
+        millis = (entry.get("fileInfo") or {}).get("src_last_modified_millis")
+        if millis is None or not str(millis).isdigit():
+            millis = entry.get("uploadTimestamp")
+        return _datetime_from_millis(int(millis or 0))
+
+    def file_info(self, name: str) -> dict[str, Any]:
+        self._wait(name)
+        return super().file_info(name)
+
+    def _open(self, name: str, mode: str = "rb") -> B2File:
+        self._wait(name)
+        return super()._open(name, mode)
+
+    def delete(self, name: str) -> None:
+        key = self.b2_name(name)
+        self._wait(name)
+        super().delete(name)
+        with self._state_lock:
+            if self._listing is not None:
+                self._listing.pop(key, None)
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        self.flush()
+        return super().listdir(path)
+
+
+class _LazyManifest:
+    """Marker: the manifest has not been read yet."""
+
+
+_NOT_LOADED: Final = _LazyManifest()
+
+
+@deconstructible(path="django_b2.static.B2ManifestStaticStorage")
+class B2ManifestStaticStorage(ManifestFilesMixin, B2StaticStorage):  # type: ignore[misc]
+    """``ManifestStaticFilesStorage`` on B2: hashed names, parallel uploads, lazy manifest.
+
+    Django's manifest storage reads ``staticfiles.json`` in ``__init__``; this one reads it on
+    first use, so building the storage (``check``, ``migrate``, imports) makes no request.
+    """
+
+    manifest_hash = ""
+
+    def __init__(self, **options: Any) -> None:
+        self._constructing = True
+        try:
+            super().__init__(**options)
+        finally:
+            self._constructing = False
+
+    @property
+    def hashed_files(self) -> dict[str, str]:
+        value = self.__dict__.get("_hashed_files", _NOT_LOADED)
+        if value is _NOT_LOADED:
+            value = super().load_manifest()
+            self.__dict__["_hashed_files"] = value
+        return value  # type: ignore[no-any-return]
+
+    @hashed_files.setter
+    def hashed_files(self, value: Any) -> None:
+        self.__dict__["_hashed_files"] = value
+
+    def load_manifest(self) -> Any:
+        if self.__dict__.get("_constructing"):
+            return _NOT_LOADED
+        return super().load_manifest()
+
+    def post_process(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        try:
+            yield from super().post_process(*args, **kwargs)
+        finally:
+            self.flush()
+
+
+def _spool(content: Any, max_size: int) -> tuple[Any, int]:
+    """Copy ``content`` into a spooled temporary file (memory up to ``max_size``, then disk)."""
+    # Closed by the upload worker once the upload is done.
+    spool = tempfile.SpooledTemporaryFile(max_size=max_size, mode="w+b")  # noqa: SIM115
+    try:
+        chunks = (
+            content.chunks()
+            if isinstance(content, File)
+            else iter(lambda: content.read(65536), b"")
+        )
+        for chunk in chunks:
+            spool.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        length = spool.tell()
+        spool.seek(0, io.SEEK_SET)
+    except BaseException:
+        spool.close()
+        raise
+    return spool, length

@@ -1,0 +1,418 @@
+"""``B2Storage``: a Django storage on Backblaze B2's native API.
+
+Nothing here talks to B2 at import, at construction, during ``migrate`` or ``check``: the
+:class:`~django_b2.client.B2Client` is built on first use and the bucket id is looked up once.
+
+Error mapping: ``B2NotFound`` becomes :class:`FileNotFoundError` (``False`` in :meth:`exists`,
+success in :meth:`delete`); every other B2 failure propagates as a ``B2Error``.
+
+Delete policy (``delete_policy`` option):
+
+* ``"delete_all"`` (default) deletes every version of the name, hide markers included, so the
+  bytes are gone and no storage is billed afterwards;
+* ``"delete_newest"`` deletes only the newest version, so an older one (if any) becomes current;
+* ``"hide"`` adds a hide marker: the name disappears but every version stays (for buckets with
+  lifecycle rules or Object Lock, or when deletes must be undoable).
+
+A missing file is never an error for :meth:`delete`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import posixpath
+import threading
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from django.core.cache import BaseCache, caches
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import File
+from django.core.files.storage import Storage
+from django.utils.deconstruct import deconstructible
+
+from django_b2 import conf
+from django_b2.cache import DjangoCacheAuthStore
+from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
+from django_b2.client.signing import download_url_by_name
+from django_b2.client.validation import validate_file_name
+
+from .files import B2File
+
+if TYPE_CHECKING:
+    from django_b2.client import B2Client
+
+__all__ = ["BUCKET_ID_CACHE_PREFIX", "B2Storage"]
+
+BUCKET_ID_CACHE_PREFIX: Final = "django_b2:bucket:v1:"
+_BUCKET_ID_TTL: Final = 3600
+_ENCODING_TYPES: Final[Mapping[str, str]] = {
+    "gzip": "application/gzip",
+    "bzip2": "application/x-bzip2",
+    "xz": "application/x-xz",
+    "br": "application/x-brotli",
+    "compress": "application/x-compress",
+}
+_SECRET_OPTIONS: Final = ("application_key",)
+
+
+@deconstructible(path="django_b2.storage.B2Storage")
+class B2Storage(Storage):
+    """Files on a B2 bucket. Options: see :mod:`django_b2.conf` and ``docs/storage.md``."""
+
+    #: Static storages resolve ``B2_STATIC_<NAME>`` first and default to public, overwriting.
+    static_defaults: bool = False
+
+    def __init__(self, **options: Any) -> None:
+        self._options = dict(options)
+        self.config: conf.B2Config = conf.load_config(options, static=self.static_defaults)
+        self._lock = threading.Lock()
+        self._client: B2Client | None = None
+        self._bucket_id: str | None = self.config.bucket_id
+
+    # -- migrations / pickling -------------------------------------------------------------
+
+    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        """Like ``@deconstructible``'s, but the application key never lands in a migration."""
+        path, args, kwargs = cast(Any, super()).deconstruct()
+        kwargs = {k: v for k, v in kwargs.items() if k not in _SECRET_OPTIONS}
+        return path, args, kwargs
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_lock"] = None
+        state["_client"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(bucket_name={self.config.bucket_name!r}, "
+            f"location={self.config.location!r})"
+        )
+
+    # -- lazily built parts ------------------------------------------------------------------
+
+    @property
+    def bucket_name(self) -> str:
+        return self.config.bucket_name
+
+    @property
+    def location(self) -> str:
+        return self.config.location
+
+    @property
+    def cache(self) -> BaseCache:
+        """The Django cache shared by workers (authorization, bucket id, download tokens)."""
+        return caches[self.config.auth_cache]
+
+    @property
+    def client(self) -> B2Client:
+        """The :class:`B2Client`, built on first use (no request is made here)."""
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._build_client()
+                client = self._client
+        return client
+
+    def _build_client(self) -> B2Client:
+        from django_b2.client import B2Client
+
+        cfg = self.config
+        return B2Client(
+            cfg.application_key_id,
+            cfg.application_key,
+            api_url=cfg.api_url,
+            auth_store=DjangoCacheAuthStore(cfg.auth_cache),
+            http_options=dict(cfg.http_options) if cfg.http_options else None,
+            test_mode=cfg.test_mode,
+        )
+
+    @property
+    def bucket_id(self) -> str:
+        """The bucket's id: from OPTIONS, the key's restriction, the shared cache or one lookup."""
+        if self._bucket_id is None:
+            with self._lock:
+                if self._bucket_id is None:
+                    self._bucket_id = self._lookup_bucket_id()
+        return self._bucket_id
+
+    def _lookup_bucket_id(self) -> str:
+        cfg = self.config
+        auth = self.client.authorization
+        if auth.bucket_id and auth.bucket_name == cfg.bucket_name:
+            return str(auth.bucket_id)
+        material = f"{auth.account_id}\0{cfg.bucket_name}".encode()
+        cache_key = BUCKET_ID_CACHE_PREFIX + hashlib.sha256(material).hexdigest()
+        cached = self.cache.get(cache_key)
+        if isinstance(cached, str):
+            return cached
+        bucket = self.client.get_bucket(bucket_name=cfg.bucket_name)
+        bucket_id = str(bucket["bucketId"])
+        self.cache.set(cache_key, bucket_id, timeout=_BUCKET_ID_TTL)
+        return bucket_id
+
+    @property
+    def download_url(self) -> str:
+        return str(self.client.authorization.download_url)
+
+    # -- names -------------------------------------------------------------------------------
+
+    def normalize_name(self, name: str) -> str:
+        """Normalize a storage name (``/`` separators) and reject traversal or illegal names."""
+        if not isinstance(name, str):
+            raise TypeError(f"File names must be str, not {type(name).__name__}.")
+        cleaned = name.replace("\\", "/")
+        if cleaned.startswith("/"):
+            raise SuspiciousFileOperation(
+                f"Absolute file name {name!r} is not allowed; give a name relative to the "
+                "storage's location, e.g. 'uploads/photo.jpg'."
+            )
+        parts = [part for part in cleaned.split("/") if part not in ("", ".")]
+        if ".." in parts:
+            raise SuspiciousFileOperation(
+                f"File name {name!r} contains '..'; give a name without path traversal."
+            )
+        cleaned = "/".join(parts)
+        if not cleaned:
+            raise SuspiciousFileOperation(f"File name {name!r} is empty; give a file name.")
+        return cleaned
+
+    def b2_name(self, name: str) -> str:
+        """The B2 file name for storage name ``name`` (``location`` prefixed), validated."""
+        cleaned = self.normalize_name(name)
+        full = f"{self.location}/{cleaned}" if self.location else cleaned
+        try:
+            validate_file_name(full)
+        except B2ValidationError as exc:
+            raise ValueError(f"Invalid file name {name!r}: {exc}") from exc
+        return full
+
+    def _dir_prefix(self, path: str) -> str:
+        stripped = path.replace("\\", "/").strip("/")
+        if not stripped or stripped == ".":
+            return f"{self.location}/" if self.location else ""
+        return self.b2_name(stripped) + "/"
+
+    # -- upload metadata ---------------------------------------------------------------------
+
+    def guess_content_type(self, name: str, content: Any = None) -> str:
+        content_type, encoding = mimetypes.guess_type(posixpath.basename(name))
+        if encoding:
+            return _ENCODING_TYPES.get(encoding, "application/octet-stream")
+        if content_type:
+            return content_type
+        declared = getattr(content, "content_type", None)
+        if isinstance(declared, str) and "/" in declared:
+            return declared
+        return "application/octet-stream"
+
+    def file_info_for(self, name: str) -> dict[str, str]:
+        """The ``fileInfo`` stored with ``name``: ``file_info`` + cache-control + disposition."""
+        cfg = self.config
+        info: dict[str, str] = {}
+        raw = cfg.file_info(name) if callable(cfg.file_info) else cfg.file_info
+        if raw:
+            info.update(raw)
+        for option, key in (
+            (cfg.cache_control, "b2-cache-control"),
+            (cfg.content_disposition, "b2-content-disposition"),
+        ):
+            value = option(name) if callable(option) else option
+            if value:
+                info[key] = value
+        return info
+
+    # -- Storage API -------------------------------------------------------------------------
+
+    def _open(self, name: str, mode: str = "rb") -> B2File:
+        key = self.b2_name(name)
+        b2file = B2File(name, mode, self, key)
+        if b2file.readable_mode:
+            b2file.prefetch()  # FileNotFoundError now, not at the first read
+        return b2file
+
+    def _save(self, name: str, content: File[Any]) -> str:
+        key = self.b2_name(name)
+        self.upload(name, key, content)
+        return name
+
+    def upload(
+        self, name: str, key: str, content: Any, *, content_length: int | None = None
+    ) -> dict[str, Any]:
+        """Stream ``content`` (a Django File or binary file object) to B2 under ``key``."""
+        source, length = _upload_source(content)
+        if content_length is not None:
+            length = content_length
+        cfg = self.config
+        return self.client.upload(
+            self.bucket_id,
+            key,
+            source,
+            content_type=self.guess_content_type(name, content),
+            file_info=self.file_info_for(name) or None,
+            content_length=length,
+            large_file_threshold=cfg.large_file_threshold,
+            part_size=cfg.part_size,
+            max_workers=cfg.max_workers,
+        )
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        if not self.config.file_overwrite:
+            return super().get_available_name(name, max_length)
+        name = self.normalize_name(name)
+        if max_length is not None and len(name) > max_length:
+            raise SuspiciousFileOperation(
+                f"Storage can not find an available filename for {name!r}: it is longer than "
+                f"max_length={max_length}. Use a shorter name or raise the field's max_length."
+            )
+        return name
+
+    def delete(self, name: str) -> None:
+        key = self.b2_name(name)
+        policy = self.config.delete_policy
+        client = self.client
+        try:
+            if policy == "hide":
+                try:
+                    client.hide_file(self.bucket_id, key)
+                except B2BadRequest as exc:
+                    if exc.code != "already_hidden":
+                        raise
+            elif policy == "delete_newest":
+                info = client.get_file_info_by_name(self.bucket_name, key)
+                client.delete_file_version(key, str(info["fileId"]))
+            else:
+                for version in list(self._versions(key)):
+                    try:
+                        client.delete_file_version(key, str(version["fileId"]))
+                    except B2NotFound:
+                        continue  # deleted concurrently
+        except B2NotFound:
+            return
+
+    def _versions(self, key: str) -> Iterator[Mapping[str, Any]]:
+        """Every version (uploads, hide markers, unfinished large files) of exactly ``key``."""
+        for version in self.client.iter_file_versions(self.bucket_id, prefix=key, page_size=1000):
+            if version.get("fileName") != key:
+                # Names are listed in order, and ``key`` sorts before every longer name.
+                break
+            yield version
+
+    def file_info(self, name: str) -> dict[str, Any]:
+        """B2's metadata of the current version of ``name`` (one HEAD request)."""
+        key = self.b2_name(name)
+        try:
+            return dict(self.client.get_file_info_by_name(self.bucket_name, key))
+        except B2NotFound as exc:
+            raise FileNotFoundError(
+                f"{name!r} does not exist in B2 bucket {self.bucket_name!r}"
+            ) from exc
+
+    def exists(self, name: str) -> bool:
+        try:
+            self.file_info(name)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def size(self, name: str) -> int:
+        return int(self.file_info(name)["contentLength"])
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        prefix = self._dir_prefix(path)
+        directories: list[str] = []
+        files: list[str] = []
+        for entry in self.client.iter_file_names(self.bucket_id, prefix=prefix, delimiter="/"):
+            relative = str(entry["fileName"])[len(prefix) :]
+            if entry.get("action") == "folder":
+                if relative.rstrip("/"):
+                    directories.append(relative.rstrip("/"))
+            elif relative:
+                files.append(relative)
+        return directories, files
+
+    def url(
+        self,
+        name: str | None,
+        expire: int | None = None,
+        content_disposition: str | None = None,
+    ) -> str:
+        """A URL for ``name``: plain for public storages, else signed (see :mod:`signed_urls`)."""
+        if name is None:
+            raise ValueError("url() needs a file name; this FieldFile has no file.")
+        if self.config.public and expire is None and content_disposition is None:
+            key = self.b2_name(name)
+            base = self.config.custom_domain or self.download_url
+            return download_url_by_name(base, self.bucket_name, key)
+        from django_b2.signed_urls import signed_url
+
+        return signed_url(self, name, expire=expire, content_disposition=content_disposition)
+
+    def get_modified_time(self, name: str) -> datetime:
+        """When the file was last modified: ``src_last_modified_millis`` if set, else upload."""
+        info = self.file_info(name)
+        millis = (info.get("fileInfo") or {}).get("src_last_modified_millis")
+        if millis is None or not str(millis).isdigit():
+            millis = info.get("uploadTimestamp")
+        return _datetime_from_millis(int(millis or 0))
+
+    def get_created_time(self, name: str) -> datetime:
+        """When the current version was uploaded (B2 versions are immutable)."""
+        return _datetime_from_millis(int(self.file_info(name).get("uploadTimestamp") or 0))
+
+    def get_accessed_time(self, name: str) -> datetime:
+        raise NotImplementedError(
+            "B2 does not record access times; use get_modified_time() or get_created_time()."
+        )
+
+    def path(self, name: str) -> str:
+        raise NotImplementedError(
+            "Files on B2 have no local path; use storage.open(name) to read them."
+        )
+
+
+def _datetime_from_millis(millis: int) -> datetime:
+    moment = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+    if conf.use_tz():
+        return moment
+    return moment.astimezone().replace(tzinfo=None)
+
+
+def _upload_source(content: Any) -> tuple[Any, int | None]:
+    """What to hand to ``client.upload``: the file object itself (streamed) and its length."""
+    seekable = bool(getattr(content, "seekable", lambda: False)())
+    if seekable:
+        content.seek(0)
+    probe = content.read(0)
+    if isinstance(probe, str):
+        # Text content (e.g. ContentFile("...")) is in memory already; upload it as UTF-8.
+        data = content.read().encode("utf-8")
+        return data, len(data)
+    length: int | None = None
+    if seekable:
+        try:
+            length = int(content.size) if hasattr(content, "size") else None
+        except (AttributeError, OSError, TypeError, ValueError):
+            length = None
+        if length is None:
+            position = content.tell()
+            length = content.seek(0, 2) - position
+            content.seek(position)
+        return content, length
+    return content, _size_or_none(content)
+
+
+def _size_or_none(content: Any) -> int | None:
+    try:
+        size = getattr(content, "size", None)
+    except (AttributeError, OSError, TypeError, ValueError):
+        return None
+    return int(size) if isinstance(size, int) else None
