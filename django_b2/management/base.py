@@ -1,0 +1,246 @@
+"""The base class of the ``b2_*`` management commands.
+
+A :class:`B2Command` declares subcommands (``argparse`` subparsers) in :meth:`add_subcommands` and
+handles each one in a ``handle_<name>`` method. The base class adds the shared options, finds the
+storage (``--storage ALIAS``), authorizes once through the storage's client (so the cached
+authorization in the Django cache is reused), and turns every B2 error into a
+:class:`~django.core.management.CommandError` that says what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import InvalidStorageError, storages
+from django.core.management import BaseCommand, CommandError, CommandParser
+
+from django_b2.client import AccountAuthorization, B2Client
+from django_b2.client.errors import B2Error, B2NotFound
+from django_b2.client.types import Bucket
+from django_b2.management.errors import explain_b2_error, missing_bucket_error
+from django_b2.management.output import dumps_json
+from django_b2.management.progress import ProgressCallback, progress_bar
+from django_b2.storage import B2Storage
+
+__all__ = ["B2Command", "Subparsers"]
+
+Subparsers = argparse._SubParsersAction[CommandParser]
+
+
+class B2Command(BaseCommand):
+    """Shared plumbing: options, storage and client, bucket lookup, output, prompts, errors."""
+
+    # The commands talk to B2 only; model/database checks would just slow them down.
+    requires_system_checks = []
+
+    #: subcommand -> capabilities it needs (used to explain ``401 unauthorized``).
+    needed_capabilities: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: subcommand -> what it does, as a verb phrase for error messages ("list buckets").
+    actions: ClassVar[dict[str, str]] = {}
+
+    options: dict[str, Any]
+    _authorization: AccountAuthorization | None
+    _storage: B2Storage | None
+
+    # ---------------------------------------------------------------- arguments
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subparsers = parser.add_subparsers(
+            dest="subcommand", metavar="SUBCOMMAND", required=True, title="subcommands"
+        )
+        self.add_subcommands(subparsers)
+
+    def add_subcommands(self, subparsers: Subparsers) -> None:
+        raise NotImplementedError
+
+    def add_subcommand(
+        self,
+        subparsers: Subparsers,
+        name: str,
+        help_text: str,
+        *,
+        bucket: bool = False,
+        progress: bool = False,
+        confirm: bool = False,
+    ) -> CommandParser:
+        """A subparser with ``--storage`` and ``--json`` plus the optional shared options."""
+        parser: CommandParser = subparsers.add_parser(name, help=help_text, description=help_text)
+        parser.add_argument(
+            "--storage",
+            default="default",
+            metavar="ALIAS",
+            help='alias of a django_b2 storage in settings.STORAGES (default: "default")',
+        )
+        if bucket:
+            parser.add_argument(
+                "--bucket",
+                metavar="NAME",
+                help="bucket to use (default: the bucket_name of the storage)",
+            )
+        parser.add_argument(
+            "--json", action="store_true", help="print machine-readable JSON instead of a table"
+        )
+        if progress:
+            parser.add_argument(
+                "--no-progress", action="store_true", help="do not draw a progress bar"
+            )
+        if confirm:
+            parser.add_argument(
+                "--yes", "-y", action="store_true", help="do not ask for confirmation"
+            )
+        return parser
+
+    # ---------------------------------------------------------------- dispatch
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.options = options
+        self._authorization = None
+        self._storage = None
+        self.current_bucket: str | None = None
+        self.current_file: str | None = None
+        subcommand: str = options["subcommand"]
+        handler: Callable[[dict[str, Any]], None] = getattr(
+            self, "handle_" + subcommand.replace("-", "_")
+        )
+        try:
+            handler(options)
+        except B2Error as exc:
+            raise explain_b2_error(
+                exc,
+                action=self.actions.get(subcommand, subcommand),
+                needed=self.capabilities_for(subcommand, options),
+                authorization=self._authorization,
+                bucket_name=self.current_bucket,
+                file_name=self.current_file,
+                api_url=self._api_url(),
+            ) from exc
+
+    def _api_url(self) -> str | None:
+        if self._authorization is not None:
+            return self._authorization.api_url
+        if self._storage is not None:
+            return str(self._storage.config.api_url)
+        return None
+
+    def capabilities_for(self, subcommand: str, options: dict[str, Any]) -> tuple[str, ...]:
+        """What ``subcommand`` needs; an entry like ``"delete --force"`` applies with that flag."""
+        for key, needed in self.needed_capabilities.items():
+            name, _, flag = key.partition(" --")
+            if name == subcommand and flag and options.get(flag.replace("-", "_")):
+                return needed
+        return self.needed_capabilities.get(subcommand, ())
+
+    # ---------------------------------------------------------------- storage, client, bucket
+
+    @property
+    def storage(self) -> B2Storage:
+        if self._storage is None:
+            alias: str = self.options["storage"]
+            try:
+                storage = storages[alias]
+            except InvalidStorageError:
+                from django.conf import settings
+
+                known = ", ".join(sorted(getattr(settings, "STORAGES", {}))) or "none"
+                raise CommandError(
+                    f"No storage named {alias!r} in settings.STORAGES (defined: {known}); "
+                    "pass --storage with the alias of a django_b2 storage."
+                ) from None
+            except ImproperlyConfigured as exc:
+                raise CommandError(f"Storage {alias!r} is not configured correctly: {exc}") from exc
+            if not isinstance(storage, B2Storage):
+                kind = f"{type(storage).__module__}.{type(storage).__qualname__}"
+                raise CommandError(
+                    f"Storage {alias!r} is a {kind}, not a django_b2.storage.B2Storage; pass "
+                    "--storage with the alias of a django_b2 storage."
+                )
+            self._storage = storage
+        return self._storage
+
+    @property
+    def client(self) -> B2Client:
+        """The storage's client, authorized (from the shared cache when possible)."""
+        self.authorize()
+        return self._client()
+
+    def _client(self) -> B2Client:
+        try:
+            return self.storage.client
+        except ImproperlyConfigured as exc:
+            raise CommandError(
+                f"Storage {self.options['storage']!r} is not configured correctly: {exc}"
+            ) from exc
+
+    def authorize(self) -> AccountAuthorization:
+        """The key's authorization; a failure here is reported as a problem with the key."""
+        if self._authorization is None:
+            self._authorization = self._client().authorization
+        return self._authorization
+
+    def bucket_name(self) -> str:
+        """``--bucket`` or the storage's bucket."""
+        name: str | None = self.options.get("bucket")
+        if not name:
+            name = self.storage.bucket_name
+        self.current_bucket = name
+        return name
+
+    def get_bucket(self, name: str) -> Bucket:
+        """The bucket called ``name``, or a CommandError saying how to create it."""
+        self.current_bucket = name
+        try:
+            return self.client.get_bucket(bucket_name=name)
+        except B2NotFound:
+            raise missing_bucket_error(name) from None
+
+    def bucket_id(self, name: str) -> str:
+        """The id of bucket ``name``; the storage's own bucket id is looked up once and cached."""
+        self.current_bucket = name
+        if name == self.storage.bucket_name:
+            self.authorize()  # first, so that a refusal is explained with the key's rights
+            try:
+                return self.storage.bucket_id
+            except B2NotFound:
+                raise missing_bucket_error(name) from None
+        bucket_id: str = self.get_bucket(name)["bucketId"]
+        return bucket_id
+
+    # ---------------------------------------------------------------- output and interaction
+
+    @property
+    def json_output(self) -> bool:
+        return bool(self.options.get("json"))
+
+    def emit(self, data: Any, text: Callable[[], str]) -> None:
+        """Print ``data`` as JSON with ``--json``, else the human text ``text()``."""
+        self.stdout.write(dumps_json(data) if self.json_output else text())
+
+    def note(self, message: str) -> None:
+        """A human remark that must not spoil ``--json`` output: stdout normally, else stderr."""
+        (self.stderr if self.json_output else self.stdout).write(message)
+
+    def progress(
+        self, description: str, total: int | None, unit: str = "B"
+    ) -> AbstractContextManager[ProgressCallback | None]:
+        enabled = not self.options.get("no_progress") and self.stdout.isatty()
+        return progress_bar(
+            enabled=enabled, stream=self.stderr, description=description, total=total, unit=unit
+        )
+
+    def confirm(self, question: str) -> None:
+        """Ask ``question`` on stdin unless ``--yes``; anything but y/yes aborts."""
+        if self.options.get("yes"):
+            return
+        try:
+            answer = input(f"{question} [y/N] ")
+        except EOFError:
+            raise CommandError(
+                "No answer to the confirmation question (stdin is closed); pass --yes to go "
+                "ahead without asking."
+            ) from None
+        if answer.strip().lower() not in {"y", "yes"}:
+            raise CommandError("Aborted; nothing was changed. Pass --yes to skip the question.")

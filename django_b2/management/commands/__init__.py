@@ -1,0 +1,3 @@
+"""The ``b2_*`` management commands."""
+
+from __future__ import annotations

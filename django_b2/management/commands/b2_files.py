@@ -1,0 +1,340 @@
+"""``manage.py b2_files``: list, upload, download, delete, hide, inspect and share B2 files.
+
+File names are B2 names in the bucket, used as given (the storage's ``location`` is not added).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management import CommandError
+
+from django_b2.client.errors import B2BadRequest, B2NotFound
+from django_b2.client.signing import download_url_by_name
+from django_b2.client.types import FileVersion
+from django_b2.management.arguments import info_dict, key_value, positive_int
+from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.output import (
+    format_fields,
+    format_size,
+    format_table,
+    format_timestamp,
+)
+
+#: B2's longest download authorization (7 days).
+MAX_URL_SECONDS = 604_800
+
+
+class Command(B2Command):
+    help = (
+        "Work with the files of a bucket (default: the storage's bucket): ls, upload, download, "
+        "rm, hide, info, url."
+    )
+
+    needed_capabilities = {
+        "ls": ("listFiles",),
+        "upload": ("writeFiles",),
+        "download": ("readFiles",),
+        "rm": ("listFiles", "deleteFiles"),
+        "hide": ("writeFiles",),
+        "info": ("readFiles",),
+        "url": ("shareFiles",),
+    }
+    actions = {
+        "ls": "list files",
+        "upload": "upload the file",
+        "download": "download the file",
+        "rm": "delete the file",
+        "hide": "hide the file",
+        "info": "read the file's information",
+        "url": "make a download URL",
+    }
+
+    def add_subcommands(self, subparsers: Subparsers) -> None:
+        ls = self.add_subcommand(
+            subparsers,
+            "ls",
+            "List file names under PREFIX, one folder level unless --recursive.",
+            bucket=True,
+        )
+        ls.add_argument("prefix", nargs="?", default="", metavar="PREFIX")
+        ls.add_argument("--versions", action="store_true", help="show every version")
+        ls.add_argument(
+            "--recursive", action="store_true", help="list every name instead of folders"
+        )
+
+        upload = self.add_subcommand(
+            subparsers, "upload", "Upload a local file as NAME.", bucket=True, progress=True
+        )
+        upload.add_argument("path", metavar="PATH", help="local file to upload")
+        upload.add_argument("name", metavar="NAME", help="B2 file name")
+        upload.add_argument(
+            "--content-type",
+            default="b2/x-auto",
+            metavar="TYPE",
+            help="MIME type (default: B2 guesses from the name)",
+        )
+        upload.add_argument(
+            "--info",
+            type=key_value,
+            action="append",
+            metavar="KEY=VALUE",
+            help="file info entry; repeat for several",
+        )
+
+        download = self.add_subcommand(
+            subparsers,
+            "download",
+            "Download NAME to PATH (a file, or a directory to keep the base name).",
+            bucket=True,
+            progress=True,
+        )
+        download.add_argument("name", metavar="NAME")
+        download.add_argument("path", metavar="PATH")
+        download.add_argument(
+            "--overwrite", action="store_true", help="replace PATH if it already exists"
+        )
+
+        rm = self.add_subcommand(
+            subparsers,
+            "rm",
+            "Delete the newest version of NAME (the previous one becomes current).",
+            bucket=True,
+        )
+        rm.add_argument("name", metavar="NAME")
+        rm.add_argument("--all-versions", action="store_true", help="delete every version of NAME")
+
+        hide = self.add_subcommand(
+            subparsers,
+            "hide",
+            "Hide NAME: it disappears from listings and downloads; versions are kept.",
+            bucket=True,
+        )
+        hide.add_argument("name", metavar="NAME")
+
+        info = self.add_subcommand(subparsers, "info", "Show NAME's information.", bucket=True)
+        info.add_argument("name", metavar="NAME")
+
+        url = self.add_subcommand(
+            subparsers,
+            "url",
+            "Print a download URL for NAME; signed for a private bucket.",
+            bucket=True,
+        )
+        url.add_argument("name", metavar="NAME")
+        url.add_argument(
+            "--expires",
+            type=positive_int,
+            metavar="S",
+            help="seconds the URL of a private file stays valid (default: the storage's "
+            "url_expire; at most 604800)",
+        )
+
+    def _not_found(self, name: str, bucket: str) -> CommandError:
+        return CommandError(
+            f"No file named {name} in bucket {bucket}; list the files with "
+            f"manage.py b2_files ls --bucket {bucket}"
+        )
+
+    # ------------------------------------------------------------------ ls
+
+    def handle_ls(self, options: dict[str, Any]) -> None:
+        bucket = self.bucket_name()
+        bucket_id = self.bucket_id(bucket)
+        prefix: str = options["prefix"]
+        delimiter = None if options["recursive"] else "/"
+        self.current_file = prefix
+        client = self.client
+        if options["versions"]:
+            files = list(client.iter_file_versions(bucket_id, prefix=prefix, delimiter=delimiter))
+        else:
+            files = list(client.iter_file_names(bucket_id, prefix=prefix, delimiter=delimiter))
+        self.emit(files, lambda: self._files_table(files, versions=options["versions"]))
+
+    @staticmethod
+    def _files_table(files: list[FileVersion], *, versions: bool) -> str:
+        if not files:
+            return "No files."
+        rows: list[list[object]] = []
+        for entry in files:
+            folder = entry.get("action") == "folder"
+            size = None if folder else entry.get("contentLength")
+            row: list[object] = [entry["fileName"]]
+            if versions:
+                row.append(entry.get("action"))
+            row += [size, format_timestamp(entry.get("uploadTimestamp"))]
+            if versions:
+                row.append(entry.get("fileId"))
+            rows.append(row)
+        headers = ["NAME", "SIZE", "UPLOADED (UTC)"]
+        right = {1}
+        if versions:
+            headers = ["NAME", "ACTION", "SIZE", "UPLOADED (UTC)", "FILE ID"]
+            right = {2}
+        return format_table(headers, rows, right=right)
+
+    # ------------------------------------------------------------------ upload / download
+
+    def handle_upload(self, options: dict[str, Any]) -> None:
+        path = Path(options["path"])
+        name: str = options["name"]
+        if not path.is_file():
+            raise CommandError(f"No file at {path}; give the path of a local file to upload.")
+        file_info = info_dict(options.get("info"))
+        bucket = self.bucket_name()
+        self.current_file = name
+        bucket_id = self.bucket_id(bucket)
+        config = self.storage.config
+        size = path.stat().st_size
+        with self.progress(name, size) as report:
+            version = self.client.upload(
+                bucket_id,
+                name,
+                path,
+                content_type=options["content_type"],
+                file_info=file_info,
+                large_file_threshold=config.large_file_threshold,
+                part_size=config.part_size,
+                max_workers=config.max_workers,
+                progress=report,
+            )
+        self.emit(
+            version,
+            lambda: (
+                f"Uploaded {path} to b2://{bucket}/{name} ({format_size(size)}), "
+                f"file id {version.get('fileId')}."
+            ),
+        )
+
+    def handle_download(self, options: dict[str, Any]) -> None:
+        name: str = options["name"]
+        target = Path(options["path"])
+        if target.is_dir():
+            target = target / Path(name).name
+        if target.exists() and not options["overwrite"]:
+            raise CommandError(f"{target} already exists; pass --overwrite to replace it.")
+        if not target.parent.is_dir():
+            raise CommandError(f"Directory {target.parent} does not exist; create it first.")
+        bucket = self.bucket_name()
+        self.current_file = name
+        client = self.client
+        # Write next to the target and rename at the end: a failed download leaves no half file.
+        handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(handle, "wb") as out, self.progress(name, None) as report:
+                info = client.download(
+                    bucket_name=bucket, file_name=name, destination=out, progress=report
+                )
+            os.replace(partial, target)
+        except B2NotFound:
+            raise self._not_found(name, bucket) from None
+        finally:
+            if os.path.exists(partial):
+                os.unlink(partial)
+        size = target.stat().st_size
+        result = {**info, "path": str(target)}
+        self.emit(
+            result,
+            lambda: f"Downloaded b2://{bucket}/{name} to {target} ({format_size(size)}).",
+        )
+
+    # ------------------------------------------------------------------ rm / hide
+
+    def handle_rm(self, options: dict[str, Any]) -> None:
+        name: str = options["name"]
+        bucket = self.bucket_name()
+        self.current_file = name
+        bucket_id = self.bucket_id(bucket)
+        client = self.client
+        versions: list[FileVersion] = []
+        for version in client.iter_file_versions(bucket_id, prefix=name):
+            if version["fileName"] != name:
+                break  # versions are sorted by name: the exact name comes first
+            versions.append(version)
+            if not options["all_versions"]:
+                break
+        if not versions:
+            raise self._not_found(name, bucket)
+        deleted = []
+        for version in versions:
+            file_id = version["fileId"]
+            if not file_id:
+                continue
+            try:
+                deleted.append(client.delete_file_version(name, file_id))
+            except B2NotFound:
+                continue  # deleted meanwhile by someone else
+        self.emit(
+            deleted,
+            lambda: f"Deleted {len(deleted)} version(s) of {name} from bucket {bucket}.",
+        )
+
+    def handle_hide(self, options: dict[str, Any]) -> None:
+        name: str = options["name"]
+        bucket = self.bucket_name()
+        self.current_file = name
+        bucket_id = self.bucket_id(bucket)
+        try:
+            marker = self.client.hide_file(bucket_id, name)
+        except B2NotFound:
+            raise self._not_found(name, bucket) from None
+        except B2BadRequest as exc:
+            if exc.code == "already_hidden":
+                raise CommandError(
+                    f"{name} is already hidden; delete the hide marker with manage.py b2_files "
+                    f"rm {name} to show it again."
+                ) from exc
+            raise
+        self.emit(marker, lambda: f"Hid {name} in bucket {bucket}.")
+
+    # ------------------------------------------------------------------ info / url
+
+    def handle_info(self, options: dict[str, Any]) -> None:
+        name: str = options["name"]
+        bucket = self.bucket_name()
+        self.current_file = name
+        try:
+            info = self.client.get_file_info_by_name(bucket, name)
+        except B2NotFound:
+            raise self._not_found(name, bucket) from None
+        self.emit(
+            info,
+            lambda: format_fields(
+                [
+                    ("name", info.get("fileName")),
+                    ("file id", info.get("fileId")),
+                    ("size", f"{info.get('contentLength')} bytes"),
+                    ("content type", info.get("contentType")),
+                    ("SHA-1", info.get("contentSha1")),
+                    ("uploaded (UTC)", format_timestamp(info.get("uploadTimestamp"))),
+                    ("info", info.get("fileInfo") or {}),
+                ]
+            ),
+        )
+
+    def handle_url(self, options: dict[str, Any]) -> None:
+        name: str = options["name"]
+        expires: int | None = options.get("expires")
+        if expires is not None and expires > MAX_URL_SECONDS:
+            raise CommandError(
+                f"--expires must be at most {MAX_URL_SECONDS} seconds (7 days); got {expires}."
+            )
+        bucket_name = self.bucket_name()
+        self.current_file = name
+        bucket = self.get_bucket(bucket_name)
+        client = self.client
+        if bucket.get("bucketType") == "allPublic":
+            url = download_url_by_name(self.authorize().download_url, bucket_name, name)
+            result: dict[str, Any] = {"url": url, "expires_in": None, "expires_at": None}
+        else:
+            seconds = expires if expires is not None else int(self.storage.config.url_expire)
+            url = client.signed_download_url(
+                bucket_name, name, bucket_id=bucket["bucketId"], valid_duration_in_seconds=seconds
+            )
+            expires_at = int((time.time() + seconds) * 1000)
+            result = {"url": url, "expires_in": seconds, "expires_at": expires_at}
+        self.emit(result, lambda: url)

@@ -1,0 +1,193 @@
+"""``manage.py b2_large_files``: list unfinished large files, their parts, and cancel them."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from django.core.management import CommandError
+
+from django_b2.client.errors import B2BadRequest, B2NotFound
+from django_b2.client.types import CancelLargeFileResponse, FileVersion, Part
+from django_b2.management.arguments import non_negative_float
+from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.output import format_table, format_timestamp
+
+
+def now_millis() -> int:
+    """The current time in B2's milliseconds (a function so tests can move the clock)."""
+    return int(time.time() * 1000)
+
+
+class Command(B2Command):
+    help = (
+        "Unfinished large files of a bucket (default: the storage's bucket): list, parts, cancel."
+    )
+
+    needed_capabilities = {
+        "list": ("listFiles",),
+        "parts": ("writeFiles",),
+        "cancel": ("writeFiles",),
+        "cancel --all": ("listFiles", "writeFiles"),
+    }
+    actions = {
+        "list": "list unfinished large files",
+        "parts": "list the parts",
+        "cancel": "cancel the large file",
+    }
+
+    def add_subcommands(self, subparsers: Subparsers) -> None:
+        ls = self.add_subcommand(
+            subparsers, "list", "List unfinished large files, oldest first.", bucket=True
+        )
+        ls.add_argument("--prefix", default=None, metavar="P", help="only names starting with P")
+
+        parts = self.add_subcommand(
+            subparsers, "parts", "List the uploaded parts of an unfinished large file."
+        )
+        parts.add_argument("file_id", metavar="FILE_ID")
+
+        cancel = self.add_subcommand(
+            subparsers,
+            "cancel",
+            "Cancel an unfinished large file (FILE_ID), or all of them with --all.",
+            bucket=True,
+            confirm=True,
+            progress=True,
+        )
+        cancel.add_argument("file_id", nargs="?", metavar="FILE_ID")
+        cancel.add_argument(
+            "--all", action="store_true", help="cancel every unfinished large file of the bucket"
+        )
+        cancel.add_argument(
+            "--older-than",
+            type=non_negative_float,
+            metavar="HOURS",
+            help="with --all: only those started more than HOURS ago",
+        )
+
+    def _unfinished(self, bucket_id: str, prefix: str | None) -> list[FileVersion]:
+        client = self.client
+        files: list[FileVersion] = []
+        start: str | None = None
+        while True:
+            page = client.list_unfinished_large_files(
+                bucket_id, name_prefix=prefix, start_file_id=start, max_file_count=100
+            )
+            files.extend(page.get("files", []))
+            start = page.get("nextFileId")
+            if not start:
+                return files
+
+    @staticmethod
+    def _table(files: list[FileVersion]) -> str:
+        if not files:
+            return "No unfinished large files."
+        return format_table(
+            ["FILE ID", "NAME", "STARTED (UTC)"],
+            [
+                [entry["fileId"], entry["fileName"], format_timestamp(entry.get("uploadTimestamp"))]
+                for entry in files
+            ],
+        )
+
+    # ------------------------------------------------------------------ list / parts
+
+    def handle_list(self, options: dict[str, Any]) -> None:
+        bucket_id = self.bucket_id(self.bucket_name())
+        self.current_file = options.get("prefix")
+        files = self._unfinished(bucket_id, options.get("prefix"))
+        self.emit(files, lambda: self._table(files))
+
+    def _no_such_file(self, file_id: str, exc: Exception) -> CommandError:
+        return CommandError(
+            f"No unfinished large file with id {file_id} ({exc}); see the ids with "
+            "manage.py b2_large_files list."
+        )
+
+    def handle_parts(self, options: dict[str, Any]) -> None:
+        file_id: str = options["file_id"]
+        client = self.client
+        parts: list[Part] = []
+        start: int | None = None
+        try:
+            while True:
+                page = client.list_parts(file_id, start_part_number=start, max_part_count=1000)
+                parts.extend(page.get("parts", []))
+                start = page.get("nextPartNumber")
+                if not start:
+                    break
+        except (B2BadRequest, B2NotFound) as exc:
+            raise self._no_such_file(file_id, exc) from exc
+        total = sum(int(part.get("contentLength", 0)) for part in parts)
+        self.emit(
+            parts,
+            lambda: (
+                (
+                    format_table(
+                        ["PART", "SIZE", "SHA-1", "UPLOADED (UTC)"],
+                        [
+                            [
+                                part["partNumber"],
+                                part.get("contentLength"),
+                                part.get("contentSha1"),
+                                format_timestamp(part.get("uploadTimestamp")),
+                            ]
+                            for part in parts
+                        ],
+                        right={0, 1},
+                    )
+                    + f"\n{len(parts)} part(s), {total} bytes."
+                )
+                if parts
+                else "No parts uploaded yet."
+            ),
+        )
+
+    # ------------------------------------------------------------------ cancel
+
+    def handle_cancel(self, options: dict[str, Any]) -> None:
+        file_id: str | None = options.get("file_id")
+        everything: bool = options["all"]
+        older_than: float | None = options.get("older_than")
+        if file_id and everything:
+            raise CommandError("Give either FILE_ID or --all, not both.")
+        if not file_id and not everything:
+            raise CommandError(
+                "Give the FILE_ID of the large file to cancel, or --all to cancel every "
+                "unfinished large file (see manage.py b2_large_files list)."
+            )
+        if older_than is not None and not everything:
+            raise CommandError("--older-than only works with --all.")
+        if file_id:
+            try:
+                cancelled = [self.client.cancel_large_file(file_id)]
+            except (B2BadRequest, B2NotFound) as exc:
+                raise self._no_such_file(file_id, exc) from exc
+        else:
+            cancelled = self._cancel_all(older_than)
+        self.emit(cancelled, lambda: f"Cancelled {len(cancelled)} unfinished large file(s).")
+
+    def _cancel_all(self, older_than: float | None) -> list[CancelLargeFileResponse]:
+        bucket = self.bucket_name()
+        files = self._unfinished(self.bucket_id(bucket), None)
+        if older_than is not None:
+            cutoff = now_millis() - int(older_than * 3_600_000)
+            files = [entry for entry in files if int(entry.get("uploadTimestamp", 0)) < cutoff]
+        if not files:
+            return []
+        age = f" started more than {older_than:g} hour(s) ago" if older_than is not None else ""
+        self.confirm(f"Cancel {len(files)} unfinished large file(s){age} in bucket {bucket}?")
+        client = self.client
+        cancelled: list[CancelLargeFileResponse] = []
+        with self.progress("cancelling", len(files), unit="file") as report:
+            for entry in files:
+                file_id = entry["fileId"]
+                # finished or cancelled meanwhile: nothing left to cancel
+                with contextlib.suppress(B2BadRequest, B2NotFound):
+                    if file_id:
+                        cancelled.append(client.cancel_large_file(file_id))
+                if report is not None:
+                    report(len(cancelled), len(files))
+        return cancelled
