@@ -233,8 +233,6 @@ class B2ManifestStaticStorage(ManifestFilesMixin, B2StaticStorage):  # type: ign
     first use, so building the storage (``check``, ``migrate``, imports) makes no request.
     """
 
-    manifest_hash = ""
-
     def __init__(self, **options: Any) -> None:
         self._constructing = True
         try:
@@ -242,21 +240,34 @@ class B2ManifestStaticStorage(ManifestFilesMixin, B2StaticStorage):  # type: ign
         finally:
             self._constructing = False
 
+    def _loaded(self, attribute: str) -> Any:
+        value = self.__dict__.get(attribute, _NOT_LOADED)
+        if value is _NOT_LOADED:
+            paths, manifest_hash = super().load_manifest()
+            self.__dict__["_hashed_files"] = paths
+            self.__dict__["_manifest_hash"] = manifest_hash
+            value = self.__dict__[attribute]
+        return value
+
     @property
     def hashed_files(self) -> dict[str, str]:
-        value = self.__dict__.get("_hashed_files", _NOT_LOADED)
-        if value is _NOT_LOADED:
-            value = super().load_manifest()
-            self.__dict__["_hashed_files"] = value
-        return value  # type: ignore[no-any-return]
+        return self._loaded("_hashed_files")  # type: ignore[no-any-return]
 
     @hashed_files.setter
     def hashed_files(self, value: Any) -> None:
         self.__dict__["_hashed_files"] = value
 
+    @property
+    def manifest_hash(self) -> str:
+        return self._loaded("_manifest_hash")  # type: ignore[no-any-return]
+
+    @manifest_hash.setter
+    def manifest_hash(self, value: Any) -> None:
+        self.__dict__["_manifest_hash"] = value
+
     def load_manifest(self) -> Any:
         if self.__dict__.get("_constructing"):
-            return _NOT_LOADED
+            return _NOT_LOADED, _NOT_LOADED
         return super().load_manifest()
 
     def post_process(self, *args: Any, **kwargs: Any) -> Iterator[Any]:

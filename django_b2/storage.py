@@ -66,19 +66,17 @@ class B2Storage(Storage):
     static_defaults: bool = False
 
     def __init__(self, **options: Any) -> None:
-        self._options = dict(options)
+        # @deconstructible recorded the arguments for migrations: keep the key out of them.
+        self._constructor_args = (
+            (),
+            {k: v for k, v in options.items() if k not in _SECRET_OPTIONS},
+        )
         self.config: conf.B2Config = conf.load_config(options, static=self.static_defaults)
         self._lock = threading.Lock()
         self._client: B2Client | None = None
         self._bucket_id: str | None = self.config.bucket_id
 
     # -- migrations / pickling -------------------------------------------------------------
-
-    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
-        """Like ``@deconstructible``'s, but the application key never lands in a migration."""
-        path, args, kwargs = cast(Any, super()).deconstruct()
-        kwargs = {k: v for k, v in kwargs.items() if k not in _SECRET_OPTIONS}
-        return path, args, kwargs
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
