@@ -1,1 +1,69 @@
+"""A client for the Backblaze B2 native API (v3). Imports no Django.
 
+>>> from django_b2.client import B2Client, RetryPolicy
+>>> client = B2Client(key_id, key)                                  # doctest: +SKIP
+>>> bucket = client.get_bucket(bucket_name="my-bucket")             # doctest: +SKIP
+>>> client.upload_file(bucket["bucketId"], "hello.txt", b"hello")   # doctest: +SKIP
+
+See ``docs/client.md`` for every group of calls.
+"""
+
+from __future__ import annotations
+
+from .auth import AccountAuthorization, AuthStore, InMemoryAuthStore
+from .client import B2Client
+from .errors import (
+    B2APIError,
+    B2AuthTokenExpired,
+    B2BadRequest,
+    B2CapExceeded,
+    B2Conflict,
+    B2ConnectionError,
+    B2Error,
+    B2Forbidden,
+    B2IntegrityError,
+    B2NotFound,
+    B2RangeNotSatisfiable,
+    B2ServiceError,
+    B2TimeoutError,
+    B2TooManyRequests,
+    B2TransportError,
+    B2Unauthorized,
+    B2ValidationError,
+    error_from_response,
+)
+from .retry import RetryPolicy, is_retryable
+from .signing import download_url_by_id, download_url_by_name, percent_decode, percent_encode
+from .types import KEY_CAPABILITIES
+
+__all__ = [
+    "KEY_CAPABILITIES",
+    "AccountAuthorization",
+    "AuthStore",
+    "B2APIError",
+    "B2AuthTokenExpired",
+    "B2BadRequest",
+    "B2CapExceeded",
+    "B2Client",
+    "B2Conflict",
+    "B2ConnectionError",
+    "B2Error",
+    "B2Forbidden",
+    "B2IntegrityError",
+    "B2NotFound",
+    "B2RangeNotSatisfiable",
+    "B2ServiceError",
+    "B2TimeoutError",
+    "B2TooManyRequests",
+    "B2TransportError",
+    "B2Unauthorized",
+    "B2ValidationError",
+    "InMemoryAuthStore",
+    "RetryPolicy",
+    "download_url_by_id",
+    "download_url_by_name",
+    "error_from_response",
+    "is_retryable",
+    "percent_decode",
+    "percent_encode",
+]

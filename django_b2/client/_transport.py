@@ -1,0 +1,202 @@
+"""HTTP plumbing: one ``requests.Session`` per thread, default headers and timeouts, option
+merging, and the single place where ``requests`` errors become B2 errors.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .. import __version__
+from .errors import (
+    B2APIError,
+    B2ConnectionError,
+    B2ServiceError,
+    B2TimeoutError,
+    B2TransportError,
+    error_from_response,
+)
+
+__all__ = ["HttpOptions", "Transport", "map_request_exception", "merge_http_options"]
+
+HttpOptions = Mapping[str, Any]
+
+Timeout = float | tuple[float, float]
+
+
+def map_request_exception(exc: requests.RequestException) -> B2TransportError:
+    """The B2 error for a ``requests`` failure (raise it ``from exc``)."""
+    if isinstance(exc, requests.Timeout):
+        return B2TimeoutError(f"B2 request timed out: {exc}")
+    return B2ConnectionError(f"B2 request failed without a response: {exc}")
+
+
+def merge_http_options(base: dict[str, Any], extra: HttpOptions | None) -> dict[str, Any]:
+    """``base`` updated with ``extra``; ``headers`` are merged key by key, not replaced."""
+    if not extra:
+        return base
+    merged = dict(base)
+    for key, value in extra.items():
+        if key == "headers" and value is not None:
+            headers = dict(merged.get("headers") or {})
+            headers.update(value)
+            merged["headers"] = headers
+        else:
+            merged[key] = value
+    return merged
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def user_agent(comment: str | None = None) -> str:
+    agent = f"django-b2/{__version__} python-requests/{requests.__version__}"
+    return f"{agent} {comment}" if comment else agent
+
+
+class Transport:
+    """Sends requests for one client. Thread-safe: each thread gets its own ``Session``
+    (unless the caller supplied one, which is then shared as given)."""
+
+    def __init__(
+        self,
+        *,
+        session: requests.Session | None = None,
+        timeout: Timeout = (10.0, 120.0),
+        proxies: Mapping[str, str] | None = None,
+        verify: bool | str = True,
+        headers: Mapping[str, str] | None = None,
+        pool_size: int = 10,
+        http_options: HttpOptions | None = None,
+        user_agent_comment: str | None = None,
+        test_mode: str | None = None,
+    ) -> None:
+        self._shared_session = session
+        self._pool_size = pool_size
+        self._local = threading.local()
+        self._owned: list[requests.Session] = []
+        self._owned_lock = threading.Lock()
+        default_headers = {"User-Agent": user_agent(user_agent_comment)}
+        if test_mode:
+            default_headers["X-Bz-Test-Mode"] = test_mode
+        default_headers.update(headers or {})
+        base: dict[str, Any] = {"timeout": timeout, "headers": default_headers}
+        if session is None:
+            base["verify"] = verify
+            if proxies is not None:
+                base["proxies"] = dict(proxies)
+        self._base = merge_http_options(base, http_options)
+
+    def session(self) -> requests.Session:
+        """This thread's session."""
+        if self._shared_session is not None:
+            return self._shared_session
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=self._pool_size, pool_maxsize=self._pool_size)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            self._local.session = session
+            with self._owned_lock:
+                self._owned.append(session)
+        return session
+
+    def close(self) -> None:
+        """Close the sessions this transport created (a caller's session is left open)."""
+        with self._owned_lock:
+            sessions, self._owned = self._owned, []
+        for session in sessions:
+            session.close()
+        self._local = threading.local()
+
+    def build_kwargs(
+        self,
+        headers: Mapping[str, str] | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+        **call: Any,
+    ) -> dict[str, Any]:
+        """requests kwargs: defaults, then the call's own, then ``http``, then ``http_override``."""
+        kwargs = merge_http_options(self._base, {"headers": headers or {}, **call})
+        kwargs = merge_http_options(kwargs, http)
+        if http_override:
+            kwargs.update(http_override)
+        return kwargs
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+        **call: Any,
+    ) -> requests.Response:
+        """Send one request; a non-2xx answer raises the matching :class:`B2APIError`."""
+        kwargs = self.build_kwargs(headers, http, http_override, **call)
+        try:
+            response = self.session().request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            raise map_request_exception(exc) from exc
+        if not 200 <= response.status_code < 300:
+            raise error_for_response(response)
+        return response
+
+    def request_json(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+        **call: Any,
+    ) -> Any:
+        """Like :meth:`request` and return the decoded JSON body."""
+        response = self.request(
+            method, url, headers=headers, http=http, http_override=http_override, **call
+        )
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise B2ServiceError(
+                response.status_code, "invalid_response", f"the response is not JSON: {exc}"
+            ) from exc
+
+
+def error_for_response(response: requests.Response) -> B2APIError:
+    """Parse a B2 error response (body may be empty, e.g. for ``HEAD``) and close it."""
+    code = message = ""
+    try:
+        body = response.json() if response.content else None
+    except (ValueError, requests.RequestException):
+        body = None
+    finally:
+        response.close()
+    if isinstance(body, dict):
+        code = str(body.get("code") or "")
+        message = str(body.get("message") or "")
+    if not message:
+        message = response.reason or ""
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    return error_from_response(response.status_code, code, message, retry_after)

@@ -1,0 +1,127 @@
+"""Retry policy for B2 calls, built on tenacity.
+
+Retryable: transport errors (no response), 408, 429 and 5xx. Waits grow from ``initial_backoff``
+(1 s) by ``multiplier`` (2) up to ``max_backoff`` (64 s), plus up to ``jitter`` (a fraction of the
+wait) at random. A ``Retry-After`` from the server is honoured exactly (capped by
+``max_retry_after``) and resets the backoff to its initial value. ``sleep`` is injectable so tests
+never really wait. When the attempts run out the last error is re-raised unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import tenacity
+
+from .errors import B2APIError, B2Error, B2ValidationError
+
+__all__ = ["RetryPolicy", "is_retryable"]
+
+logger = logging.getLogger("django_b2.client")
+
+T = TypeVar("T")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for errors worth another attempt: transport errors, 408, 429 and 5xx."""
+    return isinstance(exc, B2Error) and exc.retryable
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently the client retries transient failures.
+
+    ``attempts`` counts every try, the first included (``attempts=1`` disables retries).
+    """
+
+    attempts: int = 5
+    initial_backoff: float = 1.0
+    max_backoff: float = 64.0
+    multiplier: float = 2.0
+    jitter: float = 0.25
+    max_retry_after: float = 300.0
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+    rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise B2ValidationError(f"RetryPolicy.attempts must be at least 1, not {self.attempts}")
+        if self.initial_backoff < 0 or self.max_backoff < self.initial_backoff:
+            raise B2ValidationError(
+                "RetryPolicy needs 0 <= initial_backoff <= max_backoff, got "
+                f"initial_backoff={self.initial_backoff}, max_backoff={self.max_backoff}"
+            )
+        if self.multiplier < 1:
+            raise B2ValidationError(f"RetryPolicy.multiplier must be >= 1, not {self.multiplier}")
+        if self.jitter < 0:
+            raise B2ValidationError(f"RetryPolicy.jitter must be >= 0, not {self.jitter}")
+        if self.max_retry_after < 0:
+            raise B2ValidationError(
+                f"RetryPolicy.max_retry_after must be >= 0, not {self.max_retry_after}"
+            )
+
+    def backoff(self, failures: int) -> float:
+        """The wait (without jitter) after ``failures`` consecutive failures (``failures >= 1``)."""
+        return min(self.initial_backoff * self.multiplier ** max(failures - 1, 0), self.max_backoff)
+
+    def retrying(
+        self,
+        *,
+        retry_if: Callable[[BaseException], bool] = is_retryable,
+        attempts: int | None = None,
+    ) -> tenacity.Retrying:
+        """A fresh tenacity ``Retrying`` for one logical call (it keeps per-call backoff state)."""
+        return tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(attempts or self.attempts),
+            wait=_Wait(self),
+            retry=tenacity.retry_if_exception(retry_if),
+            sleep=self.sleep,
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+
+    def call(
+        self,
+        fn: Callable[[], T],
+        *,
+        retry_if: Callable[[BaseException], bool] = is_retryable,
+        attempts: int | None = None,
+    ) -> T:
+        """Call ``fn`` until it succeeds, a non-retryable error occurs or attempts run out."""
+        return self.retrying(retry_if=retry_if, attempts=attempts)(fn)
+
+
+class _Wait(tenacity.wait.wait_base):
+    """Retry-After aware exponential backoff with jitter; its state lives for one call."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.failures = 0
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        policy = self.policy
+        outcome = retry_state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        if isinstance(exc, B2APIError) and exc.retry_after is not None:
+            self.failures = 0
+            return float(min(max(exc.retry_after, 0.0), policy.max_retry_after))
+        self.failures += 1
+        base = policy.backoff(self.failures)
+        return base + base * policy.jitter * policy.rng.random()
+
+
+def _log_retry(retry_state: tenacity.RetryCallState) -> None:
+    outcome = retry_state.outcome
+    exc = outcome.exception() if outcome is not None else None
+    wait = retry_state.next_action.sleep if retry_state.next_action is not None else 0.0
+    logger.info(
+        "B2 call failed (attempt %d): %s; retrying in %.2f s",
+        retry_state.attempt_number,
+        exc,
+        wait,
+    )

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import importlib
+import sys
+
+import pytest
+
+import django_b2.client as client_pkg
+
+MODULES = [
+    "django_b2.client",
+    "django_b2.client.errors",
+    "django_b2.client.types",
+    "django_b2.client.retry",
+    "django_b2.client.auth",
+    "django_b2.client.client",
+    "django_b2.client.validation",
+    "django_b2.client.signing",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_names_exist_and_are_unique(name: str) -> None:
+    module = importlib.import_module(name)
+    assert len(module.__all__) == len(set(module.__all__))
+    for attr in module.__all__:
+        assert hasattr(module, attr), f"{name}.__all__ lists {attr!r}, which does not exist"
+
+
+def test_package_exports_every_public_error_and_helper() -> None:
+    from django_b2.client import errors
+
+    for attr in errors.__all__:
+        assert attr in client_pkg.__all__, f"django_b2.client does not export {attr}"
+    for attr in ("B2Client", "RetryPolicy", "InMemoryAuthStore", "AccountAuthorization"):
+        assert attr in client_pkg.__all__
+    assert "KEY_CAPABILITIES" in client_pkg.__all__
+
+
+def test_public_classes_defined_in_package_are_exported() -> None:
+    public = {
+        name
+        for name, value in vars(client_pkg).items()
+        if not name.startswith("_") and isinstance(value, type)
+    }
+    assert public <= set(client_pkg.__all__)
+
+
+def test_key_capabilities_complete() -> None:
+    assert len(client_pkg.KEY_CAPABILITIES) == 26
+    assert {"listKeys", "writeFiles", "bypassGovernance", "shareFiles"} <= set(
+        client_pkg.KEY_CAPABILITIES
+    )
+
+
+def test_client_does_not_import_django_or_emulator() -> None:
+    code = (
+        "import sys, django_b2.client, django_b2.client.client;"
+        "bad=[m for m in sys.modules"
+        " if m=='django' or m.startswith(('django.','django_b2.emulator'))];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
