@@ -126,6 +126,7 @@ class DirectUploadService:
             "mode": "large" if plan.is_large else "simple",
             "name": plan.name,
             "fileName": b2_name,
+            "fileId": file_id or None,
             "contentType": plan.content_type,
             "size": plan.size,
             "partSize": plan.part_size,

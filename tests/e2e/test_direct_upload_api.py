@@ -1,0 +1,348 @@
+"""Direct-upload endpoints over real HTTP to the emulator, the real client playing the browser.
+
+The views run in-process (``RequestFactory``); the "browser" uploads with ``B2Client.upload_file``
+/ ``upload_part`` to exactly the URL and token the server handed out, like the JS does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from django_b2.client import B2Client
+from django_b2.direct_upload import ConfirmedUpload, DirectUpload, UploadPolicy
+from django_b2.direct_upload.signals import upload_confirmed
+from django_b2.storage import B2Storage
+
+BUCKET = "direct-api-tests"
+ALICE = User(pk=1, username="alice")
+BOB = User(pk=2, username="bob")
+
+Call = Callable[..., tuple[int, dict[str, Any]]]
+
+
+def sha1(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+@pytest.fixture
+def storage(b2_emulator: Any) -> Iterator[B2Storage]:
+    admin = B2Client(
+        b2_emulator.application_key_id, b2_emulator.application_key, api_url=b2_emulator.url
+    )
+    admin.create_bucket(BUCKET, "allPrivate")
+    admin.close()
+    caches["default"].clear()  # the storage caches the bucket id and token; the emulator was reset
+    st = B2Storage(
+        application_key_id=b2_emulator.application_key_id,
+        application_key=b2_emulator.application_key,
+        api_url=b2_emulator.url,
+        bucket_name=BUCKET,
+        location="site",
+    )
+    yield st
+    st.client.close()
+
+
+@pytest.fixture
+def recorded() -> list[ConfirmedUpload]:
+    return []
+
+
+@pytest.fixture
+def uploads(storage: B2Storage, recorded: list[ConfirmedUpload]) -> DirectUpload:
+    def record(request: Any, upload: ConfirmedUpload) -> dict[str, Any]:
+        recorded.append(upload)
+        return {"recorded": len(recorded)}
+
+    return DirectUpload(
+        storage=storage,
+        policy=UploadPolicy(
+            prefix="direct/", max_size=10_000, part_size=1000, large_file_threshold=2500
+        ),
+        on_confirm=record,
+    )
+
+
+@pytest.fixture
+def call(uploads: DirectUpload) -> Call:
+    patterns = {p.name: p.callback for p in uploads.urls[0]}
+    factory = RequestFactory()
+
+    def run(
+        endpoint: str, body: Any = None, user: Any = ALICE, method: str = "post"
+    ) -> tuple[int, dict[str, Any]]:
+        raw = body if isinstance(body, bytes) else json.dumps(body or {})
+        if method == "get":
+            request = factory.get(f"/{endpoint}/")
+        else:
+            request = factory.post(f"/{endpoint}/", data=raw, content_type="application/json")
+        request.user = user
+        response: HttpResponse = patterns[endpoint](request)
+        return response.status_code, json.loads(response.content)
+
+    return run
+
+
+def browser_upload(storage: B2Storage, answer: dict[str, Any], data: bytes, **kw: Any) -> Any:
+    """What the JS does for a single-request upload."""
+    target = answer["uploadUrls"][0]
+    return storage.client.upload_file(
+        storage.bucket_id,
+        kw.pop("file_name", answer["fileName"]),
+        data,
+        content_type=kw.pop("content_type", answer["contentType"]),
+        upload_url=target["uploadUrl"],
+        authorization_token=target["authorizationToken"],
+        **kw,
+    )
+
+
+def browser_parts(storage: B2Storage, answer: dict[str, Any], data: bytes) -> list[str]:
+    """What the JS does for a large file: SHA-1 and upload each part."""
+    size = answer["partSize"]
+    target = answer["uploadUrls"][0]
+    sha1s = []
+    for number in range(1, answer["partCount"] + 1):
+        chunk = data[(number - 1) * size : number * size]
+        storage.client.upload_part(
+            answer["fileId"],
+            number,
+            chunk,
+            upload_url=target["uploadUrl"],
+            authorization_token=target["authorizationToken"],
+        )
+        sha1s.append(sha1(chunk))
+    return sha1s
+
+
+def versions(storage: B2Storage, b2_name: str) -> list[dict[str, Any]]:
+    found = storage.client.list_file_versions(
+        storage.bucket_id, prefix=b2_name, start_file_name=b2_name
+    )
+    return [f for f in found["files"] if f["fileName"] == b2_name]
+
+
+# -- the normal paths --------------------------------------------------------------------------
+
+
+def test_small_file_start_upload_confirm(
+    call: Call, storage: B2Storage, recorded: list[ConfirmedUpload]
+) -> None:
+    data = b"hello direct upload" * 10
+    status, answer = call(
+        "start", {"name": "../../notes.txt", "size": len(data), "contentType": "text/plain"}
+    )
+    assert status == 200, answer
+    assert answer["mode"] == "simple"
+    assert answer["name"].startswith("direct/") and answer["name"].endswith("/notes.txt")
+    assert answer["fileName"] == "site/" + answer["name"]
+    browser_upload(storage, answer, data)
+
+    status, confirmed = call("confirm", {"ticket": answer["ticket"], "sha1": sha1(data)})
+    assert status == 200, confirmed
+    assert confirmed["name"] == answer["name"]
+    assert confirmed["recorded"] == 1
+    (upload,) = recorded
+    assert (upload.size, upload.content_sha1, upload.original_name) == (
+        len(data),
+        sha1(data),
+        "../../notes.txt",
+    )
+    with storage.open(upload.name) as fh:
+        assert fh.read() == data
+
+
+def test_large_file_in_parts_is_finished_by_the_server(
+    call: Call, storage: B2Storage, recorded: list[ConfirmedUpload]
+) -> None:
+    data = bytes(range(256)) * 14  # 3584 bytes: parts of 1000, 1000, 1000, 584
+    status, answer = call("start", {"name": "big.bin", "size": len(data)})
+    assert status == 200, answer
+    assert (answer["mode"], answer["partSize"], answer["partCount"]) == ("large", 1000, 4)
+    assert len(answer["uploadUrls"]) == 3  # the policy's default concurrency
+    sha1s = browser_parts(storage, answer, data)
+
+    status, confirmed = call("confirm", {"ticket": answer["ticket"], "partSha1": sha1s})
+    assert status == 200, confirmed
+    assert recorded[0].part_count == 4
+    with storage.open(answer["name"]) as fh:
+        assert fh.read() == data
+    # Confirming again recognizes the finished file instead of failing.
+    status, again = call("confirm", {"ticket": answer["ticket"], "partSha1": sha1s})
+    assert status == 200, again
+    assert again["fileId"] == confirmed["fileId"]
+
+
+def test_signal_is_sent_after_confirm(call: Call, storage: B2Storage) -> None:
+    seen: list[str] = []
+
+    def receiver(sender: Any, request: Any, upload: ConfirmedUpload, **kw: Any) -> None:
+        seen.append(upload.name)
+
+    upload_confirmed.connect(receiver)
+    try:
+        _, answer = call("start", {"name": "a.txt", "size": 3})
+        browser_upload(storage, answer, b"abc")
+        assert call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})[0] == 200
+    finally:
+        upload_confirmed.disconnect(receiver)
+    assert seen == [answer["name"]]
+
+
+def test_renew_hands_out_a_working_url(call: Call, storage: B2Storage) -> None:
+    _, answer = call("start", {"name": "a.txt", "size": 3})
+    status, fresh = call("renew", {"ticket": answer["ticket"]})
+    assert status == 200, fresh
+    assert set(fresh) == {"uploadUrl", "authorizationToken"}
+    browser_upload(storage, {**answer, "uploadUrls": [fresh]}, b"abc")
+    assert call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})[0] == 200
+
+
+# -- refusals before any B2 call ---------------------------------------------------------------
+
+
+def test_anonymous_users_and_wrong_methods_are_refused(call: Call, b2_emulator: Any) -> None:
+    b2_emulator.reset_counters()
+    status, answer = call("start", {"name": "a.txt", "size": 3}, user=AnonymousUser())
+    assert status == 403 and "Log in" in answer["error"]
+    assert call("start", method="get")[0] == 405
+    assert b2_emulator.counters()["total"] == 0
+
+
+def test_oversized_and_malformed_requests_make_no_b2_call(call: Call, b2_emulator: Any) -> None:
+    call("start", {"name": "warm-up.txt", "size": 1})  # authorizes and finds the bucket
+    b2_emulator.reset_counters()
+    status, answer = call("start", {"name": "huge.bin", "size": 10_001})
+    assert status == 413 and "limit is 10000 bytes" in answer["error"]
+    assert call("start", b"{not json")[0] == 400
+    assert call("start", {"name": "", "size": 1})[0] == 400
+    assert b2_emulator.counters()["total"] == 0
+
+
+def test_tickets_are_bound_to_their_user_and_signed(call: Call) -> None:
+    _, answer = call("start", {"name": "a.txt", "size": 3})
+    status, refused = call("confirm", {"ticket": answer["ticket"], "sha1": "0" * 40}, user=BOB)
+    assert status == 403 and "another user" in refused["error"]
+    assert call("renew", {"ticket": answer["ticket"]}, user=BOB)[0] == 403
+    tampered = answer["ticket"][:-2] + ("AA" if not answer["ticket"].endswith("AA") else "BB")
+    status, refused = call("confirm", {"ticket": tampered, "sha1": "0" * 40})
+    assert status == 400 and "not valid" in refused["error"]
+
+
+# -- what arrived is checked -------------------------------------------------------------------
+
+
+def test_confirm_before_upload_is_refused(call: Call) -> None:
+    _, answer = call("start", {"name": "a.txt", "size": 3})
+    status, refused = call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})
+    assert status == 409 and "No file has arrived" in refused["error"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "claimed", "content_type", "reason"),
+    [
+        (b"abcd", b"abc", None, "4 bytes but 3 were declared"),
+        (b"abd", b"abc", None, "SHA-1"),
+        (b"abc", b"abc", "text/html", "content type"),
+    ],
+)
+def test_a_file_that_is_not_what_was_declared_is_deleted(
+    call: Call,
+    storage: B2Storage,
+    recorded: list[ConfirmedUpload],
+    sent: bytes,
+    claimed: bytes,
+    content_type: str | None,
+    reason: str,
+) -> None:
+    _, answer = call("start", {"name": "a.txt", "size": 3, "contentType": "text/plain"})
+    extra = {"content_type": content_type} if content_type else {}
+    browser_upload(storage, answer, sent, **extra)
+    assert versions(storage, answer["fileName"])
+
+    status, refused = call("confirm", {"ticket": answer["ticket"], "sha1": sha1(claimed)})
+    assert status == 400
+    assert "deleted" in refused["error"] and reason in refused["error"]
+    assert versions(storage, answer["fileName"]) == []
+    assert recorded == []
+
+
+def test_only_the_newest_upload_under_the_name_is_kept(call: Call, storage: B2Storage) -> None:
+    _, answer = call("start", {"name": "a.txt", "size": 3})
+    browser_upload(storage, answer, b"xyz")
+    browser_upload(storage, answer, b"abc")
+    assert len(versions(storage, answer["fileName"])) == 2
+    assert call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})[0] == 200
+    (kept,) = versions(storage, answer["fileName"])
+    assert kept["contentSha1"] == sha1(b"abc")
+
+
+def test_a_token_used_for_another_name_records_nothing(
+    call: Call, storage: B2Storage, recorded: list[ConfirmedUpload]
+) -> None:
+    """B2 upload tokens are not limited to a name: the server can only refuse to record it."""
+    _, answer = call("start", {"name": "a.txt", "size": 3})
+    browser_upload(storage, answer, b"abc", file_name="site/elsewhere.txt")
+    status, _ = call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})
+    assert status == 409
+    assert recorded == []
+    assert versions(storage, "site/elsewhere.txt")  # the limitation docs/example.md describes
+
+
+def test_large_file_with_a_wrong_part_is_cancelled(
+    call: Call, storage: B2Storage, recorded: list[ConfirmedUpload]
+) -> None:
+    data = b"x" * 3000
+    _, answer = call("start", {"name": "big.bin", "size": len(data)})
+    sha1s = browser_parts(storage, answer, data)
+    sha1s[1] = sha1(b"something else")
+    status, refused = call("confirm", {"ticket": answer["ticket"], "partSha1": sha1s})
+    assert status == 400 and "part 2" in refused["error"] and "cancelled" in refused["error"]
+    assert storage.client.list_unfinished_large_files(storage.bucket_id)["files"] == []
+    assert versions(storage, answer["fileName"]) == []
+    assert recorded == []
+
+
+def test_large_file_with_a_missing_part_is_cancelled(call: Call, storage: B2Storage) -> None:
+    data = b"y" * 3000
+    _, answer = call("start", {"name": "big.bin", "size": len(data)})
+    target = answer["uploadUrls"][0]
+    file_id = answer["fileId"]
+    for number in (1, 3):
+        storage.client.upload_part(
+            file_id,
+            number,
+            data[:1000],
+            upload_url=target["uploadUrl"],
+            authorization_token=target["authorizationToken"],
+        )
+    sha1s = [sha1(data[:1000])] * 3
+    status, refused = call("confirm", {"ticket": answer["ticket"], "partSha1": sha1s})
+    assert status == 400 and "expected 1 to 3" in refused["error"]
+    assert storage.client.list_unfinished_large_files(storage.bucket_id)["files"] == []
+
+
+def test_large_confirm_needs_one_sha1_per_part(call: Call) -> None:
+    _, answer = call("start", {"name": "big.bin", "size": 3000})
+    status, refused = call("confirm", {"ticket": answer["ticket"], "partSha1": ["0" * 40]})
+    assert status == 400 and "3 parts" in refused["error"]
+
+
+def test_abort_cleans_up(call: Call, storage: B2Storage) -> None:
+    _, small = call("start", {"name": "a.txt", "size": 3})
+    browser_upload(storage, small, b"abc")
+    _, large = call("start", {"name": "big.bin", "size": 3000})
+    for answer in (small, large):
+        status, body = call("abort", {"ticket": answer["ticket"]})
+        assert status == 200 and body["aborted"] == answer["name"]
+    assert versions(storage, small["fileName"]) == []
+    assert storage.client.list_unfinished_large_files(storage.bucket_id)["files"] == []
