@@ -1,0 +1,114 @@
+"""``python -m django_b2.emulator``: serve a local B2 until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from .faults import FaultConfig
+from .server import EmulatorServer
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a rate from 0 to 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m django_b2.emulator",
+        description="A local Backblaze B2 native API emulator. Prints one JSON line with the url "
+        "and credentials once it is ready, then serves until SIGINT/SIGTERM.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    parser.add_argument("--port", type=int, default=8787, help="port; 0 picks a free one")
+    parser.add_argument("--data-dir", help="keep data here across restarts (default: temp dir)")
+    parser.add_argument("--key-id", help="master application key id (default: generated)")
+    parser.add_argument("--key", help="master application key (default: generated)")
+    parser.add_argument(
+        "--min-part-size",
+        type=int,
+        default=5_000_000,
+        help="absoluteMinimumPartSize reported and enforced",
+    )
+    parser.add_argument(
+        "--recommended-part-size",
+        type=int,
+        default=None,
+        help="recommendedPartSize (default max(100 MB, --min-part-size))",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="fault injection seed")
+    parser.add_argument("--upload-503-rate", type=_rate, default=0.0)
+    parser.add_argument("--api-503-rate", type=_rate, default=0.0)
+    parser.add_argument("--api-429-rate", type=_rate, default=0.0)
+    parser.add_argument("--retry-after", type=int, default=1, help="Retry-After of injected errors")
+    parser.add_argument(
+        "--expire-tokens-after", type=int, default=None, help="account tokens expire after N calls"
+    )
+    parser.add_argument("--drop-connection-rate", type=_rate, default=0.0)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.key_id is None) != (args.key is None):
+        parser.error("give both --key-id and --key, or neither")
+    try:
+        faults = FaultConfig(
+            seed=args.seed,
+            upload_503_rate=args.upload_503_rate,
+            api_503_rate=args.api_503_rate,
+            api_429_rate=args.api_429_rate,
+            retry_after=args.retry_after,
+            expire_tokens_after_calls=args.expire_tokens_after,
+            drop_connection_rate=args.drop_connection_rate,
+            latency_seconds=args.latency,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+    server = EmulatorServer(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        application_key_id=args.key_id,
+        application_key=args.key,
+        recommended_part_size=args.recommended_part_size or max(100_000_000, args.min_part_size),
+        absolute_minimum_part_size=args.min_part_size,
+        faults=faults,
+        verbose=args.verbose,
+    )
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    server.start()
+    try:
+        line = {
+            "url": server.url,
+            "application_key_id": server.application_key_id,
+            "application_key": server.application_key,
+        }
+        sys.stdout.write(json.dumps(line) + "\n")
+        sys.stdout.flush()
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

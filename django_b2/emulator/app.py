@@ -1,0 +1,40 @@
+"""The running emulator's parts, shared by every request handler thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .counters import Counters
+from .faults import FaultConfig, Faults
+from .state import State
+from .validation import MAX_SIMPLE_FILE_SIZE
+
+
+@dataclass
+class Emulator:
+    state: State
+    url: str
+    recommended_part_size: int = 100_000_000
+    absolute_minimum_part_size: int = 5_000_000
+    max_simple_file_size: int = MAX_SIMPLE_FILE_SIZE
+    initial_faults: FaultConfig = field(default_factory=FaultConfig)
+    verbose: bool = False
+    faults: Faults = field(init=False)
+    counters: Counters = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.faults = Faults(self.initial_faults)
+        self.counters = Counters()
+
+    def set_faults(self, config: FaultConfig | dict[str, Any]) -> FaultConfig:
+        if isinstance(config, dict):
+            config = FaultConfig.from_dict(config)
+        self.faults.configure(config)
+        return config
+
+    def reset(self) -> None:
+        """Forget all data except the master key; faults back to the start-up config."""
+        self.state.reset()
+        self.faults.configure(self.initial_faults)
+        self.counters.reset()
