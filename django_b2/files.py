@@ -144,7 +144,8 @@ class RangeReader(io.RawIOBase):
             self._size = int(total)
         self._response = response
         self._response_pos = offset
-        self._response_end = offset + int(response.content_length)
+        length = response.content_length
+        self._response_end = offset + (length if length is not None else end - offset + 1)
 
     def _close_response(self) -> None:
         if self._response is not None:

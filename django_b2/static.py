@@ -170,7 +170,7 @@ class B2StaticStorage(B2Storage):
             return listing
         self.flush()
         prefix = f"{self.location}/" if self.location else ""
-        entries = {
+        entries: dict[str, Mapping[str, Any]] = {
             str(entry["fileName"]): entry
             for entry in self.client.iter_file_names(self.bucket_id, prefix=prefix)
         }

@@ -25,7 +25,7 @@ import posixpath
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from django.core.cache import BaseCache, caches
 from django.core.exceptions import SuspiciousFileOperation
@@ -152,7 +152,15 @@ class B2Storage(Storage):
         cached = self.cache.get(cache_key)
         if isinstance(cached, str):
             return cached
-        bucket = self.client.get_bucket(bucket_name=cfg.bucket_name)
+        try:
+            bucket = self.client.get_bucket(bucket_name=cfg.bucket_name)
+        except B2NotFound as exc:
+            raise conf.B2ConfigurationError(
+                f"B2 has no bucket {cfg.bucket_name!r} visible to application key "
+                f"{cfg.application_key_id!r}. Create it (manage.py b2_buckets create) or fix "
+                "OPTIONS['bucket_name'] or B2_BUCKET_NAME.",
+                check_id="django_b2.E002",
+            ) from exc
         bucket_id = str(bucket["bucketId"])
         self.cache.set(cache_key, bucket_id, timeout=_BUCKET_ID_TTL)
         return bucket_id
@@ -298,7 +306,7 @@ class B2Storage(Storage):
 
     def _versions(self, key: str) -> Iterator[Mapping[str, Any]]:
         """Every version (uploads, hide markers, unfinished large files) of exactly ``key``."""
-        for version in self.client.iter_file_versions(self.bucket_id, prefix=key, page_size=1000):
+        for version in self.client.iter_file_versions(self.bucket_id, prefix=key, page_size=100):
             if version.get("fileName") != key:
                 # Names are listed in order, and ``key`` sorts before every longer name.
                 break

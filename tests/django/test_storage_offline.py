@@ -60,7 +60,7 @@ def test_construction_rejects_bad_options() -> None:
 
 
 def test_deconstruct_drops_the_application_key() -> None:
-    path, args, kwargs = B2Storage(**OPTIONS).deconstruct()
+    path, _args, kwargs = B2Storage(**OPTIONS).deconstruct()
     assert path == "django_b2.storage.B2Storage"
     assert "application_key" not in kwargs
     assert kwargs["bucket_name"] == "media-bucket"
