@@ -57,7 +57,7 @@ def test_text_content_and_django_file(b2: B2Env, tmp_path: Any) -> None:
 
 def test_missing_files_raise_file_not_found(b2: B2Env) -> None:
     storage = b2.storage()
-    with pytest.raises(FileNotFoundError, match="absent.txt"):
+    with pytest.raises(FileNotFoundError, match=r"absent\.txt"):
         storage.open("absent.txt")
     with pytest.raises(FileNotFoundError):
         storage.size("absent.txt")
