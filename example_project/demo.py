@@ -28,7 +28,7 @@ HOST = "127.0.0.1"
 DEMO_KEY_ID = "demo-key-id"
 DEMO_KEY = "demo-application-key-not-secret"
 ADMIN_USER = "admin"
-ADMIN_PASSWORD = "b2-demo-admin"
+ADMIN_PASSWORD = os.environ.get("DJANGO_B2_DEMO_ADMIN_PASSWORD", "b2-demo-admin")
 DEMO_MIN_PART_SIZE = (
     5_000_000  # what real B2 enforces; the demo's direct uploads use this part size
 )

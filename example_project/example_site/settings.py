@@ -86,7 +86,14 @@ B2_BUCKET_NAME = env("BUCKET", "django-b2-demo")
 STORAGES = {
     "default": {
         "BACKEND": "django_b2.storage.B2Storage",
-        "OPTIONS": {"location": "gallery", "url_expire": 600},
+        "OPTIONS": {
+            "location": "gallery",
+            "url_expire": 600,
+            # One download token per file, so a link opens only its own file; a token is reused
+            # for this many extra seconds to save requests (0: a fresh token for every link).
+            "signed_url_scope": "file",
+            "url_token_reuse": env_int("URL_TOKEN_REUSE", 300),
+        },
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

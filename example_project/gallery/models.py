@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -27,6 +29,11 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def attachment_label(self) -> str:
+        """The attachment's file name without its folders."""
+        return posixpath.basename(self.attachment.name or "")
 
     def clean(self) -> None:
         if not self.image and not self.attachment:
