@@ -89,6 +89,8 @@ def chromium_path() -> str:
 def site(
     b2_emulator_server: Any, tmp_path_factory: pytest.TempPathFactory, chromium_path: str
 ) -> Iterator[Site]:
+    # A clean emulator for this module (earlier tests may have left faults or a moved clock).
+    b2_emulator_server.reset()
     data_dir = tmp_path_factory.mktemp("site")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -149,18 +151,34 @@ def browser(chromium_path: str) -> Iterator[Any]:
             launched.close()
 
 
+@pytest.fixture(scope="module")
+def login_state(browser: Any, site: Site) -> dict[str, Any]:
+    """Cookies of a session logged in as the demo admin (through the admin login form)."""
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(site.url + "/")
+        assert "/admin/login/" in tab.url  # the gallery is only for logged-in users
+        tab.fill("#id_username", ADMIN[0])
+        tab.fill("#id_password", ADMIN[1])
+        tab.click("input[type=submit]")
+        tab.wait_for_url(site.url + "/")
+        state: dict[str, Any] = context.storage_state()
+        return state
+    finally:
+        context.close()
+
+
 @pytest.fixture
-def page(browser: Any, site: Site) -> Iterator[Any]:
-    """A page logged in as the demo admin (through the admin login form)."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
+def page(browser: Any, site: Site, login_state: dict[str, Any]) -> Iterator[Any]:
+    """A fresh browser context, logged in, showing the gallery."""
+    context = browser.new_context(
+        viewport={"width": 1200, "height": 900}, storage_state=login_state
+    )
     context.set_default_timeout(15_000)
     tab = context.new_page()
     tab.goto(site.url + "/")
-    assert "/admin/login/" in tab.url  # the gallery is private
-    tab.fill("#id_username", ADMIN[0])
-    tab.fill("#id_password", ADMIN[1])
-    tab.click("input[type=submit]")
-    tab.wait_for_url(site.url + "/")
+    assert tab.url == site.url + "/", tab.url
     try:
         yield tab
     finally:
