@@ -46,7 +46,7 @@ class DirectUpload:
     ``owner_of``.
     """
 
-    app_name = "django_b2_direct_upload"
+    app_name = "b2_direct_upload"
 
     def __init__(
         self,

@@ -346,3 +346,30 @@ def test_abort_cleans_up(call: Call, storage: B2Storage) -> None:
         assert status == 200 and body["aborted"] == answer["name"]
     assert versions(storage, small["fileName"]) == []
     assert storage.client.list_unfinished_large_files(storage.bucket_id)["files"] == []
+
+
+def test_default_urls_module_mounts_the_four_endpoints(settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.e2e.default_urls"
+    from django.urls import reverse
+
+    for name in ("start", "renew", "confirm", "abort"):
+        assert reverse(f"b2_direct_upload:{name}") == f"/b2-uploads/{name}/"
+
+
+def test_public_names_are_exported() -> None:
+    import django_b2.direct_upload as package
+
+    for name in package.__all__:
+        assert hasattr(package, name), name
+    public = {
+        n
+        for n, v in vars(package).items()
+        if not n.startswith("_") and not _is_module(v) and n != "annotations"
+    }
+    assert public == set(package.__all__)
+
+
+def _is_module(value: object) -> bool:
+    import types
+
+    return isinstance(value, types.ModuleType)
