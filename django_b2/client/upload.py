@@ -242,6 +242,15 @@ class _FileSource(_Source):
         self._lock = threading.Lock()
         self._position = 0
 
+    @property
+    def lock(self) -> threading.Lock:
+        return self._lock
+
+    def rewind(self) -> IO[bytes]:
+        """The file positioned at the start of the content (hold :attr:`lock` while using it)."""
+        self._handle.seek(self._start)
+        return self._handle
+
     def read_at(self, offset: int, length: int) -> bytes:
         length = max(0, min(length, self.size - offset if self.size is not None else length))
         with self._lock:
@@ -337,16 +346,16 @@ def _open_source(source: object, content_length: int | None) -> _Source:
         path = os.fspath(source)
         if not os.path.isfile(path):
             raise B2ValidationError(f"cannot upload {path!r}: no such file")
-        handle = open(path, "rb")  # noqa: SIM115 - closed by _FileSource.close()
-        size = os.fstat(handle.fileno()).st_size
+        opened: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by _FileSource.close()
+        size = os.fstat(opened.fileno()).st_size
         if content_length is not None:
             if content_length > size:
-                handle.close()
+                opened.close()
                 raise B2ValidationError(
                     f"content_length={content_length} but {path!r} has only {size} bytes"
                 )
             size = content_length
-        return _FileSource(handle, 0, size, owned=True)
+        return _FileSource(opened, 0, size, owned=True)
     if callable(getattr(source, "read", None)):
         handle = cast("IO[bytes]", source)
         if isinstance(handle, io.TextIOBase):
@@ -501,6 +510,8 @@ def upload(
         if size is not None:
             tracker.start()
             if size < threshold:
+                if isinstance(src, _FileSource):
+                    return job.single_from_file(src)
                 return job.single(src.read_at(0, size) if src.random_access else _read_all(src))
             chosen = choose_part_size(
                 part_size, recommended=recommended, minimum=minimum, size=size
@@ -563,19 +574,44 @@ class _Job:
 
     # -- small files ----------------------------------------------------------------------
 
-    def single(self, body: bytes) -> dict[str, Any]:
-        piece = self.tracker.attempt(len(body))
-        result = self.client.upload_file(
-            self.bucket_id,
-            self.file_name,
-            body,
-            content_type=self.content_type,
-            content_length=len(body),
-            content_sha1=_sha1_hex(body),
-            file_info=self.file_info or None,
-        )
+    def single(self, data: bytes) -> dict[str, Any]:
+        piece = self.tracker.attempt(len(data))
+        body = io.BytesIO(data)  # closed afterwards, so nothing pins the bytes (see _send_parts)
+        try:
+            result = self.client.upload_file(
+                self.bucket_id,
+                self.file_name,
+                body,
+                content_type=self.content_type,
+                content_length=len(data),
+                content_sha1=_sha1_hex(data),
+                file_info=self.file_info or None,
+                progress=piece,
+            )
+        finally:
+            body.close()
         piece.complete()
-        return result
+        return dict(result)
+
+    def single_from_file(self, src: _FileSource) -> dict[str, Any]:
+        """A small file straight from the file object (hashed first; not held in memory)."""
+        assert src.size is not None
+        digest = src.sha1()
+        piece = self.tracker.attempt(src.size)
+        with src.lock:
+            handle = src.rewind()
+            result = self.client.upload_file(
+                self.bucket_id,
+                self.file_name,
+                handle,
+                content_type=self.content_type,
+                content_length=src.size,
+                content_sha1=digest,
+                file_info=self.file_info or None,
+                progress=piece,
+            )
+        piece.complete()
+        return dict(result)
 
     # -- large files ----------------------------------------------------------------------
 
@@ -642,7 +678,7 @@ class _Job:
 
     def _finish(self, file_id: str, digests: list[str]) -> dict[str, Any]:
         try:
-            return self.client.finish_large_file(file_id, digests)
+            return dict(self.client.finish_large_file(file_id, digests))
         except (B2TransportError, B2ServiceError, B2BadRequest) as exc:
             # The finish may have gone through although we did not hear back (or a retry of a
             # finish that succeeded got 400): ask B2 instead of blindly retrying.
@@ -656,7 +692,7 @@ class _Job:
                     file_id,
                     exc,
                 )
-                return state
+                return dict(state)
             raise
 
     def _find_resumable(
@@ -742,9 +778,20 @@ class _Job:
                     tracker.add(len(data))
                 else:
                     piece = tracker.attempt(len(data))
-                    self.client.upload_part(
-                        file_id, number, data, content_length=len(data), content_sha1=digest
-                    )
+                    # A file object we close afterwards: whatever the HTTP stack keeps referring
+                    # to (until the garbage collector runs) no longer pins the part's bytes.
+                    body = io.BytesIO(data)
+                    try:
+                        self.client.upload_part(
+                            file_id,
+                            number,
+                            body,
+                            content_length=len(data),
+                            content_sha1=digest,
+                            progress=piece,
+                        )
+                    finally:
+                        body.close()
                     piece.complete()
                 with lock:
                     digests[number] = digest
