@@ -58,9 +58,11 @@ from typing import IO, TYPE_CHECKING, Any, Union, cast
 from django_b2.client.errors import (
     B2BadRequest,
     B2Error,
+    B2Forbidden,
     B2IntegrityError,
     B2ServiceError,
     B2TransportError,
+    B2Unauthorized,
     B2ValidationError,
 )
 from django_b2.client.progress import ProgressCallback, ProgressTracker
@@ -630,7 +632,14 @@ class _Job:
         file_id: str | None = None
         existing: dict[int, tuple[int, str]] = {}
         if self.resume and plan is not None:
-            found = self._find_resumable(info, plan)
+            try:
+                found = self._find_resumable(info, plan)
+            except (B2Unauthorized, B2Forbidden) as exc:
+                # e.g. a key with writeFiles but not listFiles: upload without resuming.
+                logger.info(
+                    "Not resuming %s: cannot list unfinished files (%s)", self.file_name, exc
+                )
+                found = None
             if found is not None:
                 file_id, existing = found
                 logger.info(

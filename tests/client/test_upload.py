@@ -27,6 +27,15 @@ from django_b2.client.errors import (
     B2TimeoutError,
     B2ValidationError,
 )
+from django_b2.client.progress import (
+    LoggingProgress,
+    ProgressTracker,
+    TqdmProgress,
+    combine,
+    default_progress,
+    throttle,
+    tqdm_available,
+)
 from django_b2.client.upload import (
     MAX_PART_SIZE,
     MAX_PARTS,
@@ -901,3 +910,98 @@ def test_upload_accepts_the_client_through_b2client_upload_signature(
     assert result["contentType"] == "application/x-test"
     assert result["fileInfo"]["a"] == "b"
     assert _fetch(client, bucket, "kw.bin") == _data(2500)
+
+
+def test_key_without_list_files_uploads_without_resume(
+    client: B2Client, bucket: dict[str, Any], b2_emulator: Any
+) -> None:
+    key = client.create_key("writer-only", ["writeFiles"], bucket_id=bucket["bucketId"])
+    writer = _make_client(b2_emulator.url, key["applicationKeyId"], key["applicationKey"])
+    data = _data(5000, seed=14)
+    b2_emulator.reset_counters()
+    result = writer.upload(
+        bucket["bucketId"], "writer.bin", data, large_file_threshold=THRESHOLD, part_size=PART
+    )
+    assert _calls(b2_emulator, "b2_list_unfinished_large_files") == 1  # refused: no listFiles
+    assert _calls(b2_emulator, "b2_upload_part") == 5
+    with client.download_file_by_id(result["fileId"]) as f:
+        assert f.read() == data
+
+
+# -- progress helpers (no network) ------------------------------------------------------------
+
+
+def test_tracker_counts_retried_pieces_once() -> None:
+    calls: list[tuple[int, int | None]] = []
+    tracker = ProgressTracker(lambda d, t: calls.append((d, t)), total=300)
+    piece = tracker.attempt(200)
+    piece(50, 200)
+    piece(120, 200)
+    piece(30, 200)  # a retry starts again from the beginning: nothing new
+    piece(150, 200)
+    piece.complete()
+    tracker.add(100)
+    assert calls == [(50, 300), (120, 300), (150, 300), (200, 300), (300, 300)]
+    assert tracker.done == 300
+
+
+def test_throttle_keeps_the_final_call() -> None:
+    now = [0.0]
+    seen: list[int] = []
+    throttled = throttle(lambda d, t: seen.append(d), 1.0, clock=lambda: now[0])
+    for done in range(0, 100, 10):
+        throttled(done, 100)
+        now[0] += 0.3
+    throttled(100, 100)
+    assert seen == [0, 40, 80, 100]
+
+
+def test_combine_calls_every_callback() -> None:
+    a: list[int] = []
+    b: list[int] = []
+    combined = combine(lambda d, t: a.append(d), None, lambda d, t: b.append(d))
+    combined(5, 10)
+    assert a == b == [5]
+
+
+def test_tqdm_progress_bar_follows_the_counts() -> None:
+    pytest.importorskip("tqdm", reason="tqdm is optional (django-b2[progress])")
+    sink = io.StringIO()
+    with TqdmProgress("file.bin", file=sink, mininterval=0) as bar:
+        bar(0, 1000)
+        bar(400, 1000)
+        bar(1000, 1000)
+        assert bar._bar.n == 1000
+        assert bar._bar.total == 1000
+    assert "file.bin" in sink.getvalue()
+    assert tqdm_available()
+    assert isinstance(default_progress("x", file=io.StringIO()), TqdmProgress)
+
+
+def test_logging_progress(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="django_b2.client.progress")
+    progress = LoggingProgress("up", step=0.5)
+    for done in (0, 10, 50, 60, 100):
+        progress(done, 100)
+    assert [r.getMessage() for r in caplog.records] == [
+        "up: 0 of 100 bytes (0%)",
+        "up: 50 of 100 bytes (50%)",
+        "up: 100 of 100 bytes (100%)",
+    ]
+    with pytest.raises(ValueError, match="step"):
+        LoggingProgress("x", step=0)
+
+
+def test_tqdm_progress_in_a_real_upload(client: B2Client, bucket: dict[str, Any]) -> None:
+    pytest.importorskip("tqdm", reason="tqdm is optional (django-b2[progress])")
+    sink = io.StringIO()
+    with TqdmProgress("bar.bin", file=sink, mininterval=0) as bar:
+        client.upload(
+            bucket["bucketId"],
+            "bar.bin",
+            _data(5000),
+            large_file_threshold=THRESHOLD,
+            part_size=PART,
+            progress=bar,
+        )
+        assert bar._bar.n == 5000
