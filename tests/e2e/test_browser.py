@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, LARGE_THRESHOLD, PART_SIZE, Site
+from tests.e2e.conftest import ARTIFACTS, LARGE_THRESHOLD, MAX_UPLOAD_SIZE, PART_SIZE, Site
 
 pytestmark = pytest.mark.browser
 
@@ -102,10 +102,13 @@ def direct_upload(page: Any, name: str, mime: str, data: bytes) -> None:
         "form[data-b2-direct-upload] input[type=file]",
         files=[{"name": name, "mimeType": mime, "buffer": data}],
     )
-    with page.expect_navigation():  # the form reloads the gallery once the file is confirmed
-        page.click("form[data-b2-direct-upload] button[type=submit]")
-    if page.locator("form[data-b2-direct-upload][data-b2-state=failed]").count():
-        pytest.fail(page.inner_text("[data-b2-status]"))
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        with page.expect_navigation():  # the form reloads the gallery once the file is confirmed
+            page.click("form[data-b2-direct-upload] button[type=submit]")
+    except PlaywrightTimeout:
+        pytest.fail("the direct upload did not finish: " + page.inner_text("[data-b2-status]"))
 
 
 def test_direct_upload_of_a_multipart_file(page: Any, site: Site) -> None:
@@ -158,6 +161,22 @@ def test_direct_upload_survives_failing_upload_urls(page: Any, site: Site) -> No
     assert renewed == 3 + 2  # ...each on a fresh URL (3 were handed out at the start)
     link = entry.locator("a.file-link").get_attribute("href")
     assert page.request.get(link).body() == data
+
+
+def test_direct_upload_over_the_limit_is_refused_before_any_upload(page: Any, site: Site) -> None:
+    before = upload_calls(site)
+    page.set_input_files(
+        "form[data-b2-direct-upload] input[type=file]",
+        files=[{"name": "too-big.bin", "mimeType": "", "buffer": b"z" * (MAX_UPLOAD_SIZE + 1)}],
+    )
+    page.click("form[data-b2-direct-upload] button[type=submit]")
+    page.wait_for_selector("form[data-b2-direct-upload][data-b2-state=failed]")
+    assert f"the limit is {MAX_UPLOAD_SIZE} bytes" in page.inner_text("[data-b2-status]")
+    after = upload_calls(site)
+    for endpoint in ("b2_get_upload_url", "b2_start_large_file", "b2_upload_file"):
+        assert after.get(endpoint, 0) == before.get(endpoint, 0), endpoint
+    page.reload()
+    assert not card(page, "too-big.bin").count()
 
 
 def test_an_expired_link_is_refused(page: Any, site: Site, tmp_path: Any) -> None:

@@ -198,6 +198,7 @@
     var status = form.querySelector("[data-b2-status]");
     var bar = form.querySelector("progress");
     var input = form.querySelector("input[type=file]");
+    var button = form.querySelector("button[type=submit], input[type=submit]");
     function say(text, state) {
       if (status) { status.textContent = text; }
       form.setAttribute("data-b2-state", state);
@@ -208,6 +209,7 @@
       if (!files.length) { say("Choose a file first.", "idle"); return; }
       var results = [];
       var chain = Promise.resolve();
+      if (button) { button.disabled = true; }
       files.forEach(function (file) {
         chain = chain.then(function () {
           say("Uploading " + file.name + "…", "uploading");
@@ -229,6 +231,8 @@
         if (form.dataset.redirectUrl) { window.location.assign(form.dataset.redirectUrl); }
       }).catch(function (error) {
         say("Upload failed: " + error.message, "failed");
+      }).then(function () {
+        if (button) { button.disabled = false; }
       });
     });
     form.setAttribute("data-b2-state", "idle");
