@@ -10,25 +10,30 @@ authorization in the Django cache is reused), and turns every B2 error into a
 from __future__ import annotations
 
 import argparse
+import hashlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import InvalidStorageError, storages
 from django.core.management import BaseCommand, CommandError, CommandParser
 
 from django_b2.client import AccountAuthorization, B2Client
-from django_b2.client.errors import B2Error, B2NotFound
+from django_b2.client.errors import B2AuthTokenExpired, B2Error, B2NotFound, B2Unauthorized
 from django_b2.client.types import Bucket
-from django_b2.management.errors import explain_b2_error, missing_bucket_error
+from django_b2.management.errors import (
+    explain_b2_error,
+    missing_bucket_error,
+    restriction_problem,
+)
 from django_b2.management.output import dumps_json
 from django_b2.management.progress import ProgressCallback, progress_bar
-from django_b2.storage import B2Storage
+from django_b2.storage import BUCKET_ID_CACHE_PREFIX, B2Storage
 
 __all__ = ["B2Command", "Subparsers"]
 
-Subparsers = argparse._SubParsersAction[CommandParser]
+Subparsers: TypeAlias = "argparse._SubParsersAction[CommandParser]"
 
 
 class B2Command(BaseCommand):
@@ -189,25 +194,57 @@ class B2Command(BaseCommand):
         self.current_bucket = name
         return name
 
+    def target(self, bucket_name: str, file_name: str | None = None) -> None:
+        """Note what the command works on, and refuse early what the key's restrictions forbid.
+
+        A key restricted to a bucket or a name prefix says so when it is authorized, so a name
+        outside it fails here with a clear message instead of a bare ``401`` from B2 (which
+        uploads would first retry on fresh URLs).
+        """
+        self.current_bucket = bucket_name
+        self.current_file = file_name
+        problem = restriction_problem(self.authorize(), bucket_name, file_name)
+        if problem:
+            raise CommandError(problem)
+
     def get_bucket(self, name: str) -> Bucket:
         """The bucket called ``name``, or a CommandError saying how to create it."""
         self.current_bucket = name
+        client = self.client
         try:
-            return self.client.get_bucket(bucket_name=name)
+            return client.get_bucket(bucket_name=name)
         except B2NotFound:
             raise missing_bucket_error(name) from None
+        except B2Unauthorized as exc:
+            if isinstance(exc, B2AuthTokenExpired):
+                raise
+            raise explain_b2_error(
+                exc,
+                action=f"look up bucket {name}",
+                needed=("listBuckets",),
+                authorization=self._authorization,
+                bucket_name=name,
+            ) from exc
 
     def bucket_id(self, name: str) -> str:
-        """The id of bucket ``name``; the storage's own bucket id is looked up once and cached."""
-        self.current_bucket = name
-        if name == self.storage.bucket_name:
-            self.authorize()  # first, so that a refusal is explained with the key's rights
-            try:
-                return self.storage.bucket_id
-            except B2NotFound:
-                raise missing_bucket_error(name) from None
-        bucket_id: str = self.get_bucket(name)["bucketId"]
-        return bucket_id
+        """The id of bucket ``name``, looked up afresh.
+
+        Not ``storage.bucket_id``: that value is cached (in the process and the shared cache),
+        and a command must see a bucket that was just deleted or re-created as it is now.
+        """
+        authorization = self.authorize()
+        if authorization.bucket_id and authorization.bucket_name == name:
+            return authorization.bucket_id  # a key restricted to this bucket: no lookup needed
+        return self.get_bucket(name)["bucketId"]
+
+    def forget_cached_bucket_id(self, name: str) -> None:
+        """Drop the storage's shared-cache entry for bucket ``name`` after it was created/deleted,
+        so workers that share the cache look the id up again."""
+        storage = self.storage
+        if name != storage.bucket_name:
+            return
+        material = f"{self.authorize().account_id}\0{name}".encode()
+        storage.cache.delete(BUCKET_ID_CACHE_PREFIX + hashlib.sha256(material).hexdigest())
 
     # ---------------------------------------------------------------- output and interaction
 

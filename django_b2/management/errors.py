@@ -25,7 +25,7 @@ from django_b2.client.errors import (
     B2ValidationError,
 )
 
-__all__ = ["explain_b2_error", "missing_bucket_error"]
+__all__ = ["explain_b2_error", "missing_bucket_error", "restriction_problem"]
 
 
 def missing_bucket_error(name: str) -> CommandError:
@@ -35,9 +35,10 @@ def missing_bucket_error(name: str) -> CommandError:
     )
 
 
-def _restriction_problem(
+def restriction_problem(
     authorization: AccountAuthorization, bucket_name: str | None, file_name: str | None
 ) -> str | None:
+    """Why a restricted key may not use ``bucket_name`` / ``file_name``, or ``None``."""
     allowed = authorization.bucket_name
     if allowed and bucket_name and bucket_name != allowed:
         return (
@@ -78,7 +79,7 @@ def _unauthorized(
             f"e.g. create one with manage.py b2_keys create NAME --capabilities {','.join(missing)}"
             " and set it in the storage OPTIONS."
         )
-    restriction = _restriction_problem(authorization, bucket_name, file_name)
+    restriction = restriction_problem(authorization, bucket_name, file_name)
     if restriction:
         return restriction
     return f"B2 did not allow the application key in use to {action}: {exc}"

@@ -10,7 +10,8 @@ import os
 from tests.settings import *  # noqa: F403
 from tests.settings import INSTALLED_APPS
 
-INSTALLED_APPS = [*INSTALLED_APPS, "django_b2"]
+if "django_b2" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "django_b2"]
 STORAGES = {
     "default": {
         "BACKEND": "django_b2.storage.B2Storage",

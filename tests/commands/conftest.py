@@ -26,7 +26,8 @@ def b2(b2_emulator: Any) -> Iterator[Any]:
     apps = [*settings.INSTALLED_APPS]
     if "django_b2" not in apps:
         apps.append("django_b2")
-    cache.clear()  # cached authorizations and bucket ids belong to the previous test's emulator state
+    # cached authorizations and bucket ids belong to the previous test's emulator state
+    cache.clear()
     with override_settings(
         INSTALLED_APPS=apps,
         STORAGES=storages_for(srv.url, srv.application_key_id, srv.application_key),

@@ -24,7 +24,12 @@ CORS = [
     }
 ]
 LIFECYCLE = [
-    {"fileNamePrefix": "tmp/", "daysFromUploadingToHiding": 1, "daysFromHidingToDeleting": 2}
+    {
+        "fileNamePrefix": "tmp/",
+        "daysFromUploadingToHiding": 1,
+        "daysFromHidingToDeleting": 2,
+        "daysFromStartingToCancelingUnfinishedLargeFiles": None,
+    }
 ]
 
 
@@ -119,7 +124,9 @@ def test_create_rejects_rules_file_of_the_wrong_shape(tmp_path: Path) -> None:
 
 
 def test_create_invalid_bucket_name_is_a_command_error() -> None:
-    with pytest.raises(CommandError, match="bucket"):
+    with pytest.raises(
+        CommandError, match="Bucket name 'no_underscores_allowed' is invalid; use 6"
+    ):
         call("b2_buckets", "create", "no_underscores_allowed")
 
 
@@ -255,3 +262,28 @@ def test_unknown_subcommand_and_missing_subcommand_are_errors() -> None:
         call("b2_buckets", "destroy")
     with pytest.raises(CommandError, match="required: SUBCOMMAND"):
         call("b2_buckets")
+
+
+def test_delete_and_recreate_forgets_the_shared_cached_bucket_id(
+    bucket: dict[str, Any], no_prompt: None
+) -> None:
+    from django.core.files.storage import storages
+
+    from django_b2.storage import B2Storage
+
+    options = storages.backends["default"]["OPTIONS"]
+
+    def fresh_worker_bucket_id() -> str:
+        storage = B2Storage(**options)
+        # build the client first: B2Storage.bucket_id builds it under its own non-reentrant lock
+        assert storage.client is not None
+        return storage.bucket_id
+
+    assert fresh_worker_bucket_id() == bucket["bucketId"]  # now in the shared cache
+
+    call("b2_buckets", "delete", BUCKET)
+    new = call("b2_buckets", "create", BUCKET, "--json").json()
+    assert new["bucketId"] != bucket["bucketId"]
+    # a worker that starts now (new storage, same cache) sees the new bucket
+    assert fresh_worker_bucket_id() == new["bucketId"]
+    assert call("b2_files", "ls", "--json").json() == []

@@ -23,7 +23,6 @@ def _env(b2: Any, **extra: str) -> dict[str, str]:
         "CMD_TEST_URL": b2.url,
         "CMD_TEST_KEY_ID": b2.application_key_id,
         "CMD_TEST_KEY": b2.application_key,
-        "PYTHONPATH": str(REPO),
     }
     env.update(extra)
     return env
@@ -86,34 +85,53 @@ def test_declined_prompt_exits_non_zero(b2_emulator: Any) -> None:
 
 @pytest.mark.timeout(60)
 def test_b2_emulator_command_serves_until_terminated(tmp_path: Path) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "django", "b2_emulator",
-            "--port", "0", "--key-id", "cli-key-id", "--key", "cli-secret-key",
-            "--data-dir", str(tmp_path),
-        ],
-        cwd=REPO,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.commands.cli_settings",
-             "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        assert first, proc.stderr.read() if proc.stderr else ""
-        info = json.loads(first)
-        assert info["application_key_id"] == "cli-key-id"
-        assert info["application_key"] == "cli-secret-key"
-        auth = requests.get(
-            f"{info['url']}/b2api/v3/b2_authorize_account",
-            auth=("cli-key-id", "cli-secret-key"),
-            timeout=10,
-        )
-        assert auth.status_code == 200
-        assert auth.json()["apiInfo"]["storageApi"]["apiUrl"] == info["url"]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+    command = [
+        sys.executable, "-m", "django", "b2_emulator",
+        "--port", "0", "--key-id", "cli-key-id", "--key", "cli-secret-key",
+        "--data-dir", str(tmp_path),
+    ]  # fmt: skip
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.commands.cli_settings"}
+    with subprocess.Popen(
+        command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            assert proc.stdout is not None
+            info = json.loads(proc.stdout.readline())
+            assert info["application_key_id"] == "cli-key-id"
+            assert info["application_key"] == "cli-secret-key"
+            auth = requests.get(
+                f"{info['url']}/b2api/v3/b2_authorize_account",
+                auth=("cli-key-id", "cli-secret-key"),
+                timeout=10,
+            )
+            assert auth.status_code == 200
+            assert auth.json()["apiInfo"]["storageApi"]["apiUrl"] == info["url"]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
     assert proc.returncode == 0
+
+
+def test_b2_emulator_bad_flags_are_a_command_error() -> None:
+    from django.core.management import CommandError
+
+    from .helpers import call
+
+    with pytest.raises(CommandError, match="The emulator did not start") as info:
+        call("b2_emulator", "--key-id", "only-the-id")
+    assert info.value.returncode == 2
+
+
+def test_b2_emulator_help_lists_the_emulator_flags() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "django", "help", "b2_emulator"],
+        cwd=REPO,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.commands.cli_settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "--min-part-size" in proc.stdout
+    assert "--upload-503-rate" in proc.stdout

@@ -139,7 +139,7 @@ def test_ls_versions_rm_and_hide(bucket_id: str, client: B2Client) -> None:
     assert marker["action"] == "hide"
     names = [e["fileName"] for e in call("b2_files", "ls", "--json").json()]
     assert names == ["doc.txt.bak"]
-    with pytest.raises(CommandError, match="doc.txt is already hidden; delete the hide marker"):
+    with pytest.raises(CommandError, match=r"doc\.txt is already hidden; delete the hide marker"):
         call("b2_files", "hide", "doc.txt")
 
     # --all-versions removes the marker and the remaining version, and nothing of doc.txt.bak
@@ -150,9 +150,9 @@ def test_ls_versions_rm_and_hide(bucket_id: str, client: B2Client) -> None:
 
 
 def test_rm_and_hide_of_missing_file(bucket_id: str) -> None:
-    with pytest.raises(CommandError, match="No file named ghost.txt in bucket"):
+    with pytest.raises(CommandError, match=r"No file named ghost\.txt in bucket"):
         call("b2_files", "rm", "ghost.txt")
-    with pytest.raises(CommandError, match="No file named ghost.txt in bucket"):
+    with pytest.raises(CommandError, match=r"No file named ghost\.txt in bucket"):
         call("b2_files", "hide", "ghost.txt")
 
 
@@ -171,7 +171,7 @@ def test_info_fields_and_json(bucket_id: str, client: B2Client) -> None:
     assert data["fileId"] == version["fileId"]
     assert data["contentSha1"] == hashlib.sha1(b"12345").hexdigest()
 
-    with pytest.raises(CommandError, match="No file named missing.txt"):
+    with pytest.raises(CommandError, match=r"No file named missing\.txt"):
         call("b2_files", "info", "missing.txt")
 
 
@@ -227,9 +227,9 @@ def test_bucket_option_overrides_storage_bucket(bucket_id: str, client: B2Client
 
 
 def test_storage_alias_errors(bucket_id: str) -> None:
-    with pytest.raises(CommandError, match="No storage named 'nope' in settings.STORAGES"):
+    with pytest.raises(CommandError, match=r"No storage named 'nope' in settings\.STORAGES"):
         call("b2_files", "ls", "--storage", "nope")
-    with pytest.raises(CommandError, match="not a django_b2.storage.B2Storage"):
+    with pytest.raises(CommandError, match=r"not a django_b2\.storage\.B2Storage"):
         call("b2_files", "ls", "--storage", "local")
 
 

@@ -68,7 +68,7 @@ def test_delete_key(client: B2Client) -> None:
 
 
 def test_delete_unknown_key_points_at_list() -> None:
-    with pytest.raises(CommandError, match="No application key with id 00nope.*b2_keys list"):
+    with pytest.raises(CommandError, match=r"No application key with id 00nope.*b2_keys list"):
         call("b2_keys", "delete", "00nope")
 
 

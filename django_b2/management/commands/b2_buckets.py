@@ -199,6 +199,7 @@ class Command(B2Command):
                     "manage.py b2_buckets delete NAME first."
                 ) from exc
             raise
+        self.forget_cached_bucket_id(name)
         self.emit(
             bucket,
             lambda: (
@@ -264,6 +265,7 @@ class Command(B2Command):
                 f"Bucket {name} is not empty; use --force to delete every file version and "
                 f"unfinished large file first (manage.py b2_buckets delete {name} --force)."
             ) from exc
+        self.forget_cached_bucket_id(name)
         result = {"bucket": bucket, "deleted_file_versions": removed}
         self.emit(
             result,

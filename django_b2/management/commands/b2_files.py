@@ -144,10 +144,11 @@ class Command(B2Command):
 
     def handle_ls(self, options: dict[str, Any]) -> None:
         bucket = self.bucket_name()
+        # A key limited to a name prefix may only list inside it: start there by default.
+        prefix: str = options["prefix"] or self.authorize().name_prefix or ""
+        self.target(bucket, prefix)
         bucket_id = self.bucket_id(bucket)
-        prefix: str = options["prefix"]
         delimiter = None if options["recursive"] else "/"
-        self.current_file = prefix
         client = self.client
         if options["versions"]:
             files = list(client.iter_file_versions(bucket_id, prefix=prefix, delimiter=delimiter))
@@ -186,7 +187,7 @@ class Command(B2Command):
             raise CommandError(f"No file at {path}; give the path of a local file to upload.")
         file_info = info_dict(options.get("info"))
         bucket = self.bucket_name()
-        self.current_file = name
+        self.target(bucket, name)
         bucket_id = self.bucket_id(bucket)
         config = self.storage.config
         size = path.stat().st_size
@@ -220,7 +221,7 @@ class Command(B2Command):
         if not target.parent.is_dir():
             raise CommandError(f"Directory {target.parent} does not exist; create it first.")
         bucket = self.bucket_name()
-        self.current_file = name
+        self.target(bucket, name)
         client = self.client
         # Write next to the target and rename at the end: a failed download leaves no half file.
         handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -247,7 +248,7 @@ class Command(B2Command):
     def handle_rm(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
         bucket = self.bucket_name()
-        self.current_file = name
+        self.target(bucket, name)
         bucket_id = self.bucket_id(bucket)
         client = self.client
         versions: list[FileVersion] = []
@@ -276,7 +277,7 @@ class Command(B2Command):
     def handle_hide(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
         bucket = self.bucket_name()
-        self.current_file = name
+        self.target(bucket, name)
         bucket_id = self.bucket_id(bucket)
         try:
             marker = self.client.hide_file(bucket_id, name)
@@ -296,7 +297,7 @@ class Command(B2Command):
     def handle_info(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
         bucket = self.bucket_name()
-        self.current_file = name
+        self.target(bucket, name)
         try:
             info = self.client.get_file_info_by_name(bucket, name)
         except B2NotFound:
@@ -324,7 +325,7 @@ class Command(B2Command):
                 f"--expires must be at most {MAX_URL_SECONDS} seconds (7 days); got {expires}."
             )
         bucket_name = self.bucket_name()
-        self.current_file = name
+        self.target(bucket_name, name)
         bucket = self.get_bucket(bucket_name)
         client = self.client
         if bucket.get("bucketType") == "allPublic":

@@ -95,9 +95,11 @@ class Command(B2Command):
     # ------------------------------------------------------------------ list / parts
 
     def handle_list(self, options: dict[str, Any]) -> None:
-        bucket_id = self.bucket_id(self.bucket_name())
-        self.current_file = options.get("prefix")
-        files = self._unfinished(bucket_id, options.get("prefix"))
+        bucket = self.bucket_name()
+        prefix: str | None = options.get("prefix") or self.authorize().name_prefix
+        self.target(bucket, prefix)
+        bucket_id = self.bucket_id(bucket)
+        files = self._unfinished(bucket_id, prefix)
         self.emit(files, lambda: self._table(files))
 
     def _no_such_file(self, file_id: str, exc: Exception) -> CommandError:
@@ -171,7 +173,9 @@ class Command(B2Command):
 
     def _cancel_all(self, older_than: float | None) -> list[CancelLargeFileResponse]:
         bucket = self.bucket_name()
-        files = self._unfinished(self.bucket_id(bucket), None)
+        prefix = self.authorize().name_prefix
+        self.target(bucket, prefix)
+        files = self._unfinished(self.bucket_id(bucket), prefix)
         if older_than is not None:
             cutoff = now_millis() - int(older_than * 3_600_000)
             files = [entry for entry in files if int(entry.get("uploadTimestamp", 0)) < cutoff]
