@@ -9,6 +9,9 @@ from typing import Any
 
 from django.core.management import call_command
 
+from django_b2.client import RetryPolicy
+from django_b2.storage import B2Storage
+
 BUCKET = "cmd-bucket"
 #: Small sizes: the emulator fixture accepts parts of 1000 bytes.
 LARGE_FILE_THRESHOLD = 4000
@@ -32,6 +35,13 @@ def storages_for(url: str, key_id: str, key: str, bucket: str = BUCKET) -> dict[
         "local": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+class NoWaitB2Storage(B2Storage):
+    """A B2Storage whose client retries without sleeping (for tests that force retryable errors)."""
+
+    def client_kwargs(self) -> dict[str, Any]:
+        return {**super().client_kwargs(), "retry": RetryPolicy(attempts=2, sleep=lambda s: None)}
 
 
 @dataclass

@@ -191,6 +191,9 @@ class Command(B2Command):
         bucket_id = self.bucket_id(bucket)
         config = self.storage.config
         size = path.stat().st_size
+        # Resuming a large upload lists unfinished large files (listFiles); an upload-only key
+        # without that capability can still upload, just without resume.
+        resume = "listFiles" in self.authorize().capabilities
         with self.progress(name, size) as report:
             version = self.client.upload(
                 bucket_id,
@@ -201,6 +204,7 @@ class Command(B2Command):
                 large_file_threshold=config.large_file_threshold,
                 part_size=config.part_size,
                 max_workers=config.max_workers,
+                resume=resume,
                 progress=report,
             )
         self.emit(
