@@ -78,6 +78,11 @@ def test_create_with_type_info_cors_and_lifecycle(tmp_path: Path, client: B2Clie
     assert stored["bucketInfo"] == {"Cache-Control": "max-age=60", "team": "web"}
     assert stored["corsRules"][0]["corsRuleName"] == "downloadFromAnyOrigin"
     assert stored["lifecycleRules"] == LIFECYCLE
+    shown = dict(
+        line.split(":", 1) for line in call("b2_buckets", "get", "new-bucket").stdout.splitlines()
+    )
+    assert json.loads(shown["CORS rules"])[0]["corsRuleName"] == "downloadFromAnyOrigin"
+    assert json.loads(shown["lifecycle rules"]) == LIFECYCLE
 
 
 def test_create_defaults_to_private_and_reports_in_words(client: B2Client) -> None:

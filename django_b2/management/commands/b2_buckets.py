@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 from typing import Any
 
 from django.core.management import CommandError, CommandParser
@@ -11,10 +12,15 @@ from django_b2.client.errors import B2BadRequest, B2Conflict, B2NotFound
 from django_b2.client.types import Bucket, FileVersion
 from django_b2.management.arguments import info_dict, key_value, positive_int, read_rules_file
 from django_b2.management.base import B2Command, Subparsers
-from django_b2.management.output import dumps_json, format_fields, format_table
+from django_b2.management.output import format_fields, format_table
 
 BUCKET_TYPES = ("allPrivate", "allPublic")
 DELETE_WORKERS = 8
+
+
+def _rules(rules: object) -> str | None:
+    """Rules on one line (compact JSON), ``None`` when there are none."""
+    return json.dumps(rules, sort_keys=True) if rules else None
 
 
 def _bucket_fields(bucket: Bucket) -> str:
@@ -26,19 +32,9 @@ def _bucket_fields(bucket: Bucket) -> str:
             ("type", bucket.get("bucketType")),
             ("revision", bucket.get("revision")),
             ("info", bucket.get("bucketInfo") or {}),
-            ("file lock", lock.get("isFileLockEnabled", False)),
-            (
-                "CORS rules",
-                dumps_json(bucket.get("corsRules") or []).replace("\n", " ")
-                if bucket.get("corsRules")
-                else None,
-            ),
-            (
-                "lifecycle rules",
-                dumps_json(bucket.get("lifecycleRules") or []).replace("\n", " ")
-                if bucket.get("lifecycleRules")
-                else None,
-            ),
+            ("file lock", bool(lock.get("isFileLockEnabled", False))),
+            ("CORS rules", _rules(bucket.get("corsRules"))),
+            ("lifecycle rules", _rules(bucket.get("lifecycleRules"))),
         ]
     )
 
