@@ -562,6 +562,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send_error(error, cors)
             return
         failed = False
+        ended = False  # the token is released before the answer goes out (see below)
         try:
             modes = self._test_modes()
             app.faults.cap_exceeded(modes, "storage_cap_exceeded")
@@ -585,8 +586,8 @@ class Handler(BaseHTTPRequestHandler):
                 bucket_id = plan.bucket.bucket_id
             drop_at = length // 2 if app.faults.drop_connection() else None
             temp = app.state.new_temp_path()
-            size, sha1 = receive(self.rfile, length, sha1_mode, temp, drop_at=drop_at)
-            length = 0  # consumed
+            body_length, length = length, 0  # receive() consumes the body or the connection dies
+            size, sha1 = receive(self.rfile, body_length, sha1_mode, temp, drop_at=drop_at)
             if is_part:
                 part = app.state.commit_part(path_id, number, temp, size=size, sha1=sha1)
                 body = shapes.part(part)
@@ -594,17 +595,25 @@ class Handler(BaseHTTPRequestHandler):
                 version = app.state.commit_upload(plan, temp, size=size, sha1=sha1)
                 body = shapes.file(version, app.state.account_id, key)
             del bucket_id
+            # Release the token before answering: a client reuses the URL as soon as it reads
+            # the answer, and must not find it still busy (spurious 400 auth_token_limit).
+            app.state.end_upload(token, failed=False)
+            ended = True
             self._send_json(200, body, cors)
         except ApiError as error:
             failed = error.status >= 500
             if length:
                 drain(self.rfile, length)
+            if not ended:
+                app.state.end_upload(token, failed=failed)
+                ended = True
             self._send_error(error, cors)
         except (DropConnection, ClientGone):
             failed = True
             raise
         finally:
-            app.state.end_upload(token, failed=failed)
+            if not ended:
+                app.state.end_upload(token, failed=failed)
 
     def _part_number(self) -> int:
         raw = self.headers.get("X-Bz-Part-Number")

@@ -102,3 +102,10 @@ def error_of(response: requests.Response) -> tuple[int, str]:
     assert body["status"] == response.status_code
     assert isinstance(body["message"], str)
     return response.status_code, body["code"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A hung emulator test should fail fast, not after the suite-wide 300 s."""
+    for item in items:
+        if "tests/emulator/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.timeout(60))
