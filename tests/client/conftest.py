@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+
+from django_b2.client import B2Client, RetryPolicy
+from django_b2.client.types import Bucket
+from django_b2.emulator import EmulatorServer
 
 from .echo_server import EchoServer, running
 
@@ -27,3 +32,25 @@ def sleeps() -> SleepRecorder:
 @pytest.fixture
 def echo() -> Iterator[EchoServer]:
     yield from running()
+
+
+@pytest.fixture
+def client(b2_emulator: EmulatorServer, sleeps: SleepRecorder) -> Iterator[B2Client]:
+    """A client for the (freshly reset) emulator whose retries never really sleep."""
+    with make_client(b2_emulator, sleeps) as c:
+        yield c
+
+
+def make_client(srv: EmulatorServer, sleeps: SleepRecorder, **kwargs: Any) -> B2Client:
+    return B2Client(
+        srv.application_key_id,
+        srv.application_key,
+        api_url=srv.url,
+        retry=RetryPolicy(sleep=sleeps, jitter=0),
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def bucket(client: B2Client) -> Bucket:
+    return client.create_bucket("client-tests", "allPrivate")
