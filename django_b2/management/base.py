@@ -35,6 +35,16 @@ __all__ = ["B2Command", "Subparsers"]
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[CommandParser]"
 
+#: Django's own options, accepted after the subcommand too (``... ls --settings=x --traceback``).
+_DJANGO_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
+    (("--settings",), {}),
+    (("--pythonpath",), {}),
+    (("--traceback",), {"action": "store_true"}),
+    (("--no-color",), {"action": "store_true"}),
+    (("--force-color",), {"action": "store_true"}),
+    (("-v", "--verbosity"), {"type": int, "choices": [0, 1, 2, 3]}),
+)
+
 
 class B2Command(BaseCommand):
     """Shared plumbing: options, storage and client, bucket lookup, output, prompts, errors."""
@@ -97,6 +107,9 @@ class B2Command(BaseCommand):
             parser.add_argument(
                 "--yes", "-y", action="store_true", help="do not ask for confirmation"
             )
+        for flags, kwargs in _DJANGO_OPTIONS:
+            # SUPPRESS: set only when given here, so the value before the subcommand stays.
+            parser.add_argument(*flags, default=argparse.SUPPRESS, help=argparse.SUPPRESS, **kwargs)
         return parser
 
     # ---------------------------------------------------------------- dispatch

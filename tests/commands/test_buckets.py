@@ -292,3 +292,12 @@ def test_delete_and_recreate_forgets_the_shared_cached_bucket_id(
     # a worker that starts now (new storage, same cache) sees the new bucket
     assert fresh_worker_bucket_id() == new["bucketId"]
     assert call("b2_files", "ls", "--json").json() == []
+
+
+def test_django_options_after_the_subcommand(bucket: dict[str, Any]) -> None:
+    with pytest.raises(CommandError) as info:
+        call("b2_buckets", "get", "no-such-bucket", "--traceback", "-v", "0")
+    assert "No bucket named no-such-bucket" in str(info.value)
+    assert (
+        call("b2_buckets", "list", "--verbosity", "2", "--json").json()[0]["bucketName"] == BUCKET
+    )

@@ -41,7 +41,19 @@ def _django(b2: Any, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_missing_bucket_exits_non_zero_with_message_on_stderr(b2_emulator: Any) -> None:
-    proc = _django(b2_emulator, "b2_files", "ls", "--json")
+    # Django's own options work after the subcommand too (here instead of the environment)
+    env = _env(b2_emulator)
+    del env["DJANGO_SETTINGS_MODULE"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "django", "b2_files", "ls", "--json",
+         "--settings", "tests.commands.cli_settings", "--no-color"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )  # fmt: skip
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.strip() == (
