@@ -90,13 +90,15 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls between headers and body
     server_version = "B2Emulator/1.0"
-    sys_version = ""
     # Headers and body leave in separate writes; without TCP_NODELAY, Nagle's algorithm and the
     # client's delayed ACK add ~40 ms to every response that has a body.
     disable_nagle_algorithm = True
     app: Emulator  # set on a subclass by the server
 
     # ------------------------------------------------------------ plumbing
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.app.verbose:
@@ -755,8 +757,8 @@ class Handler(BaseHTTPRequestHandler):
             return max(size - suffix, 0), size - 1
         start = int(first)
         end = int(last) if last else size - 1
-        if end < start:
-            return None
+        if last and end < start:
+            return None  # invalid: ignored like any Range we do not understand
         if start >= size:
             raise ApiError(416, "range_not_satisfiable", f"range {raw} starts at or after {size}")
         return start, min(end, size - 1)
