@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from django.core.management import CommandError
 
 from django_b2.client import B2Client
@@ -173,3 +174,25 @@ def test_wrong_key_is_reported_as_bad_credentials(use_key: Callable[[str, str], 
     use_key("0000000000000000000000001", "K000wrongwrongwrongwrongwrongwro")
     with pytest.raises(CommandError, match=r"B2 refused the application key .*application_key_id"):
         call("b2_buckets", "list")
+
+
+def test_key_without_list_buckets_is_told_it_cannot_look_up_the_bucket(
+    bucket: dict[str, Any], use_key: Callable[[str, str], None]
+) -> None:
+    key = _restricted("listFiles,readFiles")
+    use_key(key["applicationKeyId"], key["applicationKey"])
+    with pytest.raises(CommandError) as info:
+        call("b2_files", "ls")
+    assert f"lacks the listBuckets capability needed to look up bucket {BUCKET}" in str(info.value)
+
+
+def test_bucket_key_without_list_buckets_still_works_on_its_bucket(
+    bucket: dict[str, Any], use_key: Callable[[str, str], None], client: B2Client
+) -> None:
+    client.upload_file(bucket["bucketId"], "doc.txt", b"shared")
+    key = _restricted("listFiles,readFiles,shareFiles", "--bucket", BUCKET)
+    use_key(key["applicationKeyId"], key["applicationKey"])
+    # the key's authorization names its bucket, so no bucket lookup is needed
+    assert [f["fileName"] for f in call("b2_files", "ls", "--json").json()] == ["doc.txt"]
+    url = call("b2_files", "url", "doc.txt").stdout.strip()
+    assert requests.get(url, timeout=10).content == b"shared"

@@ -330,15 +330,22 @@ class Command(B2Command):
             )
         bucket_name = self.bucket_name()
         self.target(bucket_name, name)
-        bucket = self.get_bucket(bucket_name)
+        authorization = self.authorize()
+        if authorization.bucket_id and "listBuckets" not in authorization.capabilities:
+            # A key for this one bucket that may not read its type: a signed URL works for
+            # public and private buckets alike.
+            public, bucket_id = False, authorization.bucket_id
+        else:
+            bucket = self.get_bucket(bucket_name)
+            public, bucket_id = bucket.get("bucketType") == "allPublic", bucket["bucketId"]
         client = self.client
-        if bucket.get("bucketType") == "allPublic":
-            url = download_url_by_name(self.authorize().download_url, bucket_name, name)
+        if public:
+            url = download_url_by_name(authorization.download_url, bucket_name, name)
             result: dict[str, Any] = {"url": url, "expires_in": None, "expires_at": None}
         else:
             seconds = expires if expires is not None else int(self.storage.config.url_expire)
             url = client.signed_download_url(
-                bucket_name, name, bucket_id=bucket["bucketId"], valid_duration_in_seconds=seconds
+                bucket_name, name, bucket_id=bucket_id, valid_duration_in_seconds=seconds
             )
             expires_at = int((time.time() + seconds) * 1000)
             result = {"url": url, "expires_in": seconds, "expires_at": expires_at}
