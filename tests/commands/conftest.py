@@ -23,15 +23,14 @@ from .helpers import BUCKET, storages_for
 def b2(b2_emulator: Any) -> Iterator[Any]:
     """The emulator, with the default storage pointing at it (master key) and the app installed."""
     srv = b2_emulator
-    apps = [*settings.INSTALLED_APPS]
-    if "django_b2" not in apps:
-        apps.append("django_b2")
+    overrides: dict[str, Any] = {
+        "STORAGES": storages_for(srv.url, srv.application_key_id, srv.application_key)
+    }
+    if "django_b2" not in settings.INSTALLED_APPS:  # the commands are found through the app
+        overrides["INSTALLED_APPS"] = [*settings.INSTALLED_APPS, "django_b2"]
     # cached authorizations and bucket ids belong to the previous test's emulator state
     cache.clear()
-    with override_settings(
-        INSTALLED_APPS=apps,
-        STORAGES=storages_for(srv.url, srv.application_key_id, srv.application_key),
-    ):
+    with override_settings(**overrides):
         yield srv
     cache.clear()
 
