@@ -299,7 +299,9 @@ def test_cors_uploads(wire: Wire) -> None:
         headers={
             "Origin": origin,
             "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization,x-bz-file-name,x-bz-content-sha1,content-type",
+            "Access-Control-Request-Headers": (
+                "authorization,x-bz-file-name,x-bz-content-sha1,content-type"
+            ),
         },
     )
     assert preflight.status_code == 200
