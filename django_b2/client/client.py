@@ -750,9 +750,16 @@ class B2Client:
             pool.put(key, entry)
             return result
 
+        permission_retries = 0
+
         def retryable(exc: BaseException) -> bool:
+            nonlocal permission_retries
             if isinstance(exc, _NoRetry) or not payload.can_send():
                 return False
+            if isinstance(exc, B2Unauthorized) and not _needs_reauth(exc):
+                # ``unauthorized`` is a permission problem: one fresh URL, then give up.
+                permission_retries += 1
+                return permission_retries == 1
             return is_retryable(exc) or isinstance(exc, B2Unauthorized)
 
         try:
