@@ -43,7 +43,8 @@ def restriction_problem(
     if allowed and bucket_name and bucket_name != allowed:
         return (
             f"The application key in use is restricted to bucket {allowed!r} and cannot use "
-            f"bucket {bucket_name!r}; pass --bucket {allowed} or use a key for {bucket_name}."
+            f"bucket {bucket_name!r}; work on {allowed} or set a key for {bucket_name} in the "
+            "storage OPTIONS."
         )
     prefix = authorization.name_prefix
     if prefix and file_name is not None and not file_name.startswith(prefix):
