@@ -763,7 +763,11 @@ class B2Client:
             return is_retryable(exc) or isinstance(exc, B2Unauthorized)
 
         try:
-            return self.retry.call(attempt, retry_if=retryable)
+            return self.retry.call(
+                attempt,
+                retry_if=retryable,
+                no_wait_if=lambda exc: isinstance(exc, B2Unauthorized),
+            )
         except _NoRetry as wrapped:
             raise wrapped.error from wrapped.error.__cause__
 

@@ -74,11 +74,16 @@ class RetryPolicy:
         *,
         retry_if: Callable[[BaseException], bool] = is_retryable,
         attempts: int | None = None,
+        no_wait_if: Callable[[BaseException], bool] | None = None,
     ) -> tenacity.Retrying:
-        """A fresh tenacity ``Retrying`` for one logical call (it keeps per-call backoff state)."""
+        """A fresh tenacity ``Retrying`` for one logical call (it keeps per-call backoff state).
+
+        ``no_wait_if(exc)`` marks failures that are retried at once (e.g. an upload that needs a
+        fresh URL after a 401, which is not a sign of overload).
+        """
         return tenacity.Retrying(
             stop=tenacity.stop_after_attempt(attempts or self.attempts),
-            wait=_Wait(self),
+            wait=_Wait(self, no_wait_if),
             retry=tenacity.retry_if_exception(retry_if),
             sleep=self.sleep,
             before_sleep=_log_retry,
@@ -91,22 +96,28 @@ class RetryPolicy:
         *,
         retry_if: Callable[[BaseException], bool] = is_retryable,
         attempts: int | None = None,
+        no_wait_if: Callable[[BaseException], bool] | None = None,
     ) -> T:
         """Call ``fn`` until it succeeds, a non-retryable error occurs or attempts run out."""
-        return self.retrying(retry_if=retry_if, attempts=attempts)(fn)
+        return self.retrying(retry_if=retry_if, attempts=attempts, no_wait_if=no_wait_if)(fn)
 
 
 class _Wait(tenacity.wait.wait_base):
     """Retry-After aware exponential backoff with jitter; its state lives for one call."""
 
-    def __init__(self, policy: RetryPolicy) -> None:
+    def __init__(
+        self, policy: RetryPolicy, no_wait_if: Callable[[BaseException], bool] | None = None
+    ) -> None:
         self.policy = policy
+        self.no_wait_if = no_wait_if
         self.failures = 0
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         policy = self.policy
         outcome = retry_state.outcome
         exc = outcome.exception() if outcome is not None else None
+        if exc is not None and self.no_wait_if is not None and self.no_wait_if(exc):
+            return 0.0
         if isinstance(exc, B2APIError) and exc.retry_after is not None:
             self.failures = 0
             return float(min(max(exc.retry_after, 0.0), policy.max_retry_after))
