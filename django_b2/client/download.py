@@ -156,6 +156,7 @@ class DownloadedFile:
             if self.content_length is None:
                 self.content_length = last - first + 1
         elif self.status_code == 206:
+            response.close()
             raise B2IntegrityError(
                 "B2 answered 206 Partial Content without a usable Content-Range header "
                 f"({headers.get('Content-Range')!r})"
@@ -321,9 +322,11 @@ class DownloadedFile:
             if pending is not None:
                 yield self._deliver(pending)
             pending = chunk
-        self._verify_complete()
+        try:
+            self._verify_complete()
+        finally:
+            self._response.close()
         self._finished = True
-        self._response.close()
         if pending is not None:
             yield self._deliver(pending)
 
@@ -440,6 +443,16 @@ def _iter_body(response: requests.Response, chunk_size: int) -> Iterator[bytes]:
 
 def _check_destination(destination: object) -> None:
     if isinstance(destination, (str, os.PathLike)):
+        path = os.fspath(destination)
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise B2ValidationError(
+                f"cannot save to {path!r}: directory {directory!r} does not exist; create it first"
+            )
+        if os.path.isdir(path):
+            raise B2ValidationError(
+                f"cannot save to {path!r}: it is a directory; give a file name inside it"
+            )
         return
     if callable(getattr(destination, "write", None)):
         return

@@ -325,7 +325,10 @@ class _IterableSource(_Source):
                         f"the source iterable yielded {type(chunk).__name__}; it must yield "
                         "bytes (encode text first)"
                     )
-                self._left = memoryview(chunk).cast("B") if chunk else memoryview(b"")
+                view = memoryview(chunk)
+                if not view.c_contiguous:
+                    view = memoryview(view.tobytes())
+                self._left = view.cast("B") if view.nbytes else memoryview(b"")
                 continue
             take = self._left[:want]
             pieces.append(bytes(take))

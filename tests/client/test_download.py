@@ -398,6 +398,10 @@ def test_client_download_rejects_bad_arguments_before_any_request(
         client.download(bucket_name="bucket-name", destination=tmp_path / "x")
     with pytest.raises(B2ValidationError, match="destination"):
         client.download(file_id="x", destination=123)  # type: ignore[arg-type]
+    with pytest.raises(B2ValidationError, match="does not exist"):
+        client.download(file_id="x", destination=tmp_path / "missing-dir" / "x")
+    with pytest.raises(B2ValidationError, match="is a directory"):
+        client.download(file_id="x", destination=tmp_path)
     assert b2_emulator.counters()["total"] == 0
 
 
