@@ -28,6 +28,7 @@ from . import raw
 from ._transport import HttpOptions, Transport
 from .auth import AccountAuthorization, AuthStore, InMemoryAuthStore, auth_cache_key
 from .errors import (
+    B2AuthTokenExpired,
     B2Error,
     B2NotFound,
     B2TooManyRequests,
@@ -60,6 +61,7 @@ from .types import (
 )
 from .validation import (
     range_header,
+    validate_bucket_info,
     validate_bucket_name,
     validate_bucket_type,
     validate_capabilities,
@@ -118,8 +120,6 @@ def _require_id(what: str, value: object) -> str:
 
 def _needs_reauth(exc: B2Unauthorized) -> bool:
     """``bad_auth_token``/``expired_auth_token``, or a body-less 401 (``HEAD``: code unknown)."""
-    from .errors import B2AuthTokenExpired
-
     return isinstance(exc, B2AuthTokenExpired) or (type(exc) is B2Unauthorized and not exc.code)
 
 
@@ -528,7 +528,7 @@ class B2Client:
             account=True,
             bucket_name=bucket_name,
             bucket_type=bucket_type,
-            bucket_info=_bucket_info(bucket_info),
+            bucket_info=validate_bucket_info(bucket_info),
             cors_rules=cors_rules,
             lifecycle_rules=lifecycle_rules,
             file_lock_enabled=file_lock_enabled,
@@ -630,7 +630,7 @@ class B2Client:
             account=True,
             bucket_id=bucket_id,
             bucket_type=bucket_type,
-            bucket_info=_bucket_info(bucket_info) if bucket_info is not None else None,
+            bucket_info=validate_bucket_info(bucket_info),
             cors_rules=cors_rules,
             lifecycle_rules=lifecycle_rules,
             default_retention=default_retention,
@@ -1549,18 +1549,6 @@ class B2Client:
             progress=progress,
             verify=verify,
         )
-
-
-def _bucket_info(info: Mapping[str, str] | None) -> dict[str, str] | None:
-    if info is None:
-        return None
-    if not isinstance(info, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in info.items()
-    ):
-        raise B2ValidationError("bucket_info must be a dict of str to str")
-    if len(info) > 10:
-        raise B2ValidationError(f"bucket_info has {len(info)} entries; B2 allows at most 10")
-    return dict(info)
 
 
 def _check_explicit_url(upload_url: str | None, authorization_token: str | None) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "MAX_KEY_DURATION_SECONDS",
     "MAX_PART_NUMBER",
     "range_header",
+    "validate_bucket_info",
     "validate_bucket_name",
     "validate_bucket_type",
     "validate_capabilities",
@@ -106,6 +107,23 @@ def validate_bucket_name(name: object) -> str:
             f"Bucket name {text!r} starts with 'b2-', which B2 reserves; choose another name"
         )
     return text
+
+
+def validate_bucket_info(info: Mapping[str, str] | None) -> dict[str, str] | None:
+    """A string-to-string map of at most 10 entries (``None`` passes through)."""
+    if info is None:
+        return None
+    if not isinstance(info, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in info.items()
+    ):
+        raise B2ValidationError(
+            "bucket_info must be a dict of str to str, e.g. {'Cache-Control': 'max-age=3600'}"
+        )
+    if len(info) > MAX_FILE_INFO_ENTRIES:
+        raise B2ValidationError(
+            f"bucket_info has {len(info)} entries; B2 allows at most {MAX_FILE_INFO_ENTRIES}"
+        )
+    return dict(info)
 
 
 def validate_bucket_type(bucket_type: object) -> str:
