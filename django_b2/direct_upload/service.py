@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from django_b2.client.errors import B2APIError, B2BadRequest, B2NotFound
+from django_b2.client.errors import B2APIError, B2BadRequest, B2Error, B2NotFound
 from django_b2.direct_upload.policy import (
     DirectUploadRefused,
     UploadPlan,
@@ -103,10 +102,15 @@ class DirectUploadService:
                 self.storage.bucket_id, b2_name, content_type=plan.content_type
             )
             file_id = str(started["fileId"])
-            urls = [
-                self._part_url(file_id)
-                for _ in range(min(self.policy.concurrency, plan.part_count))
-            ]
+            try:
+                urls = [
+                    self._part_url(file_id)
+                    for _ in range(min(self.policy.concurrency, plan.part_count))
+                ]
+            except B2Error:
+                with contextlib.suppress(B2Error):
+                    self.client.cancel_large_file(file_id)
+                raise
         else:
             urls = [self._upload_url()]
         ticket = Ticket(
@@ -119,7 +123,6 @@ class DirectUploadService:
             file_id=file_id,
             part_size=plan.part_size,
             part_count=plan.part_count,
-            issued_ms=int(time.time() * 1000),
         )
         return {
             "ticket": dump_ticket(ticket),
@@ -267,15 +270,21 @@ class DirectUploadService:
 
     # -- abort ------------------------------------------------------------------------------
 
-    def abort(self, ticket: Ticket) -> None:
-        """Remove whatever this ticket's upload left in B2."""
-        if ticket.is_large:
-            try:
-                self.client.cancel_large_file(ticket.file_id)
-                return
-            except B2APIError:
-                pass  # already finished (or gone): fall through and delete by name
-        self._delete_versions(self._versions(ticket.b2_name))
+    def abort(self, ticket: Ticket) -> bool:
+        """Cancel this ticket's large file if it is still unfinished; True if it was cancelled.
+
+        A finished file is never deleted here: the ticket may already have been confirmed and
+        the file recorded. (Files that fail ``confirm`` are deleted by ``confirm`` itself.)
+        """
+        if not ticket.is_large:
+            return False
+        try:
+            if self._finished_version(ticket.file_id) is not None:
+                return False
+            self.client.cancel_large_file(ticket.file_id)
+        except (B2APIError, DirectUploadRefused):
+            return False  # already gone
+        return True
 
 
 def _mismatch(version: dict[str, Any], *, size: int, sha1: str | None, content_type: str) -> str:

@@ -30,7 +30,6 @@ class Ticket:
     file_id: str  # large file id, "" for a single-request upload
     part_size: int
     part_count: int
-    issued_ms: int  # server time the ticket was issued, ms since the epoch
 
     @property
     def is_large(self) -> bool:

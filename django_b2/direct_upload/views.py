@@ -7,7 +7,7 @@ users only by default)::
     start    {"name", "size", "contentType"}  -> ticket + upload URL(s) and token(s)
     renew    {"ticket"}                       -> a fresh upload URL after one failed
     confirm  {"ticket", "sha1"} or {"ticket", "partSha1": [...]} -> the checked, recorded file
-    abort    {"ticket"}                       -> removes what the upload left in B2
+    abort    {"ticket"}                       -> cancels the large file if still unfinished
 
 Mount it like the admin: ``path("uploads/", DirectUpload(...).urls)``.
 """
@@ -152,8 +152,7 @@ class DirectUpload:
 
     def _abort(self, request: HttpRequest, body: dict[str, Any]) -> dict[str, Any]:
         ticket = self._ticket(request, body)
-        self.service(request).abort(ticket)
-        return {"aborted": ticket.name}
+        return {"name": ticket.name, "cancelled": self.service(request).abort(ticket)}
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:

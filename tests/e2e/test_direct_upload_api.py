@@ -337,15 +337,27 @@ def test_large_confirm_needs_one_sha1_per_part(call: Call) -> None:
     assert status == 400 and "3 parts" in refused["error"]
 
 
-def test_abort_cleans_up(call: Call, storage: B2Storage) -> None:
+def test_abort_cancels_an_unfinished_large_file(call: Call, storage: B2Storage) -> None:
+    _, answer = call("start", {"name": "big.bin", "size": 3000})
+    browser_parts(storage, {**answer, "partCount": 1}, b"q" * 1000)
+    assert storage.client.list_unfinished_large_files(storage.bucket_id)["files"]
+    status, body = call("abort", {"ticket": answer["ticket"]})
+    assert (status, body) == (200, {"name": answer["name"], "cancelled": True})
+    assert storage.client.list_unfinished_large_files(storage.bucket_id)["files"] == []
+
+
+def test_abort_never_deletes_a_finished_file(call: Call, storage: B2Storage) -> None:
+    """A ticket may already be confirmed (and its file recorded) when abort arrives."""
     _, small = call("start", {"name": "a.txt", "size": 3})
     browser_upload(storage, small, b"abc")
-    _, large = call("start", {"name": "big.bin", "size": 3000})
+    data = b"w" * 2600
+    _, large = call("start", {"name": "big.bin", "size": len(data)})
+    sha1s = browser_parts(storage, large, data)
+    assert call("confirm", {"ticket": large["ticket"], "partSha1": sha1s})[0] == 200
     for answer in (small, large):
         status, body = call("abort", {"ticket": answer["ticket"]})
-        assert status == 200 and body["aborted"] == answer["name"]
-    assert versions(storage, small["fileName"]) == []
-    assert storage.client.list_unfinished_large_files(storage.bucket_id)["files"] == []
+        assert (status, body["cancelled"]) == (200, False)
+        assert len(versions(storage, answer["fileName"])) == 1
 
 
 def test_default_urls_module_mounts_the_four_endpoints(settings: Any) -> None:

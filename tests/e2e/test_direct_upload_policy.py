@@ -185,7 +185,6 @@ TICKET = Ticket(
     file_id="",
     part_size=0,
     part_count=0,
-    issued_ms=1,
 )
 
 
