@@ -263,9 +263,9 @@ class DownloadedFile:
             raise B2ValidationError(
                 f"cannot save to {path!r}: directory {directory!r} does not exist; create it first"
             )
-        temp = os.path.join(
-            directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.b2download"
-        )
+        # Hidden, unique, and short enough for NAME_MAX even when the final name is long.
+        stem = os.path.basename(path)[:200]
+        temp = os.path.join(directory, f".{stem}.{secrets.token_hex(6)}.b2download")
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import array
 import hashlib
 import io
+import itertools
 import json
 import os
 import subprocess
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from django_b2.client import B2Client, RetryPolicy
 from django_b2.client.errors import (
@@ -1005,3 +1008,33 @@ def test_tqdm_progress_in_a_real_upload(client: B2Client, bucket: dict[str, Any]
             progress=bar,
         )
         assert bar._bar.n == 5000
+
+
+@given(size=st.integers(min_value=2, max_value=10**13), part=st.integers(1, 6 * 10**9))
+def test_plan_parts_property(size: int, part: int) -> None:
+    minimum = 1000
+    chosen = choose_part_size(part, recommended=100_000, minimum=minimum, size=size)
+    assert minimum <= chosen <= MAX_PART_SIZE
+    if size < 2 * minimum:
+        return  # below the smallest large-file threshold: always a single upload
+    plan = plan_parts(size, chosen)
+    assert 2 <= len(plan) <= MAX_PARTS
+    assert sum(p.length for p in plan) == size
+    assert all(p.length >= minimum for p in plan[:-1])
+    assert 1 <= plan[-1].length <= plan[0].length <= MAX_PART_SIZE
+    assert all(b.offset == a.offset + a.length for a, b in itertools.pairwise(plan))
+
+
+def test_long_destination_names_save(tmp_path: Path) -> None:
+    """The temporary file of a download fits NAME_MAX even for a 255-byte final name."""
+    import requests
+
+    from django_b2.client.download import DownloadedFile
+
+    response = requests.Response()
+    response.status_code = 200
+    response.headers["Content-Length"] = "3"
+    response.raw = io.BytesIO(b"abc")
+    target = tmp_path / ("n" * 255)
+    assert DownloadedFile(response).save(target) == 3
+    assert target.read_bytes() == b"abc"
