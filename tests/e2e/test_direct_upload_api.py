@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from django_b2.client import B2Client
+from django_b2.client.errors import B2Unauthorized
 from django_b2.direct_upload import ConfirmedUpload, DirectUpload, UploadPolicy
 from django_b2.direct_upload.signals import upload_confirmed
 from django_b2.storage import B2Storage
@@ -385,3 +386,45 @@ def _is_module(value: object) -> bool:
     import types
 
     return isinstance(value, types.ModuleType)
+
+
+def test_a_key_restricted_to_the_prefix_makes_b2_refuse_other_names(
+    storage: B2Storage, b2_emulator: Any, recorded: list[ConfirmedUpload]
+) -> None:
+    """The mitigation docs/example.md recommends: upload URLs minted with a prefix-limited key."""
+    key = storage.client.create_key(
+        "direct-uploads",
+        ["listBuckets", "listFiles", "readFiles", "writeFiles", "deleteFiles"],
+        bucket_id=storage.bucket_id,
+        name_prefix="site/direct/",
+    )
+    limited = B2Storage(
+        application_key_id=key["applicationKeyId"],
+        application_key=key["applicationKey"],
+        api_url=b2_emulator.url,
+        bucket_name=BUCKET,
+        location="site",
+    )
+    views = DirectUpload(
+        storage=limited,
+        policy=UploadPolicy(prefix="direct/", max_size=10_000),
+        on_confirm=lambda request, upload: recorded.append(upload) and None,
+    )
+    patterns = {p.name: p.callback for p in views.urls[0]}
+
+    def post(endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = RequestFactory().post(
+            f"/{endpoint}/", data=json.dumps(body), content_type="application/json"
+        )
+        request.user = ALICE
+        response = patterns[endpoint](request)
+        assert response.status_code == 200, response.content
+        return dict(json.loads(response.content))
+
+    answer = post("start", {"name": "a.txt", "size": 3})
+    with pytest.raises(B2Unauthorized):
+        browser_upload(storage, answer, b"abc", file_name="site/elsewhere.txt")
+    browser_upload(storage, answer, b"abc")
+    post("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})
+    assert [u.name for u in recorded] == [answer["name"]]
+    limited.client.close()
