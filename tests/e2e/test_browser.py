@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -134,13 +135,25 @@ def test_direct_upload_of_a_picture_in_one_request(page: Any, site: Site) -> Non
     data = png(120, 90, 3)
     assert len(data) <= LARGE_THRESHOLD
     before = upload_calls(site)
-    direct_upload(page, "straight to B2.png", "image/png", data)
+    direct_upload(page, "straße ☀.png", "image/png", data)
 
-    entry = card(page, "straight to B2.png")
+    entry = card(page, "straße ☀.png")
     assert upload_calls(site).get("b2_upload_file", 0) - before.get("b2_upload_file", 0) == 1
     assert loaded_width(page, entry.locator("img")) == 120
     link = entry.locator("a.image-link").get_attribute("href")
+    assert "/gallery/direct/" in link and link.split("?")[0].endswith("/stra%C3%9Fe_.png")
     assert page.request.get(link).body() == data
+
+
+def test_script_helpers_match_python(page: Any) -> None:
+    name = "dir/a b+ü(1)*!.txt"
+    encoded = page.evaluate("n => window.djangoB2DirectUpload.encodeName(n)", name)
+    assert encoded == "dir/" + quote("a b+ü(1)*!.txt", safe="")
+    payload = "direct upload ✓"
+    digest = page.evaluate(
+        "s => window.djangoB2DirectUpload.sha1Hex(new TextEncoder().encode(s))", payload
+    )
+    assert digest == hashlib.sha1(payload.encode()).hexdigest()
 
 
 def test_direct_upload_survives_failing_upload_urls(page: Any, site: Site) -> None:
