@@ -208,13 +208,20 @@ def test_start_large_file_validation(wire: Wire, bucket_id: str) -> None:
     assert error_of(no_bucket) == (400, "bad_bucket_id")
 
 
-def _raw_upload_start(url: str, headers: dict[str, str], length: int) -> socket.socket:
+def _raw_upload_start(wire: Wire, url: str, headers: dict[str, str], length: int) -> socket.socket:
     """Send an upload's headers and half its body, then leave the request open."""
+    endpoint = "b2_upload_part" if "b2_upload_part" in url else "b2_upload_file"
+    before = wire.server.counters()["by_endpoint"].get(endpoint, 0)
     parts = urllib.parse.urlsplit(url)
     sock = socket.create_connection((parts.hostname, parts.port))
     lines = [f"POST {parts.path} HTTP/1.1", f"Host: {parts.netloc}", f"Content-Length: {length}"]
     lines += [f"{k}: {v}" for k, v in headers.items()]
     sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + b"x" * (length // 2))
+    # do not race the raw request: wait until the server has picked it up
+    deadline = time.monotonic() + 10
+    while wire.server.counters()["by_endpoint"].get(endpoint, 0) == before:
+        assert time.monotonic() < deadline, "the server never read the raw request"
+        time.sleep(0.005)
     return sock
 
 
@@ -237,7 +244,7 @@ def test_upload_token_is_one_upload_at_a_time(wire: Wire, bucket_id: str) -> Non
         "Content-Type": "text/plain",
         "X-Bz-Content-Sha1": hashlib.sha1(data).hexdigest(),
     }
-    sock = _raw_upload_start(target["uploadUrl"], headers, len(data))
+    sock = _raw_upload_start(wire, target["uploadUrl"], headers, len(data))
     try:
         # the server has claimed the token once it starts reading the body; poll until so
         second = _until_refused(lambda: wire.upload(bucket_id, "second", b"y", upload=target))
@@ -257,7 +264,7 @@ def test_upload_token_is_one_upload_at_a_time(wire: Wire, bucket_id: str) -> Non
         "X-Bz-Part-Number": "1",
         "X-Bz-Content-Sha1": hashlib.sha1(data).hexdigest(),
     }
-    sock = _raw_upload_start(part_target["uploadUrl"], part_headers, len(data))
+    sock = _raw_upload_start(wire, part_target["uploadUrl"], part_headers, len(data))
     try:
         second = _until_refused(lambda: put_part(wire, part_target, 2, b"y"))
         assert error_of(second) == (400, "auth_token_limit")
