@@ -1,0 +1,112 @@
+"""EmulatorServer and the pytest fixtures: life cycle, reset, persistence, arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+
+from django_b2.emulator import EmulatorServer, FaultConfig, transaction_class
+from tests.emulator.conftest import Wire
+
+
+def test_fixture_resets_between_tests_first(wire: Wire) -> None:
+    wire.create_bucket("left-behind")
+    wire.server.set_faults(api_429_rate=0.0, latency_seconds=0.0, seed=9)
+
+
+def test_fixture_resets_between_tests_second(
+    b2_emulator: EmulatorServer, b2_emulator_server: EmulatorServer
+) -> None:
+    assert b2_emulator is b2_emulator_server
+    wire = Wire(b2_emulator, requests.Session())
+    wire.authorize()
+    assert wire.ok("b2_list_buckets", accountId=b2_emulator.account_id)["buckets"] == []
+    assert b2_emulator.faults == FaultConfig()
+    assert b2_emulator.counters()["by_endpoint"] == {
+        "b2_authorize_account": 1,
+        "b2_list_buckets": 1,
+    }
+    assert wire.auth is not None
+    assert wire.auth["apiInfo"]["storageApi"]["absoluteMinimumPartSize"] == 1000
+
+
+def test_reset_keeps_the_master_key_and_drops_tokens(b2_emulator: EmulatorServer) -> None:
+    wire = Wire(b2_emulator, requests.Session())
+    wire.authorize()
+    key_id, key = b2_emulator.application_key_id, b2_emulator.application_key
+    b2_emulator.reset()
+    assert (b2_emulator.application_key_id, b2_emulator.application_key) == (key_id, key)
+    response = wire.call("b2_list_buckets", accountId=b2_emulator.account_id)
+    assert response.status_code == 401
+    assert wire.authorize().status_code == 200
+
+
+def test_custom_credentials_and_restart_with_data_dir(tmp_path: Path) -> None:
+    data_dir = str(tmp_path)
+    with EmulatorServer(
+        data_dir=data_dir, application_key_id="id-1", application_key="secret-1"
+    ) as server:
+        assert server.data_dir == data_dir
+        wire = Wire(server, requests.Session())
+        assert wire.authorize().status_code == 200
+        bucket = wire.create_bucket("persisted")
+        wire.upload_ok(bucket["bucketId"], "a/b.txt", b"body")
+        account = server.account_id
+    assert (tmp_path / "emulator.sqlite3").exists()
+    with EmulatorServer(data_dir=data_dir) as again:
+        assert again.application_key_id == "id-1"
+        assert again.account_id == account
+        wire = Wire(again, requests.Session())
+        wire.authorize()
+        files = wire.ok("b2_list_file_names", bucketId=bucket["bucketId"])["files"]
+        assert [f["fileName"] for f in files] == ["a/b.txt"]
+    with EmulatorServer(
+        data_dir=data_dir, application_key_id="id-2", application_key="secret-2"
+    ) as changed:
+        wire = Wire(changed, requests.Session())
+        assert wire.authorize().status_code == 200
+        assert wire.authorize("id-1", "secret-1").status_code == 401
+
+
+def test_temp_dir_is_removed_at_stop() -> None:
+    server = EmulatorServer().start()
+    data_dir = Path(server.data_dir)
+    assert data_dir.is_dir()
+    assert "running=True" in repr(server)
+    server.stop()
+    assert not data_dir.exists()
+    assert "running=False" in repr(server)
+    with pytest.raises(RuntimeError, match="start"):
+        _ = server.url
+    server.stop()  # stopping twice is harmless
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="both"):
+        EmulatorServer(application_key_id="only")
+    with pytest.raises(ValueError, match="absolute_minimum_part_size"):
+        EmulatorServer(absolute_minimum_part_size=10, recommended_part_size=5)
+
+
+def test_repr_never_shows_the_key(b2_emulator: EmulatorServer) -> None:
+    assert b2_emulator.application_key not in repr(b2_emulator)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [
+        ("b2_upload_file", "A"),
+        ("b2_delete_key", "A"),
+        ("b2_get_upload_part_url", "A"),
+        ("b2_download_file_by_id", "B"),
+        ("b2_get_file_info", "B"),
+        ("b2_list_file_names", "C"),
+        ("b2_authorize_account", "C"),
+        ("b2_copy_file", "C"),
+        ("b2_list_parts", "C"),
+    ],
+)
+def test_transaction_classes(endpoint: str, expected: str) -> None:
+    assert transaction_class(endpoint) == expected
