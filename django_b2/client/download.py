@@ -43,7 +43,7 @@ from django_b2.client.progress import ProgressCallback
 if TYPE_CHECKING:
     from django_b2.client.client import B2Client
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "MAX_RESUMES", "DownloadedFile", "download"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "MAX_RESUMES", "DownloadedFile", "download", "expected_sha1"]
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
 MAX_RESUMES = 10

@@ -25,6 +25,7 @@ from typing import Any
 
 __all__ = [
     "LoggingProgress",
+    "PieceProgress",
     "ProgressCallback",
     "ProgressTracker",
     "TqdmProgress",

@@ -1038,3 +1038,23 @@ def test_long_destination_names_save(tmp_path: Path) -> None:
     target = tmp_path / ("n" * 255)
     assert DownloadedFile(response).save(target) == 3
     assert target.read_bytes() == b"abc"
+
+
+@pytest.mark.parametrize(
+    "name", ["django_b2.client.upload", "django_b2.client.download", "django_b2.client.progress"]
+)
+def test_transfer_modules_export_what_they_list(name: str) -> None:
+    import importlib
+
+    module = importlib.import_module(name)
+    assert len(module.__all__) == len(set(module.__all__))
+    for attr in module.__all__:
+        assert hasattr(module, attr), f"{name}.__all__ lists {attr!r}, which does not exist"
+    public_functions = {
+        attr
+        for attr, value in vars(module).items()
+        if not attr.startswith("_")
+        and callable(value)
+        and getattr(value, "__module__", None) == name
+    }
+    assert public_functions <= set(module.__all__), public_functions - set(module.__all__)
