@@ -1,8 +1,8 @@
 """JSON endpoints for browser uploads straight to B2.
 
 ``DirectUpload`` bundles a storage, an :class:`UploadPolicy` and an optional ``on_confirm``
-callback, and serves four POST endpoints (CSRF-protected by Django's middleware, authenticated
-users only by default)::
+callback, and serves four POST endpoints (CSRF-protected, for authenticated users by default;
+send the ``X-CSRFToken`` header)::
 
     start    {"name", "size", "contentType"}  -> ticket + upload URL(s) and token(s)
     renew    {"ticket"}                       -> a fresh upload URL after one failed
@@ -22,6 +22,7 @@ from typing import Any
 from django.core.files.storage import Storage, storages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
+from django.views.decorators.csrf import csrf_protect
 
 from django_b2.client.errors import B2Error
 from django_b2.direct_upload.policy import DirectUploadRefused, UploadPolicy, UploadRequest
@@ -117,7 +118,8 @@ class DirectUpload:
                 )
 
         view.__name__ = handler.__name__.lstrip("_")
-        return view
+        # CSRF is checked here too, so the endpoints stay protected without the middleware.
+        return csrf_protect(view)
 
     def _ticket(self, request: HttpRequest, body: Mapping[str, Any]) -> Ticket:
         ticket = load_ticket(body.get("ticket"), max_age=self.get_policy(request).ticket_max_age)

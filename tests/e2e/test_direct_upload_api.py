@@ -79,7 +79,7 @@ def call(uploads: DirectUpload) -> Call:
     factory = RequestFactory()
 
     def run(
-        endpoint: str, body: Any = None, user: Any = ALICE, method: str = "post"
+        endpoint: str, body: Any = None, user: Any = ALICE, method: str = "post", csrf: bool = True
     ) -> tuple[int, dict[str, Any]]:
         raw = body if isinstance(body, bytes) else json.dumps(body or {})
         if method == "get":
@@ -87,7 +87,11 @@ def call(uploads: DirectUpload) -> Call:
         else:
             request = factory.post(f"/{endpoint}/", data=raw, content_type="application/json")
         request.user = user
+        # What a valid CSRF token achieves; csrf=False sends none.
+        request._dont_enforce_csrf_checks = csrf  # type: ignore[attr-defined]
         response: HttpResponse = patterns[endpoint](request)
+        if response["Content-Type"] != "application/json":
+            return response.status_code, {"html": response.content.decode()}
         return response.status_code, json.loads(response.content)
 
     return run
@@ -216,6 +220,8 @@ def test_anonymous_users_and_wrong_methods_are_refused(call: Call, b2_emulator: 
     status, answer = call("start", {"name": "a.txt", "size": 3}, user=AnonymousUser())
     assert status == 403 and "Log in" in answer["error"]
     assert call("start", method="get")[0] == 405
+    status, answer = call("start", {"name": "a.txt", "size": 3}, csrf=False)
+    assert status == 403 and "CSRF" in answer["html"]
     assert b2_emulator.counters()["total"] == 0
 
 
@@ -417,6 +423,7 @@ def test_a_key_restricted_to_the_prefix_makes_b2_refuse_other_names(
             f"/{endpoint}/", data=json.dumps(body), content_type="application/json"
         )
         request.user = ALICE
+        request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
         response = patterns[endpoint](request)
         assert response.status_code == 200, response.content
         return dict(json.loads(response.content))
