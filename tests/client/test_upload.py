@@ -1058,3 +1058,28 @@ def test_transfer_modules_export_what_they_list(name: str) -> None:
         and getattr(value, "__module__", None) == name
     }
     assert public_functions <= set(module.__all__), public_functions - set(module.__all__)
+
+
+def test_keyboard_interrupt_leaves_the_large_file_for_resume(
+    client: B2Client, bucket: dict[str, Any], b2_emulator: Any
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield _data(4000)
+        raise KeyboardInterrupt
+
+    b2_emulator.reset_counters()
+    with pytest.raises(KeyboardInterrupt):
+        client.upload(
+            bucket["bucketId"], "ctrl-c.bin", chunks(), large_file_threshold=THRESHOLD,
+            part_size=PART,
+        )  # fmt: skip
+    assert _calls(b2_emulator, "b2_cancel_large_file") == 0
+    assert [f["fileName"] for f in _unfinished(client, bucket)] == ["ctrl-c.bin"]
+
+
+def test_progress_moves_within_a_body(client: B2Client, bucket: dict[str, Any]) -> None:
+    recorder = Recorder()
+    size = 300_000
+    client.upload(bucket["bucketId"], "p-within.bin", _data(size), progress=recorder)
+    recorder.assert_sane(size)
+    assert any(0 < done < size for done, _ in recorder.calls)  # reported while sending
