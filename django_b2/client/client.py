@@ -29,6 +29,7 @@ from ._transport import HttpOptions, Transport
 from .auth import AccountAuthorization, AuthStore, InMemoryAuthStore, auth_cache_key
 from .errors import (
     B2AuthTokenExpired,
+    B2BadRequest,
     B2Error,
     B2NotFound,
     B2TooManyRequests,
@@ -121,6 +122,11 @@ def _require_id(what: str, value: object) -> str:
 def _needs_reauth(exc: B2Unauthorized) -> bool:
     """``bad_auth_token``/``expired_auth_token``, or a body-less 401 (``HEAD``: code unknown)."""
     return isinstance(exc, B2AuthTokenExpired) or (type(exc) is B2Unauthorized and not exc.code)
+
+
+def _url_in_use(exc: BaseException) -> bool:
+    """``400 auth_token_limit``: the upload URL is busy with another upload; take a fresh one."""
+    return isinstance(exc, B2BadRequest) and exc.code == "auth_token_limit"
 
 
 class _NoRetry(Exception):
@@ -760,13 +766,13 @@ class B2Client:
                 # ``unauthorized`` is a permission problem: one fresh URL, then give up.
                 permission_retries += 1
                 return permission_retries == 1
-            return is_retryable(exc) or isinstance(exc, B2Unauthorized)
+            return is_retryable(exc) or isinstance(exc, B2Unauthorized) or _url_in_use(exc)
 
         try:
             return self.retry.call(
                 attempt,
                 retry_if=retryable,
-                no_wait_if=lambda exc: isinstance(exc, B2Unauthorized),
+                no_wait_if=lambda exc: isinstance(exc, B2Unauthorized) or _url_in_use(exc),
             )
         except _NoRetry as wrapped:
             raise wrapped.error from wrapped.error.__cause__

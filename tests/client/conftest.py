@@ -47,6 +47,7 @@ def make_client(srv: EmulatorServer, sleeps: SleepRecorder, **kwargs: Any) -> B2
         srv.application_key,
         api_url=srv.url,
         retry=RetryPolicy(sleep=sleeps, jitter=0),
+        timeout=(5.0, 30.0),  # a hung emulator fails the test instead of stalling the suite
         **kwargs,
     )
 
