@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
+from django_b2.direct_upload import cors_rules
 from tests.e2e.conftest import ARTIFACTS, LARGE_THRESHOLD, MAX_UPLOAD_SIZE, PART_SIZE, Site
 
 pytestmark = pytest.mark.browser
@@ -190,6 +191,30 @@ def test_direct_upload_over_the_limit_is_refused_before_any_upload(page: Any, si
         assert after.get(endpoint, 0) == before.get(endpoint, 0), endpoint
     page.reload()
     assert not card(page, "too-big.bin").count()
+
+
+def test_direct_upload_needs_the_bucket_cors_rules(page: Any, site: Site) -> None:
+    """Without a CORS rule for the site's origin the browser itself blocks the upload."""
+    client = site.client()
+    bucket = client.get_bucket(bucket_name=site.bucket)
+    client.update_bucket(
+        bucket["bucketId"], cors_rules=cors_rules(["https://somewhere-else.example"])
+    )
+    try:
+        before = upload_calls(site)
+        page.set_input_files(
+            "form[data-b2-direct-upload] input[type=file]",
+            files=[{"name": "blocked.txt", "mimeType": "text/plain", "buffer": b"no cors"}],
+        )
+        page.click("form[data-b2-direct-upload] button[type=submit]")
+        page.wait_for_selector("form[data-b2-direct-upload][data-b2-state=failed]")
+        assert "B2 refused the upload (0)" in page.inner_text("[data-b2-status]")
+        assert upload_calls(site).get("b2_upload_file", 0) == before.get("b2_upload_file", 0)
+    finally:
+        client.update_bucket(bucket["bucketId"], cors_rules=bucket["corsRules"])
+        client.close()
+    page.reload()
+    assert not card(page, "blocked.txt").count()
 
 
 def test_an_expired_link_is_refused(page: Any, site: Site, tmp_path: Any) -> None:
