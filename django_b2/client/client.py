@@ -158,10 +158,6 @@ class _UrlPool:
         with self._lock:
             self._free.pop(key, None)
 
-    def size(self, key: str) -> int:
-        with self._lock:
-            return len(self._free.get(key, ()))
-
 
 class _Payload:
     """An upload body that can be sent again from its start (or says it cannot)."""
@@ -285,7 +281,11 @@ class _BodyReader:
                     self._digest.update(block)
                 self._payload.report(self._sent)
                 return block
-            self._remaining = 0  # the source ended early; B2 will reject the short body
+            # Sending fewer bytes than Content-Length would leave the server waiting.
+            raise B2ValidationError(
+                f"the upload source ended after {self._sent} of {self._length} bytes; pass the "
+                "real content_length or a source that holds that many bytes"
+            )
         if self._digest is not None:
             self._tail = self._digest.hexdigest().encode("ascii")
             self._digest = None

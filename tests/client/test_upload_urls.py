@@ -3,6 +3,7 @@ attempt uses, when a fresh one is fetched, and how long the client waits in betw
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -12,6 +13,7 @@ from django_b2.client import (
     B2Client,
     B2ServiceError,
     B2Unauthorized,
+    B2ValidationError,
     RetryPolicy,
 )
 
@@ -150,3 +152,12 @@ def test_resent_body_is_complete_and_progress_never_goes_back(
     assert bodies == [data, data]
     assert seen == sorted(seen)
     assert seen[-1] == len(data)
+
+
+def test_source_shorter_than_content_length_fails_fast(
+    echo: EchoServer, sleeps: SleepRecorder
+) -> None:
+    url_answers(echo, "u1")
+    with pytest.raises(B2ValidationError, match="ended after 3 of 10 bytes"):
+        client_for(echo, sleeps).upload_file("b1", "a.txt", io.BytesIO(b"abc"), content_length=10)
+    assert sleeps.waits == []
