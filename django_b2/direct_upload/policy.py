@@ -17,6 +17,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.utils.text import get_valid_filename
 
 __all__ = [
+    "BROWSER_PART_SIZE",
     "MAX_PARTS",
     "DirectUploadRefused",
     "UploadPlan",
@@ -27,6 +28,9 @@ __all__ = [
 
 MAX_PARTS = 10_000
 MAX_SIMPLE_UPLOAD = 5_000_000_000
+#: Default part size for browsers (each upload worker holds one part in memory), unless the
+#: policy or the storage says otherwise; never below the server's minimum part size.
+BROWSER_PART_SIZE = 25_000_000
 MAX_B2_NAME_BYTES = 1024
 MAX_BASENAME_CHARS = 100
 _TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
@@ -48,9 +52,10 @@ class UploadPolicy:
     """Limits applied to every direct upload.
 
     ``prefix`` is relative to the storage's ``location``; every accepted file is stored as
-    ``<prefix><random hex>/<cleaned original name>``. ``part_size`` and
-    ``large_file_threshold`` default to the storage's settings, then to B2's recommended part
-    size (``None``). ``content_types`` limits the accepted MIME types (``"image/*"`` style
+    ``<prefix><random hex>/<cleaned original name>``. ``part_size`` defaults (``None``) to the
+    storage's ``part_size``, then to B2's recommended part size capped at 25 MB (a browser holds
+    ``concurrency`` parts in memory); ``large_file_threshold`` to the storage's setting, then to
+    twice the part size. ``content_types`` limits the accepted MIME types (``"image/*"`` style
     wildcards allowed); empty means any.
     """
 
@@ -170,7 +175,7 @@ def effective_part_size(
     minimum: int,
 ) -> int:
     """Part size within B2's bounds, grown so that no file needs more than 10,000 parts."""
-    part = policy.part_size or configured or recommended
+    part = policy.part_size or configured or min(recommended, BROWSER_PART_SIZE)
     part = max(part, minimum)
     while size > part * MAX_PARTS:
         part *= 2

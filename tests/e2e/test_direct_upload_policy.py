@@ -114,6 +114,8 @@ def test_part_size_falls_back_to_the_storage_then_the_recommended_size() -> None
     policy = UploadPolicy(large_file_threshold=1)
     assert plan(policy, 50_000, configured_part_size=2000).part_size == 2000
     assert plan(policy, 50_000).part_size == 10_000
+    # B2's recommended 100 MB is too much to hold per browser worker: capped at 25 MB.
+    assert plan(policy, 90_000_000, recommended_part_size=100_000_000).part_size == 25_000_000
 
 
 def test_part_size_grows_so_no_file_needs_more_than_10000_parts() -> None:
