@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 
 import pytest
 import requests
@@ -417,3 +418,28 @@ def test_upload_and_download_delegate_to_transfer_engine(
     target = tmp_path / "out.bin"
     client.download(bucket_name=bucket["bucketName"], file_name="hl.bin", destination=str(target))
     assert target.read_bytes() == data
+
+
+def test_concurrent_uploads_never_share_a_url(
+    client: B2Client, bucket: Bucket, b2_emulator: EmulatorServer
+) -> None:
+    b2_emulator.reset_counters()
+    errors: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for index in range(5):
+                client.upload_file(bucket["bucketId"], f"w{worker}/{index}", b"x" * 2000)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    by_endpoint = b2_emulator.counters()["by_endpoint"]
+    assert by_endpoint["b2_upload_file"] == 30  # no upload was refused for a busy URL
+    assert by_endpoint["b2_get_upload_url"] <= 6  # at most one URL per concurrent upload
+    assert len(list(client.iter_file_names(bucket["bucketId"]))) == 30
