@@ -88,7 +88,6 @@ def _header_allowed(allowed: list[str], header: str) -> bool:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stalls between headers and body
     server_version = "B2Emulator/1.0"
     # Headers and body leave in separate writes; without TCP_NODELAY, Nagle's algorithm and the
     # client's delayed ACK add ~40 ms to every response that has a body.
@@ -236,12 +235,12 @@ class Handler(BaseHTTPRequestHandler):
                 self._download(split.query, by_id=True)
                 return
             route = ROUTES.get(endpoint)
-            if route is None or path_id is not None:
+            if path_id is not None or (route is None and endpoint != "b2_authorize_account"):
                 self._read_body()
                 raise not_found(f"unknown call {endpoint}")
             self._count(endpoint)
             self._delay()
-            self._json_call(method, version, endpoint, route, split.query)
+            self._json_call(method, version, route, split.query)
         except ApiError as error:
             self._send_error(error)
         except (DropConnection, ClientGone):
@@ -264,9 +263,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------ JSON calls
 
-    def _json_call(
-        self, method: str, version: int, endpoint: str, route: Method, query: str
-    ) -> None:
+    def _json_call(self, method: str, version: int, route: Method | None, query: str) -> None:
+        """A JSON call; ``route`` is None for b2_authorize_account."""
         body = self._read_body()
         if method not in ("GET", "POST"):
             raise ApiError(405, "method_not_allowed", f"{method} is not allowed; use POST or GET")
@@ -279,7 +277,7 @@ class Handler(BaseHTTPRequestHandler):
             if not isinstance(decoded, dict):
                 raise bad_request("the request body must be a JSON object")
             params.update(decoded)
-        if endpoint == "b2_authorize_account":
+        if route is None:
             self._send_json(200, self._authorize(version))
             return
         self.app.faults.api_call()
@@ -293,7 +291,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _check_token_faults(self, token: AccountToken) -> None:
         if TEST_MODE_EXPIRE_TOKENS in self._test_modes():
-            token.test_mode_uses += 1
+            self.app.state.count_test_mode_use(token)
         if self.app.faults.token_expired(token.uses, token.test_mode_uses):
             self.app.state.expire_token(token)
             raise ApiError(401, "expired_auth_token", "injected fault: token expired")
@@ -577,15 +575,13 @@ class Handler(BaseHTTPRequestHandler):
                     raise bad_request("a part must be at most 5 GB")
                 if content_size < 1:
                     raise bad_request("a part must be at least 1 byte")
-                large = app.state.unfinished(key, path_id)
-                bucket_id = large.bucket_id
+                app.state.unfinished(key, path_id)
             else:
                 if content_size > app.max_simple_file_size:
                     raise bad_request(
                         f"file is bigger than {app.max_simple_file_size} bytes; use a large file"
                     )
                 plan = self._plan_from_headers(key, path_id)
-                bucket_id = plan.bucket.bucket_id
             drop_at = length // 2 if app.faults.drop_connection() else None
             temp = app.state.new_temp_path()
             body_length, length = length, 0  # receive() consumes the body or the connection dies
@@ -596,7 +592,6 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 version = app.state.commit_upload(plan, temp, size=size, sha1=sha1)
                 body = shapes.file(version, app.state.account_id, key)
-            del bucket_id
             # Release the token before answering: a client reuses the URL as soon as it reads
             # the answer, and must not find it still busy (spurious 400 auth_token_limit).
             app.state.end_upload(token, failed=False)
@@ -929,7 +924,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 ROUTES: dict[str, Method] = {
-    "b2_authorize_account": Handler.create_bucket,  # handled specially in _json_call
     "b2_create_bucket": Handler.create_bucket,
     "b2_delete_bucket": Handler.delete_bucket,
     "b2_list_buckets": Handler.list_buckets,

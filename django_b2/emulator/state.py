@@ -301,6 +301,10 @@ class State:
                 raise ApiError(401, "expired_auth_token", "authorization token has expired")
             return self._key_of(found.key_id), found
 
+    def count_test_mode_use(self, token: AccountToken) -> None:
+        with self.lock:
+            token.test_mode_uses += 1
+
     def expire_token(self, token: AccountToken) -> None:
         with self.lock:
             token.forced_expired = True
