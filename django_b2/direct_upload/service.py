@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django_b2.client.errors import B2APIError, B2BadRequest, B2Error, B2NotFound
 from django_b2.direct_upload.policy import (
@@ -27,6 +28,10 @@ from django_b2.direct_upload.policy import (
     plan_upload,
 )
 from django_b2.direct_upload.tickets import Ticket, dump_ticket
+
+if TYPE_CHECKING:
+    from django_b2.client import B2Client
+    from django_b2.storage import B2Storage
 
 __all__ = ["ConfirmedUpload", "DirectUploadService", "b2_file_name"]
 
@@ -68,12 +73,12 @@ def _check_sha1(value: object, what: str) -> str:
 class DirectUploadService:
     """Talks to B2 for the direct-upload views; ``storage`` is a ``B2Storage``."""
 
-    def __init__(self, storage: Any, policy: UploadPolicy) -> None:
+    def __init__(self, storage: B2Storage, policy: UploadPolicy) -> None:
         self.storage = storage
         self.policy = policy
 
     @property
-    def client(self) -> Any:
+    def client(self) -> B2Client:
         return self.storage.client
 
     # -- start ----------------------------------------------------------------------------
@@ -156,14 +161,14 @@ class DirectUploadService:
             return self._confirm_large(ticket, body.get("partSha1"))
         return self._confirm_simple(ticket, _check_sha1(body.get("sha1"), '"sha1"'))
 
-    def _versions(self, b2_name: str) -> list[dict[str, Any]]:
+    def _versions(self, b2_name: str) -> list[Mapping[str, Any]]:
         """Every stored version of exactly ``b2_name``, newest first."""
         found = self.client.list_file_versions(
             self.storage.bucket_id, start_file_name=b2_name, prefix=b2_name, max_file_count=100
         )
         return [f for f in found.get("files", []) if f.get("fileName") == b2_name]
 
-    def _delete_versions(self, versions: list[dict[str, Any]]) -> None:
+    def _delete_versions(self, versions: list[Mapping[str, Any]]) -> None:
         for version in versions:
             with contextlib.suppress(B2NotFound):
                 self.client.delete_file_version(version["fileName"], version["fileId"])
@@ -198,8 +203,8 @@ class DirectUploadService:
             part_count=0,
         )
 
-    def _stored_parts(self, file_id: str) -> list[dict[str, Any]]:
-        parts: list[dict[str, Any]] = []
+    def _stored_parts(self, file_id: str) -> list[Mapping[str, Any]]:
+        parts: list[Mapping[str, Any]] = []
         start: int | None = 1
         while start is not None:
             page = self.client.list_parts(
@@ -245,9 +250,9 @@ class DirectUploadService:
             part_count=ticket.part_count,
         )
 
-    def _finished_version(self, file_id: str) -> dict[str, Any] | None:
+    def _finished_version(self, file_id: str) -> Mapping[str, Any] | None:
         try:
-            info: dict[str, Any] = self.client.get_file_info(file_id)
+            info: Mapping[str, Any] = self.client.get_file_info(file_id)
         except B2NotFound:
             raise DirectUploadRefused(
                 "The large file no longer exists in B2; start the upload again.", status=410
@@ -287,7 +292,7 @@ class DirectUploadService:
         return True
 
 
-def _mismatch(version: dict[str, Any], *, size: int, sha1: str | None, content_type: str) -> str:
+def _mismatch(version: Mapping[str, Any], *, size: int, sha1: str | None, content_type: str) -> str:
     """Why ``version`` is not the declared file, or ``""`` when it is."""
     length = int(version.get("contentLength", -1))
     if length != size:

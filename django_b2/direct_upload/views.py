@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import Storage, storages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path
@@ -29,6 +30,7 @@ from django_b2.direct_upload.policy import DirectUploadRefused, UploadPolicy, Up
 from django_b2.direct_upload.service import ConfirmedUpload, DirectUploadService
 from django_b2.direct_upload.signals import upload_confirmed
 from django_b2.direct_upload.tickets import Ticket, load_ticket
+from django_b2.storage import B2Storage
 
 __all__ = ["DirectUpload", "OnConfirm"]
 
@@ -64,10 +66,14 @@ class DirectUpload:
 
     # -- hooks ----------------------------------------------------------------------------------
 
-    def get_storage(self) -> Storage:
-        if isinstance(self.storage, str):
-            return storages[self.storage]
-        return self.storage
+    def get_storage(self) -> B2Storage:
+        storage = storages[self.storage] if isinstance(self.storage, str) else self.storage
+        if not isinstance(storage, B2Storage):
+            raise ImproperlyConfigured(
+                f"DirectUpload needs a B2Storage, but {self.storage!r} is {storage!r}; pass "
+                "storage= the alias of a django_b2.storage.B2Storage in STORAGES (or an instance)."
+            )
+        return storage
 
     def get_policy(self, request: HttpRequest) -> UploadPolicy:
         return self.policy

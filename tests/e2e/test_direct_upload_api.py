@@ -435,3 +435,12 @@ def test_a_key_restricted_to_the_prefix_makes_b2_refuse_other_names(
     post("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})
     assert [u.name for u in recorded] == [answer["name"]]
     limited.client.close()
+
+
+def test_a_storage_that_is_not_b2_is_a_configuration_error(tmp_path: Any) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.files.storage import FileSystemStorage
+
+    views = DirectUpload(storage=FileSystemStorage(location=str(tmp_path)))
+    with pytest.raises(ImproperlyConfigured, match="needs a B2Storage"):
+        views.get_storage()
