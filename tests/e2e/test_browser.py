@@ -99,6 +99,19 @@ def test_admin_upload_lands_in_the_gallery(page: Any, site: Site, tmp_path: Any)
     assert response.body() == notes.read_bytes()
 
 
+def test_download_view_refuses_what_it_cannot_sign(page: Any, browser: Any, site: Site) -> None:
+    pk = page.locator("li.card").first.get_attribute("data-photo") or "1"
+    assert page.request.get(f"{site.url}/photos/999999/image/").status == 404
+    assert page.request.get(f"{site.url}/photos/{pk}/secret/").status == 404
+    anonymous = browser.new_context()
+    try:
+        answer = anonymous.request.get(f"{site.url}/photos/{pk}/image/", max_redirects=0)
+        assert answer.status == 302
+        assert answer.headers["location"].startswith("/admin/login/")
+    finally:
+        anonymous.close()
+
+
 def direct_upload(page: Any, name: str, mime: str, data: bytes) -> None:
     page.set_input_files(
         "form[data-b2-direct-upload] input[type=file]",
