@@ -6,7 +6,7 @@ or that depend on the caller's capabilities are marked ``NotRequired``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 if TYPE_CHECKING:  # annotations are strings at runtime, so Python 3.10 needs no backport
     from typing_extensions import NotRequired
@@ -88,8 +88,6 @@ RESTRICTED_KEY_FORBIDDEN_CAPABILITIES: frozenset[str] = frozenset(
 
 #: Bucket types a caller may set.
 BUCKET_TYPES: tuple[str, ...] = ("allPublic", "allPrivate")
-
-LegalHoldValue = Literal["on", "off"]
 
 
 class ErrorBody(TypedDict):
