@@ -139,6 +139,7 @@ def site(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        b2_emulator_server.reset()  # leave no bucket, fault or moved clock to later tests
 
 
 @pytest.fixture(scope="module")
