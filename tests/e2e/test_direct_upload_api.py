@@ -444,3 +444,11 @@ def test_a_storage_that_is_not_b2_is_a_configuration_error(tmp_path: Any) -> Non
     views = DirectUpload(storage=FileSystemStorage(location=str(tmp_path)))
     with pytest.raises(ImproperlyConfigured, match="needs a B2Storage"):
         views.get_storage()
+
+
+def test_an_empty_file_goes_in_one_request(call: Call, storage: B2Storage) -> None:
+    status, answer = call("start", {"name": "empty.txt", "size": 0})
+    assert (status, answer["mode"]) == (200, "simple")
+    browser_upload(storage, answer, b"")
+    status, confirmed = call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"")})
+    assert (status, confirmed["size"]) == (200, 0)
