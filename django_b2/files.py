@@ -94,7 +94,11 @@ class RangeReader(io.RawIOBase):
                 self._pos += count
                 self._response_pos += count
                 return count
-            self._close_response()  # this block is used up; the next loop starts another
+            if want <= 0:
+                # This block is used up: let the download finish (length/SHA-1 checks, the
+                # connection goes back to the pool, its buffers are freed) before the next one.
+                response.read(1)
+            self._close_response()
 
     def readall(self) -> bytes:
         chunks: list[bytes] = []
@@ -139,6 +143,8 @@ class RangeReader(io.RawIOBase):
                 return
             self._size = self.size
             return
+        # Network reads of one read buffer at a time: memory stays small whatever the block.
+        response.chunk_size = min(READ_BUFFER_SIZE, self._block_size)
         total = response.total_length
         if total is not None:
             self._size = int(total)

@@ -24,7 +24,7 @@ import io
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Final
@@ -56,7 +56,7 @@ class B2StaticStorage(B2Storage):
     def _init_parallel_state(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
         self._slots = threading.BoundedSemaphore(2 * self.config.max_workers)
-        self._pending: dict[str, Future[None]] = {}
+        self._pending: dict[str, tuple[Future[None], bool]] = {}
         self._failures: list[tuple[str, BaseException]] = []
         self._state_lock = threading.Lock()
         self._listing: dict[str, Mapping[str, Any]] | None = None
@@ -76,22 +76,20 @@ class B2StaticStorage(B2Storage):
 
     def _save(self, name: str, content: File[Any]) -> str:
         key = self.b2_name(name)
-        self._raise_failures()
-        self._wait(name)  # a second save of one name must land after the first
         spool, length = _spool(content, self.config.spool_max_size)
-        self._slots.acquire()
+
+        def upload() -> None:
+            try:
+                self.upload(name, key, spool, content_length=length)
+            finally:
+                spool.close()
+
         try:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(
-                    max_workers=self.config.max_workers, thread_name_prefix="django_b2-static"
-                )
-            future = self._pool.submit(self._upload_one, name, key, spool, length)
+            self._submit(name, key, upload, exists_after=True)
         except BaseException:
-            self._slots.release()
             spool.close()
             raise
         with self._state_lock:
-            self._pending[name] = future
             if self._listing is not None:
                 self._listing[key] = {
                     "contentLength": length,
@@ -100,50 +98,92 @@ class B2StaticStorage(B2Storage):
                 }
         return name
 
-    def _upload_one(self, name: str, key: str, spool: Any, length: int) -> None:
+    def _submit(
+        self, name: str, key: str, operation: Callable[[], None], *, exists_after: bool
+    ) -> None:
+        """Run ``operation`` on the pool, after any earlier operation on the same name.
+
+        The pool runs tasks in submission order, so a task that waits for an earlier one of the
+        same name only ever waits for a task that is already running: no deadlock.
+        """
+        self._raise_failures()
+        self._slots.acquire()  # bounds the queue: blocks while 2 * max_workers are pending
         try:
-            self.upload(name, key, spool, content_length=length)
-        except BaseException as exc:
             with self._state_lock:
-                self._failures.append((name, exc))
-                if self._listing is not None:
-                    self._listing.pop(key, None)
-            raise
-        finally:
-            spool.close()
+                previous = self._pending.get(name)
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        max_workers=self.config.max_workers, thread_name_prefix="django_b2-static"
+                    )
+                pool = self._pool
+
+            def task() -> None:
+                try:
+                    if previous is not None:
+                        # Its failure, if any, is already recorded in _failures.
+                        with contextlib.suppress(BaseException):
+                            previous[0].result()
+                    operation()
+                except BaseException as exc:
+                    with self._state_lock:
+                        self._failures.append((name, exc))
+                        if exists_after and self._listing is not None:
+                            self._listing.pop(key, None)
+                    raise
+                finally:
+                    self._slots.release()
+
+            future = pool.submit(task)
+        except BaseException:
             self._slots.release()
+            raise
+        entry = (future, exists_after)
+        with self._state_lock:
+            self._pending[name] = entry
+
+        def forget(_: Future[None]) -> None:
+            with self._state_lock:
+                if self._pending.get(name) is entry:
+                    del self._pending[name]
+
+        future.add_done_callback(forget)
 
     def _wait(self, name: str) -> None:
+        """Wait until every operation queued for ``name`` is done; raise upload failures."""
         with self._state_lock:
-            future = self._pending.pop(name, None)
-        if future is not None:
-            future.result()
+            entry = self._pending.get(name)
+        if entry is not None:
+            with contextlib.suppress(BaseException):
+                entry[0].result()
+        self._raise_failures()
 
     def _raise_failures(self) -> None:
         with self._state_lock:
             failures, self._failures = self._failures, []
-            for name, _ in failures:
-                self._pending.pop(name, None)
         if failures:
             name, exc = failures[0]
-            if len(failures) > 1:
-                others = ", ".join(repr(n) for n, _ in failures[1:])
-                exc.add_note(f"Uploads of {others} failed too.")
-            exc.add_note(f"Background upload of {name!r} to B2 failed.")
+            note = getattr(exc, "add_note", None)  # Python 3.11+
+            if note is not None:
+                if len(failures) > 1:
+                    others = ", ".join(repr(n) for n, _ in failures[1:])
+                    note(f"Operations on {others} failed too.")
+                note(f"Background B2 operation on {name!r} failed.")
             raise exc
 
     def flush(self) -> None:
-        """Wait for every pending upload; raise the first failure, if any."""
+        """Wait for every pending upload and delete; raise the first failure, if any."""
         while True:
             with self._state_lock:
-                pending = list(self._pending.items())
-                self._pending.clear()
-            if not pending:
+                futures = [future for future, _ in self._pending.values()]
+            if not futures:
                 break
-            for _, future in pending:
-                # A failure is recorded in _failures by the worker and raised below.
+            for future in futures:
                 with contextlib.suppress(BaseException):
                     future.result()
+            # Done callbacks drop finished entries; loop until none is left.
+            with self._state_lock:
+                for pending_name in [n for n, (f, _) in self._pending.items() if f.done()]:
+                    del self._pending[pending_name]
         self._raise_failures()
 
     def close(self) -> None:
@@ -182,8 +222,9 @@ class B2StaticStorage(B2Storage):
     def exists(self, name: str) -> bool:
         key = self.b2_name(name)
         with self._state_lock:
-            if name in self._pending:
-                return True
+            entry = self._pending.get(name)
+        if entry is not None:
+            return entry[1]  # the last queued operation decides: save -> True, delete -> False
         return key in self._snapshot()
 
     def get_modified_time(self, name: str) -> datetime:
@@ -206,9 +247,10 @@ class B2StaticStorage(B2Storage):
         return super()._open(name, mode)
 
     def delete(self, name: str) -> None:
+        """Queue the delete after any pending upload of ``name`` (collectstatic and the manifest
+        storage delete-then-save a lot); failures surface like upload failures."""
         key = self.b2_name(name)
-        self._wait(name)
-        super().delete(name)
+        self._submit(name, key, lambda: B2Storage.delete(self, name), exists_after=False)
         with self._state_lock:
             if self._listing is not None:
                 self._listing.pop(key, None)

@@ -72,7 +72,7 @@ class B2Storage(Storage):
             {k: v for k, v in options.items() if k not in _SECRET_OPTIONS},
         )
         self.config: conf.B2Config = conf.load_config(options, static=self.static_defaults)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._client: B2Client | None = None
         self._bucket_id: str | None = self.config.bucket_id
 
@@ -86,7 +86,7 @@ class B2Storage(Storage):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         return (
@@ -120,18 +120,25 @@ class B2Storage(Storage):
                 client = self._client
         return client
 
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :class:`B2Client` besides the credentials.
+
+        Override in a subclass to pass what settings cannot hold, e.g. a ``RetryPolicy``, a
+        ``requests.Session`` or ``proxies``.
+        """
+        cfg = self.config
+        return {
+            "api_url": cfg.api_url,
+            "auth_store": DjangoCacheAuthStore(cfg.auth_cache),
+            "http_options": dict(cfg.http_options) if cfg.http_options else None,
+            "test_mode": cfg.test_mode,
+        }
+
     def _build_client(self) -> B2Client:
         from django_b2.client import B2Client
 
         cfg = self.config
-        return B2Client(
-            cfg.application_key_id,
-            cfg.application_key,
-            api_url=cfg.api_url,
-            auth_store=DjangoCacheAuthStore(cfg.auth_cache),
-            http_options=dict(cfg.http_options) if cfg.http_options else None,
-            test_mode=cfg.test_mode,
-        )
+        return B2Client(cfg.application_key_id, cfg.application_key, **self.client_kwargs())
 
     @property
     def bucket_id(self) -> str:
