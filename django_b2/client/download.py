@@ -174,7 +174,8 @@ class DownloadedFile:
         self._delivered = 0  # bytes handed to the caller
         self.resumes = 0
         self._chunks: Iterator[bytes] | None = None
-        self._buffer = bytearray()
+        self._left = b""  # the chunk read() is working through
+        self._left_pos = 0
         self._closed = False
         self._finished = False
 
@@ -216,29 +217,42 @@ class DownloadedFile:
 
     def iter_chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """Yield the body in chunks of about ``chunk_size`` bytes (the first call fixes it)."""
-        if self._buffer:
-            data = bytes(self._buffer)
-            self._buffer.clear()
+        if self._left_pos < len(self._left):
+            data = self._left[self._left_pos :]
+            self._left, self._left_pos = b"", 0
             yield data
         iterator = self._iterator(chunk_size)
         yield from iterator
 
     def read(self, size: int | None = -1) -> bytes:
-        """Read up to ``size`` bytes (all that is left when ``size`` is negative or ``None``)."""
+        """Read up to ``size`` bytes (all that is left when ``size`` is negative or ``None``).
+
+        Each call costs O(size): the current chunk is kept with a read position, not reshuffled.
+        """
         iterator = self._iterator(None)
+        left, pos = self._left, self._left_pos
         if size is None or size < 0:
-            parts = [bytes(self._buffer)]
-            self._buffer.clear()
-            parts.extend(iterator)
-            return b"".join(parts)
-        while len(self._buffer) < size:
+            self._left, self._left_pos = b"", 0
+            return b"".join([left[pos:], *iterator])
+        if len(left) - pos >= size:
+            self._left_pos = pos + size
+            return left[pos : pos + size]
+        parts = [left[pos:]]
+        got = len(parts[0])
+        self._left, self._left_pos = b"", 0
+        while got < size:
             chunk = next(iterator, None)
             if chunk is None:
                 break
-            self._buffer += chunk
-        data = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        return data
+            need = size - got
+            if len(chunk) <= need:
+                parts.append(chunk)
+                got += len(chunk)
+            else:
+                parts.append(chunk[:need])
+                self._left, self._left_pos = chunk, need
+                got = size
+        return b"".join(parts)
 
     def save(self, destination: str | os.PathLike[str] | IO[bytes]) -> int:
         """Write the body to a path or a writable binary file; return the number of bytes.
