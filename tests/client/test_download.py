@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 
 from django_b2.client import B2Client, RetryPolicy
 from django_b2.client.download import DownloadedFile, expected_sha1
@@ -410,3 +412,19 @@ def test_missing_file_raises_not_found(client: B2Client, bucket: dict[str, Any])
 
     with pytest.raises(B2NotFound):
         client.download_file_by_name(bucket["bucketName"], "nope.txt")
+
+
+@given(
+    chunk_size=st.integers(1, 700),
+    sizes=st.lists(st.one_of(st.integers(0, 900), st.just(-1)), max_size=30),
+)
+def test_read_sizes_reassemble_the_body(chunk_size: int, sizes: list[int]) -> None:
+    body = _data(2000)
+    f = DownloadedFile(_response(body), chunk_size=chunk_size)
+    pieces = []
+    for size in sizes:
+        piece = f.read(size)
+        assert len(piece) <= len(body) if size < 0 else len(piece) <= size
+        pieces.append(piece)
+    pieces.append(f.read())
+    assert b"".join(pieces) == body
