@@ -11,6 +11,7 @@ rusage with ``os.wait4`` (``ru_maxrss`` is the child's peak RSS).
 
 from __future__ import annotations
 
+import atexit
 import base64
 import hashlib
 import json
@@ -20,9 +21,11 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "benchmarks" / "out"
@@ -61,9 +65,39 @@ def machine() -> dict[str, str]:
     }
 
 
+def load1() -> float:
+    """The 1-minute load average (other work on the machine skews wall-clock figures)."""
+    return round(os.getloadavg()[0], 2)
+
+
 def print_machine() -> None:
     m = machine()
-    print(f"machine: nproc={m['nproc']} cpu={m['cpu']!r} python={m['python']} os={m['os']}")
+    print(
+        f"machine: nproc={m['nproc']} cpu={m['cpu']!r} python={m['python']} os={m['os']} "
+        f"load1={load1()}"
+    )
+
+
+def aggregate(client: str, size: int, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Best wall (fastest run), median CPU, max RSS; per-GiB and MiB/s figures for one client."""
+    gib = size / GiB
+    best = min(r["wall"] for r in runs)
+    med = statistics.median(r["wall"] for r in runs)
+    rec: dict[str, Any] = {
+        "client": client,
+        "size": size,
+        "runs": runs,
+        "wall": best,
+        "wall_median": med,
+        "mib_s": size / MiB / best,
+        "mib_s_median": size / MiB / med,
+        "cpu_per_gib": statistics.median(r["cpu"] for r in runs) / gib,
+        "maxrss_mib": max(r["maxrss_mib"] for r in runs),
+        "emulator_cpu_per_gib": statistics.median(r["emulator_cpu"] for r in runs) / gib,
+    }
+    if all("cpu_total" in r for r in runs):
+        rec["cpu_total_per_gib"] = statistics.median(r["cpu_total"] for r in runs) / gib
+    return rec
 
 
 def save_results(name: str, data: Any) -> Path:
@@ -142,6 +176,13 @@ def file_sha1(path: Path | str) -> str:
     return sha1.hexdigest()
 
 
+def scratch_dir(prefix: str) -> Path:
+    """A temp dir (under $TMPDIR) removed when the script exits, even after an error."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def check_disk(path: Path, needed: int) -> None:
     free = shutil.disk_usage(path).free
     if free < needed:
@@ -187,13 +228,7 @@ class Emulator:
         return (int(fields[11]) + int(fields[12])) / ticks
 
     def rss_mib(self) -> float:
-        try:
-            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return float("nan")
+        return vmhwm_mib(self.proc.pid)
 
 
 @contextmanager
@@ -202,7 +237,7 @@ def emulator(
 ) -> Iterator[Emulator]:
     """Start the emulator on a free port with its data in a temp dir; stop it on exit."""
     own_dir = data_dir is None
-    ddir = Path(tempfile.mkdtemp(prefix="b2bench-emu-")) if data_dir is None else data_dir
+    ddir = scratch_dir("b2bench-emu-") if data_dir is None else data_dir
     cmd = [
         sys.executable,
         "-m",
@@ -241,6 +276,20 @@ def emulator(
 
 
 # --------------------------------------------------------------------------- raw B2 calls
+
+
+class BigBlockAdapter(HTTPAdapter):
+    """urllib3 sends file bodies in ``blocksize`` pieces (16 KiB by default); this uses 1 MiB."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["blocksize"] = MiB
+        super().init_poolmanager(*args, **kwargs)
+
+
+def big_block_session() -> requests.Session:
+    session = requests.Session()
+    session.mount("http://", BigBlockAdapter())
+    return session
 
 
 @dataclass
@@ -344,6 +393,21 @@ class RawB2:
             n += len(piece)
         return n
 
+    def download_to(self, bucket_name: str, name: str, sink: Any, chunk: int = MiB) -> int:
+        """Stream a file by name into ``sink`` (a binary file); return how many bytes arrived."""
+        r = self.session.get(
+            f"{self.download_url}/file/{bucket_name}/{urllib.parse.quote(name, safe='/')}",
+            headers={"Authorization": self.token},
+            stream=True,
+            timeout=600,
+        )
+        if r.status_code != 200:
+            raise RuntimeError(f"download -> {r.status_code} {r.text}")
+        n = 0
+        for piece in r.raw.stream(chunk, decode_content=False):
+            n += sink.write(piece)
+        return n
+
     def delete_all(self, bucket_id: str) -> int:
         """Delete every version in a bucket (frees the emulator's disk between runs)."""
         deleted = 0
@@ -368,7 +432,7 @@ class ChildResult:
     returncode: int
 
 
-def run_child(script: str, payload: dict[str, Any], timeout: float = 3600) -> ChildResult:
+def run_child(script: str, payload: dict[str, Any], timeout: float = 1800) -> ChildResult:
     """Run ``script --child <json>`` in a fresh interpreter and collect its rusage via wait4."""
     proc = subprocess.Popen(
         [sys.executable, script, "--child", json.dumps(payload)],
@@ -377,8 +441,13 @@ def run_child(script: str, payload: dict[str, Any], timeout: float = 3600) -> Ch
         text=True,
     )
     assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, ru = os.wait4(proc.pid, 0)
+    watchdog = threading.Timer(timeout, proc.kill)  # a hung child fails the run, not hangs it
+    watchdog.start()
+    try:
+        out = proc.stdout.read()
+        _, status, ru = os.wait4(proc.pid, 0)
+    finally:
+        watchdog.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)
     lines = [ln for ln in out.splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
@@ -401,7 +470,18 @@ def measure(fn: Callable[[], Any]) -> dict[str, Any]:
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    return {"wall": wall, "cpu": cpu, "value": value}
+    return {"wall": wall, "cpu": cpu, "value": value, "vmhwm_mib": vmhwm_mib()}
+
+
+def vmhwm_mib(pid: int | str = "self") -> float:
+    """Peak resident set size (VmHWM) of a process, in MiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
 
 
 def child_main(handlers: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]]) -> bool:

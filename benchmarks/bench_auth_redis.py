@@ -14,7 +14,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -69,7 +68,7 @@ def run(processes: int, ops: int) -> dict[str, Any]:
         [redis_bin, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
     )
-    tmp = Path(tempfile.mkdtemp(prefix="b2bench-auth-"))
+    tmp = h.scratch_dir("b2bench-auth-")
     try:
         time.sleep(0.3)
         with h.emulator(data_dir=tmp / "emu") as emu:

@@ -13,7 +13,6 @@ import argparse
 import hashlib
 import os
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,7 +31,7 @@ def run(size: int, streams: list[int]) -> list[dict[str, Any]]:
     body = os.urandom(size)
     sha1 = hashlib.sha1(body).hexdigest()
     results: list[dict[str, Any]] = []
-    tmp = Path(tempfile.mkdtemp(prefix="b2bench-emu-"))
+    tmp = h.scratch_dir("b2bench-emu-")
     h.check_disk(tmp, size * max(streams) * 2 + h.GiB)
     with h.emulator(data_dir=tmp / "emu") as emu:
         setup = h.RawB2(emu.url, emu.key_id, emu.key)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +26,7 @@ SMALL = b"x" * 1000
 
 def run(ops: int, url_calls: int) -> dict[str, Any]:
     h.print_machine()
-    tmp = Path(tempfile.mkdtemp(prefix="b2bench-ops-"))
+    tmp = h.scratch_dir("b2bench-ops-")
     with h.emulator(data_dir=tmp / "emu") as emu:
         raw = h.RawB2(emu.url, emu.key_id, emu.key)
         raw.authorize()
@@ -39,7 +38,7 @@ def run(ops: int, url_calls: int) -> dict[str, Any]:
         from django_b2.storage import B2Storage
 
         storage: Any = default_storage
-        no_overwrite: Any = B2Storage(file_overwrite=False)
+        no_overwrite: Any = B2Storage(bucket_name=BUCKET, file_overwrite=False)
 
         names = [f"ops/file-{i}.txt" for i in range(ops)]
 

@@ -10,9 +10,7 @@ figure (one streaming ``requests`` POST of the same bytes to ``b2_upload_file``)
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h
 
 BUCKET = "bench-upload"
-CLIENTS = ("raw", "b2sdk", "client", "storage")
+CLIENTS = ("raw", "raw-1m", "b2sdk", "client", "storage")
+EXPERIMENTS = ("client-sha1given", "client-1m")
 
 
 # --------------------------------------------------------------------------- children
@@ -29,6 +28,8 @@ CLIENTS = ("raw", "b2sdk", "client", "storage")
 
 def child_raw(p: dict[str, Any]) -> dict[str, Any]:
     raw = h.RawB2(p["url"], p["key_id"], p["key"])
+    if p["kind"] == "raw-1m":
+        raw.session = h.big_block_session()
     raw.authorize()
     url, token = raw.upload_url(p["bucket_id"])
 
@@ -66,10 +67,23 @@ def child_b2sdk(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_client(p: dict[str, Any]) -> dict[str, Any]:
+    """B2Client.upload; the variants are experiments that explain the figures (BENCHMARKS.md).
+
+    ``client-sha1given``: the caller passes ``large_file_sha1`` (as b2sdk's ``sha1_sum``), so the
+    client skips its up-front whole-file SHA-1 pass. ``client-1m``: in addition, the transport's
+    adapter sends request bodies in 1 MiB blocks instead of urllib3's 16 KiB.
+    """
+    if p["kind"] == "client-1m":
+        import django_b2.client._transport as transport
+
+        transport.HTTPAdapter = h.BigBlockAdapter  # type: ignore[attr-defined]
     from django_b2.client import B2Client
 
     client = B2Client(p["key_id"], p["key"], api_url=p["url"], pool_size=max(10, p["workers"]))
     client.authorize()
+    file_info = None
+    if p["kind"] in ("client-sha1given", "client-1m"):
+        file_info = {"large_file_sha1": p["sha1"]}
 
     def run() -> int:
         fv = client.upload(
@@ -79,6 +93,7 @@ def child_client(p: dict[str, Any]) -> dict[str, Any]:
             part_size=p["part_size"],
             max_workers=p["workers"],
             large_file_threshold=p["part_size"] * 2,
+            file_info=file_info,
         )
         return int(fv["contentLength"])
 
@@ -100,6 +115,8 @@ def child_storage(p: dict[str, Any]) -> dict[str, Any]:
     from django.core.files.storage import default_storage
 
     storage: Any = default_storage
+    # client first: B2Storage.bucket_id holds a lock that building the client also takes
+    _ = storage.client
     _ = storage.bucket_id  # authorize + bucket lookup outside the timed region
 
     def run() -> int:
@@ -112,8 +129,11 @@ def child_storage(p: dict[str, Any]) -> dict[str, Any]:
 
 HANDLERS = {
     "raw": child_raw,
+    "raw-1m": child_raw,
     "b2sdk": child_b2sdk,
     "client": child_client,
+    "client-sha1given": child_client,
+    "client-1m": child_client,
     "storage": child_storage,
 }
 
@@ -132,10 +152,10 @@ def run(
     h.print_machine()
     print(
         f"upload: part size {h.human(part_size)}, {workers} workers, clients {clients}, "
-        f"repeat {repeat} (median)"
+        f"repeat {repeat} (best wall, median CPU, max RSS)"
     )
     results: list[dict[str, Any]] = []
-    tmp = Path(tempfile.mkdtemp(prefix="b2bench-up-"))
+    tmp = h.scratch_dir("b2bench-up-")
     all_sizes = sorted(set(sizes) | set(rss_sizes))
     # the source file + up to two stored copies (parts, then the assembled file)
     h.check_disk(tmp, max(all_sizes) * 3 + h.GiB)
@@ -146,11 +166,11 @@ def run(
         for size in all_sizes:
             src = tmp / f"src-{size}.bin"
             sha1 = h.make_file(src, size)
-            which = clients if size in sizes else [c for c in clients if c != "raw"]
-            for client in which:
-                walls: list[float] = []
-                rec: dict[str, Any] = {"client": client, "size": size}
-                for i in range(repeat):
+            which = clients if size in sizes else [c for c in clients if not c.startswith("raw")]
+            runs: dict[str, list[dict[str, Any]]] = {c: [] for c in which}
+            reps = repeat if size in sizes else 1  # RSS-only sizes (4 GiB) run once
+            for i in range(reps):  # interleaved, so a noisy moment does not hit one client
+                for client in which:
                     payload = {
                         "kind": client,
                         "url": emu.url,
@@ -170,35 +190,26 @@ def run(
                     stored = res.report["value"]
                     if stored != size:
                         raise RuntimeError(f"{client} stored {stored} bytes, expected {size}")
-                    walls.append(res.report["wall"])
-                    rec.setdefault("runs", []).append(
-                        {
-                            "wall": res.report["wall"],
-                            "cpu": res.report["cpu"],
-                            "cpu_total": res.cpu_total,
-                            "maxrss_mib": res.maxrss_mib,
-                            "emulator_cpu": emu_cpu,
-                        }
+                    run = {
+                        "wall": res.report["wall"],
+                        "cpu": res.report["cpu"],
+                        "cpu_total": res.cpu_total,
+                        "maxrss_mib": res.report["vmhwm_mib"],
+                        "maxrss_wait4_mib": res.maxrss_mib,
+                        "emulator_cpu": emu_cpu,
+                        "load1": h.load1(),
+                    }
+                    runs[client].append(run)
+                    print(
+                        f"  {h.human(size):>8} {client:8} run {i + 1}: "
+                        f"{size / h.MiB / run['wall']:8.1f} MiB/s  "
+                        f"cpu {run['cpu'] / (size / h.GiB):.2f} s/GiB  "
+                        f"rss {run['maxrss_mib']:.0f} MiB  "
+                        f"emulator cpu {emu_cpu / (size / h.GiB):.2f} s/GiB  load {run['load1']}",
+                        flush=True,
                     )
                     raw.delete_all(bucket_id)
-                runs = rec["runs"]
-                rec["wall"] = statistics.median(walls)
-                rec["mib_s"] = size / h.MiB / rec["wall"]
-                rec["cpu_per_gib"] = statistics.median(r["cpu"] for r in runs) / (size / h.GiB)
-                rec["cpu_total_per_gib"] = statistics.median(r["cpu_total"] for r in runs) / (
-                    size / h.GiB
-                )
-                rec["maxrss_mib"] = max(r["maxrss_mib"] for r in runs)
-                rec["emulator_cpu_per_gib"] = statistics.median(r["emulator_cpu"] for r in runs) / (
-                    size / h.GiB
-                )
-                results.append(rec)
-                print(
-                    f"  {h.human(size):>8} {client:8} {rec['mib_s']:8.1f} MiB/s  "
-                    f"cpu {rec['cpu_per_gib']:.2f} s/GiB  rss {rec['maxrss_mib']:.0f} MiB  "
-                    f"emulator cpu {rec['emulator_cpu_per_gib']:.2f} s/GiB",
-                    flush=True,
-                )
+            results.extend(h.aggregate(client, size, runs[client]) for client in which)
             src.unlink()
     report(results, sizes, rss_sizes, part_size, workers)
     h.save_results("upload", results)
@@ -216,8 +227,8 @@ def report(
     rows = []
     for size in sizes:
         base = by.get(("b2sdk", size))
-        ceiling = by.get(("raw", size))
-        for client in ("raw", "b2sdk", "client", "storage"):
+        ceiling = by.get(("raw-1m", size)) or by.get(("raw", size))
+        for client in (*CLIENTS, *EXPERIMENTS):
             r = by.get((client, size))
             if r is None:
                 continue
@@ -237,8 +248,8 @@ def report(
             )
     print()
     print(
-        "Upload (wall MiB/s; CPU = user+sys s/GiB of the uploading process during the upload;"
-        " total = whole child incl. start-up)"
+        "Upload (MiB/s of the best run; CPU = median user+sys s/GiB of the uploading process"
+        " during the upload; total = whole child incl. start-up; peak RSS = max VmHWM)"
     )
     print(
         h.table(
@@ -247,7 +258,7 @@ def report(
                 "client",
                 "MiB/s",
                 "vs b2sdk",
-                "of raw",
+                "of raw-1m",
                 "CPU s/GiB",
                 "CPU vs b2sdk",
                 "CPU total s/GiB",
@@ -284,7 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--rss-sizes", default="", help="extra sizes for the RSS check, e.g. 1G,4G")
     ap.add_argument("--part-size", type=h.size_arg, default=h.size_arg("64M"))
     ap.add_argument("--workers", type=int, default=4)
-    ap.add_argument("--clients", default=",".join(CLIENTS))
+    ap.add_argument(
+        "--clients",
+        default=",".join(CLIENTS),
+        help=f"comma list out of {','.join(CLIENTS + EXPERIMENTS)}",
+    )
     ap.add_argument("--repeat", type=int, default=1)
     a = ap.parse_args(argv)
     run(

@@ -140,7 +140,6 @@ def storage_adapters(storage: Any) -> tuple[Callable[[str, bytes], str], Callabl
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import tempfile
 
     import _harness as h
 
@@ -157,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         f"soak: {a.saves} small saves + {a.large} multi-part files ({h.human(a.part_size)} "
         f"parts), {a.threads} threads, faults {FAULTS}"
     )
-    tmp = Path(tempfile.mkdtemp(prefix="b2bench-soak-"))
+    tmp = h.scratch_dir("b2bench-soak-")
     with h.emulator(min_part_size=a.part_size, data_dir=tmp / "emu") as emu:
         raw = h.RawB2(emu.url, emu.key_id, emu.key)
         raw.authorize()

@@ -18,7 +18,7 @@ from django_b2.cache import DjangoCacheAuthStore
 from django_b2.client import B2Client, RetryPolicy
 from django_b2.storage import B2Storage
 
-PART_SIZE = 5000  # the test emulator's minimum part size is 1000 bytes
+PART_SIZE = 12_000  # small saves (<= 20,000 bytes) stay below the 2-part threshold
 
 # With ~22 % of upload attempts failing, the default 5 attempts leave ~5e-4 of uploads
 # failing for good (0.22 ** 5); 10 attempts make that ~3e-7, so a surfaced error is a real bug.
