@@ -1,0 +1,235 @@
+"""Large files (start, parts, finish, cancel) and server-side copies."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from typing import Any
+
+from . import validation as v
+from .errors import ApiError, bad_request
+from .records import (
+    Bucket,
+    FileVersion,
+    Key,
+    Part,
+)
+from .store import (
+    Store,
+    require,
+    require_bucket,
+    require_name,
+)
+
+
+class LargeFilesMixin(Store):
+    def start_large_file(self, key: Key, params: dict[str, Any]) -> FileVersion:
+        name = params.get("fileName")
+        plan = self.plan_upload(
+            key,
+            params.get("bucketId"),  # type: ignore[arg-type]
+            name=v.check_file_name(name),
+            content_type=params.get("contentType"),
+            info=params.get("fileInfo") or {},
+            retention=params.get("fileRetention"),
+            legal_hold=params.get("legalHold"),
+            sse=v.check_sse(params.get("serverSideEncryption"), bucket_default=False),
+        )
+        with self.lock:
+            version = FileVersion(
+                file_id=self._new_file_id(plan.bucket.bucket_id),
+                bucket_id=plan.bucket.bucket_id,
+                name=plan.name,
+                seq=0,
+                action="start",
+                content_length=0,
+                content_sha1="none",
+                content_type=plan.content_type,
+                info=plan.info,
+                upload_timestamp=self.now_ms(),
+                retention_mode=plan.retention[0],
+                retention_until=plan.retention[1],
+                legal_hold=plan.legal_hold,
+                sse=plan.sse,
+            )
+            return self._insert_file(version)
+
+    def commit_part(
+        self, file_id: str, part_number: int, temp_path: str, *, size: int, sha1: str
+    ) -> Part:
+        with self.lock:
+            version = self.get_file(file_id)
+            if version is None or version.action != "start":
+                os.unlink(temp_path)
+                raise bad_request(f"Invalid fileId: {file_id} (not an unfinished large file)")
+            old = self.db.execute(
+                "SELECT blob FROM parts WHERE file_id = ? AND part_number = ?",
+                (file_id, part_number),
+            ).fetchone()
+            if old is not None:
+                self._remove_blob(old[0])
+            part = Part(
+                file_id, part_number, size, sha1, self.now_ms(), self._store_blob(temp_path)
+            )
+            self.db.execute(
+                "INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?, ?, ?)",
+                (file_id, part_number, size, sha1, part.upload_timestamp, part.blob),
+            )
+            return part
+
+    def finish_large_file(
+        self, key: Key, file_id: object, sha1s: object, *, min_part_size: int
+    ) -> FileVersion:
+        with self.lock:
+            version = self.unfinished(key, file_id)
+            if not isinstance(sha1s, list) or not all(isinstance(s, str) for s in sha1s):
+                raise bad_request("partSha1Array must be a list of SHA1 hex strings")
+            rows = self.db.execute(
+                "SELECT part_number, content_length, content_sha1 FROM parts WHERE file_id = ? "
+                "ORDER BY part_number",
+                (version.file_id,),
+            ).fetchall()
+            parts = {number: (length, sha1) for number, length, sha1 in rows}
+            for number in range(1, len(sha1s) + 1):
+                if number not in parts:
+                    raise ApiError(
+                        400, "missing_part", f"Part number {number} has not been uploaded"
+                    )
+            extra = sorted(n for n in parts if n > len(sha1s))
+            if extra:
+                raise bad_request(
+                    f"partSha1Array has {len(sha1s)} entries but part {extra[0]} was uploaded"
+                )
+            if len(sha1s) < 2:
+                raise bad_request("large files must have at least 2 parts")
+            for number, expected in enumerate(sha1s, start=1):
+                if parts[number][1] != expected.lower():
+                    raise ApiError(
+                        400, "part_sha1_mismatch", f"Part number {number} has wrong SHA1 {expected}"
+                    )
+            for number in range(1, len(sha1s)):
+                if parts[number][0] < min_part_size:
+                    raise bad_request(
+                        f"Part number {number} is smaller than the minimum part size "
+                        f"{min_part_size}"
+                    )
+            total = sum(length for length, _ in parts.values())
+            if total > v.MAX_LARGE_FILE_SIZE:
+                raise bad_request("large file is bigger than 10 TB")
+            self.db.execute(
+                "UPDATE files SET action = 'upload', content_length = ? WHERE file_id = ?",
+                (total, version.file_id),
+            )
+            version.action = "upload"
+            version.content_length = total
+            return version
+
+    def cancel_large_file(self, key: Key, file_id: object) -> FileVersion:
+        with self.lock:
+            version = self.unfinished(key, file_id)
+            self._drop_version(version)
+            return version
+
+    def _copy_source(self, key: Key, source_id: object) -> tuple[FileVersion, Bucket]:
+        require(key, "writeFiles")
+        source = self.get_file(source_id)
+        if source is None or source.action != "upload":
+            raise bad_request(f"Invalid sourceFileId: {source_id}")
+        bucket = self.get_bucket(source.bucket_id)
+        if bucket.type != "allPublic":
+            require(key, "readFiles")
+            require_bucket(key, bucket.bucket_id)
+            require_name(key, source.name)
+        return source, bucket
+
+    def _copy_bytes(self, source: FileVersion, start: int, length: int) -> tuple[str, str]:
+        """Copy a byte range of a version into a temp file; returns (path, sha1)."""
+        digest = hashlib.sha1()
+        temp = self.new_temp_path()
+        skip = start
+        remaining = length
+        with open(temp, "wb") as out:
+            for segment in self.segments(source):
+                if remaining <= 0:
+                    break
+                if skip >= segment.length:
+                    skip -= segment.length
+                    continue
+                with open(segment.path, "rb") as src:
+                    src.seek(skip)
+                    take = min(segment.length - skip, remaining)
+                    skip = 0
+                    while take > 0:
+                        chunk = src.read(min(take, 1 << 20))
+                        if not chunk:
+                            raise ApiError(500, "internal_error", "stored body is truncated")
+                        digest.update(chunk)
+                        out.write(chunk)
+                        take -= len(chunk)
+                        remaining -= len(chunk)
+        return temp, digest.hexdigest()
+
+    def copy_file(self, key: Key, params: dict[str, Any], *, max_size: int) -> FileVersion:
+        source, _ = self._copy_source(key, params.get("sourceFileId"))
+        dest_id = params.get("destinationBucketId") or source.bucket_id
+        directive = params.get("metadataDirective") or "COPY"
+        if directive == "COPY":
+            if params.get("contentType") is not None or params.get("fileInfo") is not None:
+                raise bad_request(
+                    "contentType and fileInfo must be omitted with metadataDirective COPY"
+                )
+            content_type, info = source.content_type, source.info
+        elif directive == "REPLACE":
+            if params.get("contentType") is None:
+                raise bad_request("contentType is required with metadataDirective REPLACE")
+            content_type, info = params["contentType"], params.get("fileInfo") or {}
+        else:
+            raise bad_request("metadataDirective must be COPY or REPLACE")
+        if params.get("range") is not None:
+            start, end = v.parse_byte_range(params["range"], source.content_length)
+            ranged = True
+        else:
+            start, end, ranged = 0, source.content_length - 1, False
+        length = end - start + 1
+        if length > max_size:
+            raise ApiError(400, "source_too_large", f"Copy source too big: {length}")
+        plan = self.plan_upload(
+            key,
+            dest_id,
+            name=v.check_file_name(params.get("fileName")),
+            content_type=content_type,
+            info=info,
+            retention=params.get("fileRetention"),
+            legal_hold=params.get("legalHold"),
+            sse=v.check_sse(params.get("destinationServerSideEncryption"), bucket_default=False),
+        )
+        segments = self.segments(source)
+        if not ranged and len(segments) == 1 and source.content_sha1 != "none":
+            temp = self.new_temp_path()
+            try:
+                os.link(segments[0].path, temp)
+            except OSError:
+                shutil.copyfile(segments[0].path, temp)
+            sha1 = source.content_sha1 or ""
+        else:
+            temp, sha1 = self._copy_bytes(source, start, max(length, 0))
+            if not ranged and source.content_sha1 == "none":
+                sha1 = "none"
+        return self.commit_upload(plan, temp, size=max(length, 0), sha1=sha1)
+
+    def copy_part(self, key: Key, params: dict[str, Any]) -> Part:
+        source, _ = self._copy_source(key, params.get("sourceFileId"))
+        large = self.unfinished(key, params.get("largeFileId"))
+        number = params.get("partNumber")
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 10_000:
+            raise bad_request("partNumber must be from 1 to 10000")
+        if params.get("range") is not None:
+            start, end = v.parse_byte_range(params["range"], source.content_length)
+        else:
+            start, end = 0, source.content_length - 1
+        length = end - start + 1
+        if length > v.MAX_PART_SIZE or length < 1:
+            raise bad_request("a part must be 1 byte to 5 GB")
+        temp, sha1 = self._copy_bytes(source, start, length)
+        return self.commit_part(large.file_id, number, temp, size=length, sha1=sha1)
