@@ -127,7 +127,9 @@ class AccessMixin(Store):
         with self.lock:
             token.busy = False
             if failed:
+                # a dead upload URL answers like an unknown one: forget it (bounded memory)
                 token.dead = True
+                self.tokens.pop(token.token, None)
 
     def create_key(
         self,
