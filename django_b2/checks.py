@@ -7,6 +7,7 @@
 ``django_b2.E004``  options that contradict each other
 ``django_b2.E005``  any other invalid option (unknown key, wrong type, unknown cache alias, ...)
 ``django_b2.W001``  the authorization cache is per process (LocMem) or a no-op (Dummy)
+``django_b2.W002``  a static storage with ``public=False`` (signed URLs break CSS references)
 =================  ==========================================================================
 """
 
@@ -87,6 +88,20 @@ def _check_one(alias: str, options: Mapping[str, Any], *, static: bool) -> list[
                     "workers (Redis, Memcached or the database cache)."
                 ),
                 id="django_b2.W001",
+                obj=where,
+            )
+        )
+    if static and not config.public:
+        messages.append(
+            Warning(
+                "This static-files storage serves signed URLs (public=False). Signed URLs expire, "
+                "and the manifest storage rewrites url() references in CSS by path, dropping the "
+                "token, so stylesheets would point at URLs the bucket refuses.",
+                hint=(
+                    "Put static files in a public bucket and leave OPTIONS['public'] or "
+                    "B2_STATIC_PUBLIC at True (the default for static storages)."
+                ),
+                id="django_b2.W002",
                 obj=where,
             )
         )

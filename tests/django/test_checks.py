@@ -130,3 +130,17 @@ def test_registered_with_django_check_framework() -> None:
     with override_settings(STORAGES=storages), pytest.raises(SystemCheckError) as info:
         call_command("check")
     assert "django_b2.E001" in str(info.value)
+
+
+def test_private_static_storage_warns_w002() -> None:
+    storages = {
+        "default": FS,
+        "staticfiles": {
+            "BACKEND": "django_b2.static.B2StaticStorage",
+            "OPTIONS": {**GOOD, "public": False, "auth_cache": "shared"},
+        },
+    }
+    with override_settings(STORAGES=storages, CACHES=REDIS_CACHE):
+        messages = check_storages()
+    assert ids(messages) == ["django_b2.W002"]
+    assert "B2_STATIC_PUBLIC" in messages[0].hint
