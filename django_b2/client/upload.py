@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Union, cast
 
 from django_b2.client.errors import (
+    B2AuthTokenExpired,
     B2BadRequest,
     B2Error,
     B2Forbidden,
@@ -65,7 +66,7 @@ from django_b2.client.errors import (
     B2Unauthorized,
     B2ValidationError,
 )
-from django_b2.client.progress import ProgressCallback, ProgressTracker
+from django_b2.client.progress import PieceProgress, ProgressCallback, ProgressTracker
 from django_b2.client.validation import validate_file_info, validate_file_name
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ MAX_FILE_INFO_ENTRIES = 10
 LARGE_FILE_SHA1 = "large_file_sha1"
 AUTO_CONTENT_TYPE = "b2/x-auto"
 HASH_CHUNK_SIZE = 64 * 1024
+AUTH_EXPIRED_PART_ATTEMPTS = 3
 
 Source = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes], Iterable[bytes]]
 
@@ -751,6 +753,37 @@ class _Job:
             if not start:
                 return parts
 
+    def _upload_part(
+        self, file_id: str, number: int, data: bytes, digest: str, piece: PieceProgress
+    ) -> None:
+        """One part, through the client's URL pool and retries.
+
+        The client re-authorizes once per failed call. With several workers sharing one account
+        token, a fresh token can expire again before a worker's retry uses it (B2's
+        ``expire_some_account_authorization_tokens`` test mode does exactly that), so an expired
+        token gets the part a few more tries here; every other error is final.
+        """
+        for attempt in range(1, AUTH_EXPIRED_PART_ATTEMPTS + 1):
+            # A file object closed afterwards: whatever the HTTP stack keeps referring to
+            # (until the garbage collector runs) no longer pins the part's bytes.
+            body = io.BytesIO(data)
+            try:
+                self.client.upload_part(
+                    file_id,
+                    number,
+                    body,
+                    content_length=len(data),
+                    content_sha1=digest,
+                    progress=piece,
+                )
+                return
+            except B2AuthTokenExpired:
+                if attempt == AUTH_EXPIRED_PART_ATTEMPTS:
+                    raise
+                logger.info("Part %d of %s: token expired again; retrying", number, file_id)
+            finally:
+                body.close()
+
     def _send_parts(
         self,
         file_id: str,
@@ -790,20 +823,7 @@ class _Job:
                     tracker.add(len(data))
                 else:
                     piece = tracker.attempt(len(data))
-                    # A file object we close afterwards: whatever the HTTP stack keeps referring
-                    # to (until the garbage collector runs) no longer pins the part's bytes.
-                    body = io.BytesIO(data)
-                    try:
-                        self.client.upload_part(
-                            file_id,
-                            number,
-                            body,
-                            content_length=len(data),
-                            content_sha1=digest,
-                            progress=piece,
-                        )
-                    finally:
-                        body.close()
+                    self._upload_part(file_id, number, data, digest, piece)
                     piece.complete()
                 with lock:
                     digests[number] = digest

@@ -163,3 +163,31 @@ def test_large_file_download_with_drops_checks_large_file_sha1(
     )
     assert target.read_bytes() == data
     assert result["fileInfo"]["large_file_sha1"] == hashlib.sha1(data).hexdigest()
+
+
+@pytest.mark.parametrize("mode", ["fail_some_uploads", "expire_some_account_authorization_tokens"])
+def test_b2_test_modes_during_transfers(
+    b2_emulator: Any, bucket: dict[str, Any], mode: str
+) -> None:
+    """The X-Bz-Test-Mode values B2 offers for exercising retry and re-authorization paths."""
+    testing = B2Client(
+        b2_emulator.application_key_id,
+        b2_emulator.application_key,
+        api_url=b2_emulator.url,
+        retry=RetryPolicy(sleep=_no_sleep, attempts=8),
+        test_mode=mode,
+    )
+    small = _data(1200, seed=20)
+    large = _data(8000, seed=21)
+    b2_emulator.reset_counters()
+    testing.upload(bucket["bucketId"], "mode-small.bin", small)
+    _large(testing, bucket, "mode-large.bin", large, max_workers=2)
+    with testing.download_file_by_name(bucket["bucketName"], "mode-large.bin") as f:
+        assert f.read() == large
+    with testing.download_file_by_name(bucket["bucketName"], "mode-small.bin") as f:
+        assert f.read() == small
+    counters = b2_emulator.counters()["by_endpoint"]
+    if mode == "fail_some_uploads":
+        assert counters["b2_upload_part"] + counters["b2_upload_file"] > 1 + 8
+    else:
+        assert counters["b2_authorize_account"] >= 2
