@@ -1,0 +1,209 @@
+"""HTTP plumbing for the emulator's request handler: parsing, responses, errors."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+
+from . import shapes
+from .errors import ApiError, bad_request
+from .faults import TEST_MODE_EXPIRE_TOKENS
+from .records import AccountToken, Key
+
+if TYPE_CHECKING:
+    from .app import Emulator
+
+API_PATH = re.compile(r"/b2api/v([234])/(b2_[a-z_]+)(?:/([^/]+)(?:/[^/]*)?)?")
+JSON_TYPE = "application/json;charset=UTF-8"
+_INT_FIELDS = frozenset(
+    {
+        "maxFileCount",
+        "maxKeyCount",
+        "maxPartCount",
+        "startPartNumber",
+        "validDurationInSeconds",
+        "ifRevisionIs",
+        "partNumber",
+    }
+)
+_BOOL_FIELDS = frozenset({"bypassGovernance", "fileLockEnabled"})
+_LIST_FIELDS = frozenset({"bucketTypes", "capabilities", "bucketIds", "partSha1Array"})
+OVERRIDES = tuple(shapes.OVERRIDE_HEADERS)
+_DOWNLOAD_OPS = {"GET", "HEAD", "POST"}
+
+
+def query_params(query: str) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, raw in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        value: Any = raw
+        if name in _INT_FIELDS:
+            try:
+                value = int(raw)
+            except ValueError as exc:
+                raise bad_request(f"{name} must be an integer") from exc
+        elif name in _BOOL_FIELDS:
+            if raw not in ("true", "false"):
+                raise bad_request(f"{name} must be true or false")
+            value = raw == "true"
+        elif raw.startswith(("[", "{")):
+            try:
+                value = json.loads(raw)
+            except ValueError as exc:
+                raise bad_request(f"{name} is not valid JSON") from exc
+        elif name in _LIST_FIELDS:
+            value = [item for item in raw.split(",") if item]
+        params[name] = value
+    return params
+
+
+class HandlerBase(BaseHTTPRequestHandler):
+    """HTTP plumbing shared by every kind of request: bodies, responses, errors, auth."""
+
+    protocol_version = "HTTP/1.1"
+
+    server_version = "B2Emulator/1.0"
+
+    disable_nagle_algorithm = True
+
+    app: Emulator  # set on a subclass by the server
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.app.verbose:
+            super().log_message(format, *args)
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch("OPTIONS")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def _base_url(self) -> str:
+        host = self.headers.get("Host")
+        return f"http://{host}" if host else self.app.url
+
+    def _content_length(self) -> int:
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            if self.headers.get("Transfer-Encoding"):
+                self.close_connection = True
+                raise bad_request("chunked transfer encoding is not supported; send Content-Length")
+            return 0
+        try:
+            length = int(raw)
+        except ValueError as exc:
+            self.close_connection = True
+            raise bad_request("Content-Length must be an integer") from exc
+        if length < 0:
+            self.close_connection = True
+            raise bad_request("Content-Length must not be negative")
+        return length
+
+    def _read_body(self) -> bytes:
+        length = self._content_length()
+        return self.rfile.read(length) if length else b""
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        *,
+        content_type: str = JSON_TYPE,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if content_type == JSON_TYPE:
+            self.send_header("Cache-Control", "max-age=0, no-cache, no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
+
+    def _send_json(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        self._send(status, data, headers)
+
+    def _send_error(self, error: ApiError, headers: dict[str, str] | None = None) -> None:
+        extra = dict(headers or {})
+        if error.retry_after is not None:
+            extra["Retry-After"] = str(error.retry_after)
+        if self.command == "HEAD":
+            self.send_response(error.status)
+            self.send_header("Content-Length", "0")
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            return
+        self._send_json(error.status, error.body(), extra)
+
+    def _drop(self) -> None:
+        """Close the connection without a (complete) response."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _test_modes(self) -> frozenset[str]:
+        raw = self.headers.get("X-Bz-Test-Mode") or ""
+        return frozenset(item.strip() for item in raw.split(",") if item.strip())
+
+    def _count(self, endpoint: str) -> None:
+        self.app.counters.count(endpoint)
+
+    def _delay(self) -> None:
+        latency = self.app.faults.config.latency_seconds
+        if latency > 0:
+            time.sleep(latency)
+
+    def _account_key(self) -> Key:
+        key, token = self.app.state.authenticate(self.headers.get("Authorization"))
+        self._check_token_faults(token)
+        return key
+
+    def _check_token_faults(self, token: AccountToken) -> None:
+        if TEST_MODE_EXPIRE_TOKENS in self._test_modes():
+            self.app.state.count_test_mode_use(token)
+        if self.app.faults.token_expired(token.uses, token.test_mode_uses):
+            self.app.state.expire_token(token)
+            raise ApiError(401, "expired_auth_token", "injected fault: token expired")
+
+    def _check_account(self, params: dict[str, Any], *, required: bool = True) -> None:
+        account = params.get("accountId")
+        if account is None:
+            if required:
+                raise bad_request("accountId is required")
+            return
+        if account != self.app.state.account_id:
+            raise ApiError(401, "unauthorized", f"accountId {account} is not this account")
+
+    def _dispatch(self, method: str) -> None:
+        raise NotImplementedError
