@@ -569,14 +569,20 @@ def test_upload_memory_stays_bounded(tmp_path: Path) -> None:
     with open(path, "wb") as handle:
         for index in range(size // 4000):
             handle.write(_data(4000, seed=index))
+    log = (tmp_path / "emulator.log").open("w")
     emulator = subprocess.Popen(
         [sys.executable, "-m", "django_b2.emulator", "--port", "0", "--min-part-size", "1000"],
         stdout=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
     try:
         assert emulator.stdout is not None
-        info = json.loads(emulator.stdout.readline())
+        line = emulator.stdout.readline()
+        if not line:
+            log.flush()
+            pytest.fail(f"the emulator did not start:\n{(tmp_path / 'emulator.log').read_text()}")
+        info = json.loads(line)
         run = subprocess.run(
             [
                 sys.executable,
@@ -599,6 +605,7 @@ def test_upload_memory_stays_bounded(tmp_path: Path) -> None:
         emulator.wait(timeout=10)
         if emulator.stdout is not None:
             emulator.stdout.close()
+        log.close()
     assert run.returncode == 0, run.stderr
     figures = json.loads(run.stdout.strip().splitlines()[-1])
     assert figures["length"] == size
