@@ -35,6 +35,8 @@ FULL: dict[str, list[str]] = {
         "4",
         "--repeat",
         "3",
+        "--clients",
+        "raw,raw-1m,b2sdk,client,storage,client-sha1given,client-1m",
     ],
     "download": ["bench_download.py", "--sizes", "256M,1G", "--repeat", "3"],
     "storage_ops": ["bench_storage_ops.py", "--ops", "50", "--url-calls", "100000"],
