@@ -323,9 +323,9 @@ class DownloadedFile:
     # -- internals --------------------------------------------------------------------------
 
     def _iterator(self, chunk_size: int | None) -> Iterator[bytes]:
+        if self._closed:
+            raise B2ValidationError("this DownloadedFile is closed; download the file again")
         if self._chunks is None:
-            if self._closed:
-                raise B2ValidationError("this DownloadedFile is closed; download the file again")
             self._chunks = self._checked_chunks(chunk_size or self.chunk_size)
         return self._chunks
 

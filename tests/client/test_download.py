@@ -302,6 +302,10 @@ def test_closed_file_cannot_be_read() -> None:
     f.close()
     with pytest.raises(B2ValidationError, match="closed"):
         f.read()
+    with DownloadedFile(_response(b"abcdef"), chunk_size=2) as g:
+        assert g.read(3) == b"abc"
+    with pytest.raises(B2ValidationError, match="closed"):
+        g.read(1)
 
 
 def test_bad_destination_is_rejected() -> None:
