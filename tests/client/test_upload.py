@@ -1090,3 +1090,30 @@ def test_progress_moves_within_a_body(client: B2Client, bucket: dict[str, Any]) 
     client.upload(bucket["bucketId"], "p-within.bin", _data(size), progress=recorder)
     recorder.assert_sane(size)
     assert any(0 < done < size for done, _ in recorder.calls)  # reported while sending
+
+
+def test_resume_when_only_the_finish_was_missing(
+    client: B2Client,
+    bucket: dict[str, Any],
+    b2_emulator: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "all-parts.bin"
+    data = _data(5000, seed=30)
+    path.write_bytes(data)
+    options: dict[str, Any] = {"large_file_threshold": THRESHOLD, "part_size": PART}
+
+    def finish_fails(*args: Any, **kwargs: Any) -> Any:  # forced: the emulator always finishes
+        raise B2ServiceError(503, "service_unavailable", "injected by the test")
+
+    monkeypatch.setattr(client, "finish_large_file", finish_fails)
+    with pytest.raises(B2ServiceError):
+        client.upload(bucket["bucketId"], "all-parts.bin", path, cancel_on_failure=False, **options)
+    monkeypatch.undo()
+    b2_emulator.reset_counters()
+    result = client.upload(bucket["bucketId"], "all-parts.bin", path, **options)
+    assert _calls(b2_emulator, "b2_upload_part") == 0
+    assert _calls(b2_emulator, "b2_finish_large_file") == 1
+    assert result["fileInfo"]["large_file_sha1"] == hashlib.sha1(data).hexdigest()
+    assert _fetch(client, bucket, "all-parts.bin") == data
