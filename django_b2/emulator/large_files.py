@@ -5,15 +5,19 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 from . import validation as v
+from .bodies import INLINE_MAX
 from .errors import ApiError, bad_request
 from .records import (
+    Body,
     Bucket,
     FileVersion,
     Key,
     Part,
+    Segment,
 )
 from .store import (
     Store,
@@ -55,13 +59,12 @@ class LargeFilesMixin(Store):
             )
             return self._insert_file(version)
 
-    def commit_part(
-        self, file_id: str, part_number: int, temp_path: str, *, size: int, sha1: str
-    ) -> Part:
+    def commit_part(self, file_id: str, part_number: int, body: Body) -> Part:
         with self.lock:
             version = self.get_file(file_id)
             if version is None or version.action != "start":
-                os.unlink(temp_path)
+                if body.path is not None:
+                    os.unlink(body.path)
                 raise bad_request(f"Invalid fileId: {file_id} (not an unfinished large file)")
             old = self.db.execute(
                 "SELECT blob FROM parts WHERE file_id = ? AND part_number = ?",
@@ -69,12 +72,20 @@ class LargeFilesMixin(Store):
             ).fetchone()
             if old is not None:
                 self._remove_blob(old[0])
-            part = Part(
-                file_id, part_number, size, sha1, self.now_ms(), self._store_blob(temp_path)
-            )
+            blob = self._store_blob(body.path) if body.path is not None else ""
+            part = Part(file_id, part_number, body.size, body.sha1, self.now_ms(), blob)
             self.db.execute(
-                "INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?, ?, ?)",
-                (file_id, part_number, size, sha1, part.upload_timestamp, part.blob),
+                "INSERT OR REPLACE INTO parts (file_id, part_number, content_length, "
+                "content_sha1, upload_timestamp, blob, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    file_id,
+                    part_number,
+                    body.size,
+                    body.sha1,
+                    part.upload_timestamp,
+                    blob,
+                    body.data,
+                ),
             )
             return part
 
@@ -143,32 +154,52 @@ class LargeFilesMixin(Store):
             require_name(key, source.name)
         return source, bucket
 
-    def _copy_bytes(self, source: FileVersion, start: int, length: int) -> tuple[str, str]:
-        """Copy a byte range of a version into a temp file; returns (path, sha1)."""
+    def _copy_bytes(self, source: FileVersion, start: int, length: int) -> Body:
+        """Copy a byte range of a version into a new body (inline when small)."""
         digest = hashlib.sha1()
+        if length <= INLINE_MAX:
+            pieces = []
+            for chunk in self._range_chunks(source, start, length):
+                digest.update(chunk)
+                pieces.append(chunk)
+            return Body(length, digest.hexdigest(), data=b"".join(pieces))
         temp = self.new_temp_path()
+        with open(temp, "wb") as out:
+            for chunk in self._range_chunks(source, start, length):
+                digest.update(chunk)
+                out.write(chunk)
+        return Body(length, digest.hexdigest(), path=temp)
+
+    def _range_chunks(self, source: FileVersion, start: int, length: int) -> Iterator[bytes]:
         skip = start
         remaining = length
-        with open(temp, "wb") as out:
-            for segment in self.segments(source):
-                if remaining <= 0:
-                    break
-                if skip >= segment.length:
-                    skip -= segment.length
-                    continue
-                with open(segment.path, "rb") as src:
-                    src.seek(skip)
-                    take = min(segment.length - skip, remaining)
-                    skip = 0
-                    while take > 0:
-                        chunk = src.read(min(take, 1 << 20))
-                        if not chunk:
-                            raise ApiError(500, "internal_error", "stored body is truncated")
-                        digest.update(chunk)
-                        out.write(chunk)
-                        take -= len(chunk)
-                        remaining -= len(chunk)
-        return temp, digest.hexdigest()
+        for segment in self.segments(source):
+            if remaining <= 0:
+                break
+            if skip >= segment.length:
+                skip -= segment.length
+                continue
+            take = min(segment.length - skip, remaining)
+            yield from self._read_segment(segment, skip, take)
+            remaining -= take
+            skip = 0
+        if remaining > 0:
+            raise ApiError(500, "internal_error", "stored body is truncated")
+
+    @staticmethod
+    def _read_segment(segment: Segment, offset: int, count: int) -> Iterator[bytes]:
+        if segment.data is not None:
+            yield segment.data[offset : offset + count]
+            return
+        assert segment.path is not None
+        with open(segment.path, "rb") as source:
+            source.seek(offset)
+            while count > 0:
+                chunk = source.read(min(count, 1 << 20))
+                if not chunk:
+                    raise ApiError(500, "internal_error", "stored body is truncated")
+                count -= len(chunk)
+                yield chunk
 
     def copy_file(self, key: Key, params: dict[str, Any], *, max_size: int) -> FileVersion:
         source, _ = self._copy_source(key, params.get("sourceFileId"))
@@ -205,18 +236,19 @@ class LargeFilesMixin(Store):
             sse=v.check_sse(params.get("destinationServerSideEncryption"), bucket_default=False),
         )
         segments = self.segments(source)
-        if not ranged and len(segments) == 1 and source.content_sha1 != "none":
-            temp = self.new_temp_path()
+        single = segments[0] if len(segments) == 1 else None
+        if not ranged and single is not None and single.path is not None:
+            temp = self.new_temp_path()  # a hard link: O(1) whatever the size
             try:
-                os.link(segments[0].path, temp)
+                os.link(single.path, temp)
             except OSError:
-                shutil.copyfile(segments[0].path, temp)
-            sha1 = source.content_sha1 or ""
+                shutil.copyfile(single.path, temp)
+            body = Body(length, source.content_sha1 or "", path=temp)
         else:
-            temp, sha1 = self._copy_bytes(source, start, max(length, 0))
-            if not ranged and source.content_sha1 == "none":
-                sha1 = "none"
-        return self.commit_upload(plan, temp, size=max(length, 0), sha1=sha1)
+            body = self._copy_bytes(source, start, max(length, 0))
+            if not ranged and source.content_sha1 is not None:
+                body.sha1 = source.content_sha1  # keeps "none" and "unverified:..."
+        return self.commit_upload(plan, body)
 
     def copy_part(self, key: Key, params: dict[str, Any]) -> Part:
         source, _ = self._copy_source(key, params.get("sourceFileId"))
@@ -231,5 +263,5 @@ class LargeFilesMixin(Store):
         length = end - start + 1
         if length > v.MAX_PART_SIZE or length < 1:
             raise bad_request("a part must be 1 byte to 5 GB")
-        temp, sha1 = self._copy_bytes(source, start, length)
-        return self.commit_part(large.file_id, number, temp, size=length, sha1=sha1)
+        body = self._copy_bytes(source, start, length)
+        return self.commit_part(large.file_id, number, body)

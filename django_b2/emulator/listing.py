@@ -176,7 +176,8 @@ class ListingMixin(Store):
             raise bad_request("maxPartCount must be from 1 to 1000")
         with self.lock:
             rows = self.db.execute(
-                "SELECT * FROM parts WHERE file_id = ? AND part_number >= ? "
+                "SELECT file_id, part_number, content_length, content_sha1, upload_timestamp, blob "
+                "FROM parts WHERE file_id = ? AND part_number >= ? "
                 "ORDER BY part_number LIMIT ?",
                 (version.file_id, first, count + 1),
             ).fetchall()

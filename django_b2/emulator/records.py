@@ -108,7 +108,18 @@ class DownloadToken:
 
 @dataclass
 class Segment:
-    """A slice of a blob file on disk that is part of a file's body."""
+    """A piece of a file's body: a blob file on disk, or bytes kept inline in SQLite."""
 
-    path: str
+    path: str | None
     length: int
+    data: bytes | None = None
+
+
+@dataclass
+class Body:
+    """A received (or copied) body: small ones in memory, others in a temp file."""
+
+    size: int
+    sha1: str
+    path: str | None = None
+    data: bytes | None = None

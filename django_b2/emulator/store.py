@@ -22,6 +22,7 @@ from . import validation as v
 from .errors import ApiError, bad_request, not_found, unauthorized
 from .records import (
     AccountToken,
+    Body,
     Bucket,
     DownloadToken,
     FileVersion,
@@ -45,13 +46,15 @@ CREATE TABLE IF NOT EXISTS files (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, file_id TEXT NOT NULL UNIQUE, bucket_id TEXT NOT NULL,
     name BLOB NOT NULL, action TEXT NOT NULL, content_length INTEGER NOT NULL, content_sha1 TEXT,
     content_type TEXT, info TEXT NOT NULL, upload_timestamp INTEGER NOT NULL,
-    retention_mode TEXT, retention_until INTEGER, legal_hold TEXT, sse TEXT NOT NULL, blob TEXT
+    retention_mode TEXT, retention_until INTEGER, legal_hold TEXT, sse TEXT NOT NULL, blob TEXT,
+    data BLOB
 );
 CREATE INDEX IF NOT EXISTS files_by_name ON files (bucket_id, name, seq DESC);
 CREATE INDEX IF NOT EXISTS files_by_action ON files (bucket_id, action, seq);
 CREATE TABLE IF NOT EXISTS parts (
     file_id TEXT NOT NULL, part_number INTEGER NOT NULL, content_length INTEGER NOT NULL,
     content_sha1 TEXT NOT NULL, upload_timestamp INTEGER NOT NULL, blob TEXT NOT NULL,
+    data BLOB,
     PRIMARY KEY (file_id, part_number)
 );
 """
@@ -162,6 +165,10 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        for table in ("files", "parts"):  # data dirs made before bodies could be inline
+            columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if "data" not in columns:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN data BLOB")
         self.account_id = self._meta("account_id") or secrets.token_hex(6)
         self._set_meta("account_id", self.account_id)
         master_id = application_key_id or self._meta("master_key_id") or self.account_id
@@ -376,11 +383,11 @@ class Store:
             upload_timestamp=upload_timestamp,
         )
 
-    def _insert_file(self, version: FileVersion) -> FileVersion:
+    def _insert_file(self, version: FileVersion, data: bytes | None = None) -> FileVersion:
         cursor = self.db.execute(
             "INSERT INTO files (file_id, bucket_id, name, action, content_length, content_sha1, "
             "content_type, info, upload_timestamp, retention_mode, retention_until, legal_hold, "
-            "sse, blob) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "sse, blob, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 version.file_id,
                 version.bucket_id,
@@ -396,6 +403,7 @@ class Store:
                 version.legal_hold,
                 json.dumps(version.sse),
                 version.blob,
+                data,
             ),
         )
         version.seq = int(cursor.lastrowid or 0)
@@ -404,9 +412,7 @@ class Store:
     def _new_file_id(self, bucket_id: str) -> str:
         return f"4_z{bucket_id}_f{secrets.token_hex(10)}"
 
-    def commit_upload(
-        self, plan: UploadPlan, temp_path: str, *, size: int, sha1: str
-    ) -> FileVersion:
+    def commit_upload(self, plan: UploadPlan, body: Body) -> FileVersion:
         """Store a received body as a new version of ``plan.name``."""
         with self.lock:
             self.get_bucket(plan.bucket.bucket_id)  # still there?
@@ -416,8 +422,8 @@ class Store:
                 name=plan.name,
                 seq=0,
                 action="upload",
-                content_length=size,
-                content_sha1=sha1,
+                content_length=body.size,
+                content_sha1=body.sha1,
                 content_type=plan.content_type,
                 info=plan.info,
                 upload_timestamp=plan.upload_timestamp or self.now_ms(),
@@ -425,20 +431,29 @@ class Store:
                 retention_until=plan.retention[1],
                 legal_hold=plan.legal_hold,
                 sse=plan.sse,
-                blob=self._store_blob(temp_path),
+                blob=self._store_blob(body.path) if body.path is not None else None,
             )
-            return self._insert_file(version)
+            return self._insert_file(version, body.data)
 
     def segments(self, version: FileVersion) -> list[Segment]:
         """Where the bytes of an ``upload`` version are, in order."""
         if version.blob is not None:
             return [Segment(self._blob_path(version.blob), version.content_length)]
         with self.lock:
+            row = self.db.execute(
+                "SELECT data FROM files WHERE file_id = ?", (version.file_id,)
+            ).fetchone()
+            if row is not None and row[0] is not None:
+                return [Segment(None, version.content_length, bytes(row[0]))]
             rows = self.db.execute(
-                "SELECT blob, content_length FROM parts WHERE file_id = ? ORDER BY part_number",
+                "SELECT blob, content_length, data FROM parts WHERE file_id = ? "
+                "ORDER BY part_number",
                 (version.file_id,),
             ).fetchall()
-        return [Segment(self._blob_path(blob), length) for blob, length in rows]
+        return [
+            Segment(self._blob_path(blob) if blob else None, length, data)
+            for blob, length, data in rows
+        ]
 
     def current_version(self, bucket_id: str, name: str) -> FileVersion | None:
         """The newest finished version of a name (may be a hide marker)."""

@@ -65,12 +65,12 @@ class TransfersMixin(CorsMixin):
             drop_at = length // 2 if app.faults.drop_connection() else None
             temp = app.state.new_temp_path()
             body_length, length = length, 0  # receive() consumes the body or the connection dies
-            size, sha1 = receive(self.rfile, body_length, sha1_mode, temp, drop_at=drop_at)
+            received = receive(self.rfile, body_length, sha1_mode, temp, drop_at=drop_at)
             if is_part:
-                part = app.state.commit_part(path_id, number, temp, size=size, sha1=sha1)
+                part = app.state.commit_part(path_id, number, received)
                 body = shapes.part(part)
             else:
-                version = app.state.commit_upload(plan, temp, size=size, sha1=sha1)
+                version = app.state.commit_upload(plan, received)
                 body = shapes.file(version, app.state.account_id, key)
             # Release the token before answering: a client reuses the URL as soon as it reads
             # the answer, and must not find it still busy (spurious 400 auth_token_limit).
@@ -272,9 +272,13 @@ class TransfersMixin(CorsMixin):
                 offset -= segment.length
                 continue
             take = min(segment.length - offset, remaining)
-            with open(segment.path, "rb") as source:
-                sent = self.connection.sendfile(source, offset, take)
-            if sent != take:
-                raise ClientGone("short sendfile")
+            if segment.data is not None:
+                self.wfile.write(segment.data[offset : offset + take])
+            else:
+                assert segment.path is not None
+                with open(segment.path, "rb") as source:
+                    sent = self.connection.sendfile(source, offset, take)
+                if sent != take:
+                    raise ClientGone("short sendfile")
             remaining -= take
             offset = 0

@@ -110,3 +110,72 @@ def test_repr_never_shows_the_key(b2_emulator: EmulatorServer) -> None:
 )
 def test_transaction_classes(endpoint: str, expected: str) -> None:
     assert transaction_class(endpoint) == expected
+
+
+def test_data_dir_from_before_inline_bodies_is_upgraded(tmp_path: Path) -> None:
+    import sqlite3
+
+    with EmulatorServer(data_dir=str(tmp_path)) as server:
+        wire = Wire(server, requests.Session())
+        wire.authorize()
+        bucket = wire.create_bucket()
+        big = wire.upload_ok(bucket["bucketId"], "big", b"b" * 70_000)  # a blob file
+    db = sqlite3.connect(tmp_path / "emulator.sqlite3")
+    db.execute("ALTER TABLE files DROP COLUMN data")
+    db.execute("ALTER TABLE parts DROP COLUMN data")
+    db.commit()
+    db.close()
+    with EmulatorServer(data_dir=str(tmp_path)) as server:
+        wire = Wire(server, requests.Session())
+        wire.authorize()
+        small = wire.upload_ok(bucket["bucketId"], "small", b"s" * 10)  # inline
+        for stored, body in ((big, b"b" * 70_000), (small, b"s" * 10)):
+            response = wire.session.get(
+                f"{server.url}/b2api/v3/b2_download_file_by_id",
+                params={"fileId": stored["fileId"]},
+                headers={"Authorization": wire.token},
+            )
+            assert response.content == body
+
+
+def test_inline_and_file_bodies_mix_in_one_large_file(b2_emulator: EmulatorServer) -> None:
+    import hashlib
+
+    wire = Wire(b2_emulator, requests.Session())
+    wire.authorize()
+    bucket = wire.create_bucket()
+    started = wire.ok(
+        "b2_start_large_file", bucketId=bucket["bucketId"], fileName="mixed", contentType="a/b"
+    )
+    target = wire.ok("b2_get_upload_part_url", fileId=started["fileId"])
+    parts = [b"1" * 100_000, b"2" * 1_000, b"3" * 70_000]  # file, inline, file
+    for number, data in enumerate(parts, start=1):
+        response = wire.session.post(
+            target["uploadUrl"],
+            headers={
+                "Authorization": target["authorizationToken"],
+                "X-Bz-Part-Number": str(number),
+                "X-Bz-Content-Sha1": hashlib.sha1(data).hexdigest(),
+            },
+            data=data,
+        )
+        assert response.status_code == 200
+    done = wire.ok(
+        "b2_finish_large_file",
+        fileId=started["fileId"],
+        partSha1Array=[hashlib.sha1(p).hexdigest() for p in parts],
+    )
+    whole = b"".join(parts)
+    url = f"{b2_emulator.url}/file/test-bucket/mixed"
+    got = wire.session.get(
+        url, headers={"Authorization": wire.token, "Range": "bytes=99990-101009"}
+    )
+    assert got.content == whole[99_990:101_010]
+    copied = wire.ok(
+        "b2_copy_file", sourceFileId=done["fileId"], fileName="slice", range="bytes=99000-101999"
+    )
+    sliced = wire.session.get(
+        f"{b2_emulator.url}/file/test-bucket/slice", headers={"Authorization": wire.token}
+    )
+    assert sliced.content == whole[99_000:102_000]
+    assert copied["contentSha1"] == hashlib.sha1(whole[99_000:102_000]).hexdigest()
