@@ -34,8 +34,23 @@ _INT_FIELDS = frozenset(
 )
 _BOOL_FIELDS = frozenset({"bypassGovernance", "fileLockEnabled"})
 _LIST_FIELDS = frozenset({"bucketTypes", "capabilities", "bucketIds", "partSha1Array"})
+# structured fields a GET query may carry as JSON text; other values stay plain strings
+_JSON_FIELDS = _LIST_FIELDS | frozenset(
+    {
+        "bucketInfo",
+        "corsRules",
+        "lifecycleRules",
+        "fileInfo",
+        "fileRetention",
+        "defaultRetention",
+        "defaultServerSideEncryption",
+        "serverSideEncryption",
+        "sourceServerSideEncryption",
+        "destinationServerSideEncryption",
+        "replicationConfiguration",
+    }
+)
 OVERRIDES = tuple(shapes.OVERRIDE_HEADERS)
-_DOWNLOAD_OPS = {"GET", "HEAD", "POST"}
 
 
 def query_params(query: str) -> dict[str, Any]:
@@ -51,7 +66,7 @@ def query_params(query: str) -> dict[str, Any]:
             if raw not in ("true", "false"):
                 raise bad_request(f"{name} must be true or false")
             value = raw == "true"
-        elif raw.startswith(("[", "{")):
+        elif name in _JSON_FIELDS and raw.startswith(("[", "{")):
             try:
                 value = json.loads(raw)
             except ValueError as exc:

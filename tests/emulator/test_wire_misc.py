@@ -138,3 +138,22 @@ def test_keep_alive_survives_errors(wire: Wire) -> None:
         url, json={"bucketId": bucket["bucketId"]}, headers={"Authorization": wire.token}
     )
     assert again.status_code == 200
+
+
+def test_get_query_strings_stay_strings(wire: Wire) -> None:
+    bucket = wire.create_bucket()
+    wire.upload_ok(bucket["bucketId"], "[odd]{name}", b"x")
+    response = wire.call(
+        "b2_list_file_names", method="GET", bucketId=bucket["bucketId"], prefix="[odd]"
+    )
+    assert response.status_code == 200
+    assert [f["fileName"] for f in response.json()["files"]] == ["[odd]{name}"]
+    keyed = wire.call(
+        "b2_create_key",
+        method="GET",
+        accountId=wire.server.account_id,
+        keyName="from-get",
+        capabilities="listFiles,readFiles",
+    )
+    assert keyed.status_code == 200
+    assert keyed.json()["capabilities"] == ["listFiles", "readFiles"]
