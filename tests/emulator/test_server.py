@@ -179,3 +179,30 @@ def test_inline_and_file_bodies_mix_in_one_large_file(b2_emulator: EmulatorServe
     )
     assert sliced.content == whole[99_000:102_000]
     assert copied["contentSha1"] == hashlib.sha1(whole[99_000:102_000]).hexdigest()
+
+
+def test_public_names() -> None:
+    import django_b2.emulator as emulator
+
+    assert sorted(emulator.__all__) == ["EmulatorServer", "FaultConfig", "transaction_class"]
+    for name in emulator.__all__:
+        assert getattr(emulator, name).__module__.startswith("django_b2.emulator.")
+    public = {n for n in vars(emulator) if not n.startswith("_") and n != "annotations"}
+    modules = {n for n in public if type(getattr(emulator, n)).__name__ == "module"}
+    assert public - modules == set(emulator.__all__)
+
+
+def test_emulator_imports_no_django_and_no_client() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, django_b2.emulator, django_b2.emulator.__main__;"
+        "bad = [m for m in sys.modules if m.startswith(('django.', 'django_b2.client', 'requests'))"
+        " or m == 'django'];"
+        "print(bad)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]", result.stderr
