@@ -68,17 +68,21 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         if self._httpd is not None:
             return self
+        handler = type("BoundHandler", (Handler,), {})
+        httpd = _HTTPServer((self.host, self.port), handler)  # fails first if the port is taken
         data_dir = self._data_dir
         if data_dir is None:
             self._temp_dir = data_dir = tempfile.mkdtemp(prefix="b2-emulator-")
-        state = State(
-            data_dir,
-            application_key_id=self._key_id,
-            application_key=self._key,
-            token_lifetime_seconds=self._token_lifetime,
-        )
-        handler = type("BoundHandler", (Handler,), {})
-        httpd = _HTTPServer((self.host, self.port), handler)
+        try:
+            state = State(
+                data_dir,
+                application_key_id=self._key_id,
+                application_key=self._key,
+                token_lifetime_seconds=self._token_lifetime,
+            )
+        except BaseException:
+            httpd.server_close()
+            raise
         host, port = str(httpd.server_address[0]), int(httpd.server_address[1])
         url_host = f"[{host}]" if ":" in host else host
         app = Emulator(state=state, url=f"http://{url_host}:{port}", **self._settings)

@@ -144,3 +144,21 @@ def test_cli_fault_flags_are_applied() -> None:
         )
         assert response.status_code == 429
         assert response.headers["Retry-After"] == "4"
+
+
+def test_cli_reports_a_busy_port() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "django_b2.emulator", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 1
+    assert "try --port 0" in result.stderr
+    assert result.stdout == ""
