@@ -23,6 +23,7 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
     """Routes each request to its method; B2 errors become ``{status, code, message}``."""
 
     def _dispatch(self, method: str) -> None:
+        self.response_started = False
         split = urllib.parse.urlsplit(self.path)
         path = split.path
         try:
@@ -68,11 +69,20 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
             self._drop()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except TimeoutError:
+            self._fail(ApiError(408, "request_timeout", "the request body stalled"))
         except Exception as exc:  # a bug: answer 500 so clients see it, keep serving
-            self.close_connection = True
             self.log_error("internal error: %r", exc)
-            with contextlib.suppress(OSError):
-                self._send_error(ApiError(500, "internal_error", f"emulator bug: {exc!r}"))
+            self._fail(ApiError(500, "internal_error", f"emulator bug: {exc!r}"))
+
+    def _fail(self, error: ApiError) -> None:
+        """Answer ``error`` and close, or just close if a response already began."""
+        self.close_connection = True
+        if self.response_started:
+            self._drop()
+            return
+        with contextlib.suppress(OSError):
+            self._send_error(error)
 
     def _json_call(self, method: str, version: int, route: Method | None, query: str) -> None:
         """A JSON call; ``route`` is None for b2_authorize_account."""

@@ -39,6 +39,7 @@ class EmulatorServer:
         faults: FaultConfig | None = None,
         *,
         max_simple_file_size: int = MAX_SIMPLE_FILE_SIZE,
+        request_timeout_seconds: float = 120.0,
         verbose: bool = False,
     ) -> None:
         if (application_key_id is None) != (application_key is None):
@@ -58,6 +59,7 @@ class EmulatorServer:
             "verbose": verbose,
         }
         self._token_lifetime = token_lifetime_seconds
+        self._request_timeout = request_timeout_seconds
         self._temp_dir: str | None = None
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -68,7 +70,7 @@ class EmulatorServer:
     def start(self) -> EmulatorServer:
         if self._httpd is not None:
             return self
-        handler = type("BoundHandler", (Handler,), {})
+        handler = type("BoundHandler", (Handler,), {"timeout": self._request_timeout})
         httpd = _HTTPServer((self.host, self.port), handler)  # fails first if the port is taken
         data_dir = self._data_dir
         if data_dir is None:

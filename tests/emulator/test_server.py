@@ -206,3 +206,29 @@ def test_emulator_imports_no_django_and_no_client() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_a_stalled_upload_gets_408_and_idle_connections_close() -> None:
+    import socket
+    import urllib.parse
+
+    with EmulatorServer(request_timeout_seconds=0.3) as server:
+        wire = Wire(server, requests.Session())
+        wire.authorize()
+        bucket = wire.create_bucket()
+        target = wire.ok("b2_get_upload_url", bucketId=bucket["bucketId"])
+        url = urllib.parse.urlsplit(target["uploadUrl"])
+        with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+            head = (
+                f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Length: 100\r\n"
+                f"Authorization: {target['authorizationToken']}\r\nX-Bz-File-Name: slow\r\n"
+                "Content-Type: text/plain\r\nX-Bz-Content-Sha1: do_not_verify\r\n\r\n"
+            )
+            sock.sendall(head.encode() + b"x" * 10)  # then stall
+            reply = b""
+            while chunk := sock.recv(65536):
+                reply += chunk
+        assert reply.startswith(b"HTTP/1.1 408")
+        assert b'"request_timeout"' in reply
+        with socket.create_connection((url.hostname, url.port), timeout=10) as idle:
+            assert idle.recv(1) == b""  # closed by the server after 0.3 s of silence
