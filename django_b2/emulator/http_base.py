@@ -86,7 +86,7 @@ class HandlerBase(BaseHTTPRequestHandler):
     # client's delayed ACK add ~40 ms to every response that has a body.
     disable_nagle_algorithm = True
     #: Seconds a connection may sit idle, or a request body stall, before it is dropped / 408.
-    timeout = 120.0
+    timeout = 300.0
     app: Emulator  # set on a subclass by the server
     response_started = False
 

@@ -39,7 +39,7 @@ class EmulatorServer:
         faults: FaultConfig | None = None,
         *,
         max_simple_file_size: int = MAX_SIMPLE_FILE_SIZE,
-        request_timeout_seconds: float = 120.0,
+        request_timeout_seconds: float = 300.0,
         verbose: bool = False,
     ) -> None:
         if (application_key_id is None) != (application_key is None):
