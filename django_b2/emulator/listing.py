@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,8 +62,8 @@ class ListingMixin(Store):
         """One page of list_file_names/list_file_versions and the first entry after it."""
         require(key, "listFiles")
         bucket_id = params.get("bucketId")
-        if not isinstance(bucket_id, str) or not bucket_id:
-            raise ApiError(400, "invalid_bucket_id", "bucketId is required")
+        if not isinstance(bucket_id, str) or not re.fullmatch(r"[A-Za-z0-9]{24}", bucket_id):
+            raise ApiError(400, "invalid_bucket_id", f"invalid bucketId: {bucket_id!r}")
         bucket = self.get_bucket(bucket_id)
         require_bucket(key, bucket.bucket_id)
         max_count = params.get("maxFileCount")

@@ -172,6 +172,8 @@ def test_max_file_count_bounds(wire: Wire, bucket_id: str) -> None:
 
 def test_list_needs_a_known_bucket(wire: Wire) -> None:
     assert error_of(wire.call("b2_list_file_names")) == (400, "invalid_bucket_id")
+    malformed = wire.call("b2_list_file_versions", bucketId="not a bucket id")
+    assert error_of(malformed) == (400, "invalid_bucket_id")
     assert error_of(wire.call("b2_list_file_names", bucketId="0" * 24)) == (400, "bad_bucket_id")
 
 
