@@ -186,12 +186,10 @@ class LargeFilesMixin(Store):
         if remaining > 0:
             raise ApiError(500, "internal_error", "stored body is truncated")
 
-    @staticmethod
-    def _read_segment(segment: Segment, offset: int, count: int) -> Iterator[bytes]:
-        if segment.data is not None:
-            yield segment.data[offset : offset + count]
+    def _read_segment(self, segment: Segment, offset: int, count: int) -> Iterator[bytes]:
+        if segment.path is None:
+            yield self.segment_data(segment)[offset : offset + count]
             return
-        assert segment.path is not None
         with open(segment.path, "rb") as source:
             source.seek(offset)
             while count > 0:

@@ -108,11 +108,16 @@ class DownloadToken:
 
 @dataclass
 class Segment:
-    """A piece of a file's body: a blob file on disk, or bytes kept inline in SQLite."""
+    """A piece of a file's body: a blob file on disk, or bytes kept inline in SQLite.
+
+    Inline parts of large files are loaded only when needed (``State.segment_data``), so a
+    download holds at most one part in memory.
+    """
 
     path: str | None
     length: int
     data: bytes | None = None
+    part: tuple[str, int] | None = None  # (file id, part number) of an inline part
 
 
 @dataclass

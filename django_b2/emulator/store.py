@@ -446,14 +446,29 @@ class Store:
             if row is not None and row[0] is not None:
                 return [Segment(None, version.content_length, bytes(row[0]))]
             rows = self.db.execute(
-                "SELECT blob, content_length, data FROM parts WHERE file_id = ? "
+                "SELECT blob, content_length, part_number FROM parts WHERE file_id = ? "
                 "ORDER BY part_number",
                 (version.file_id,),
             ).fetchall()
         return [
-            Segment(self._blob_path(blob) if blob else None, length, data)
-            for blob, length, data in rows
+            Segment(self._blob_path(blob), length)
+            if blob
+            else Segment(None, length, part=(version.file_id, number))
+            for blob, length, number in rows
         ]
+
+    def segment_data(self, segment: Segment) -> bytes:
+        """The bytes of an inline segment."""
+        if segment.data is not None:
+            return segment.data
+        assert segment.part is not None
+        with self.lock:
+            row = self.db.execute(
+                "SELECT data FROM parts WHERE file_id = ? AND part_number = ?", segment.part
+            ).fetchone()
+        if row is None or row[0] is None:
+            raise ApiError(500, "internal_error", "a stored part disappeared")
+        return bytes(row[0])
 
     def current_version(self, bucket_id: str, name: str) -> FileVersion | None:
         """The newest finished version of a name (may be a hide marker)."""

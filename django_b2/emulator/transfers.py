@@ -272,10 +272,9 @@ class TransfersMixin(CorsMixin):
                 offset -= segment.length
                 continue
             take = min(segment.length - offset, remaining)
-            if segment.data is not None:
-                self.wfile.write(segment.data[offset : offset + take])
+            if segment.path is None:
+                self.wfile.write(self.app.state.segment_data(segment)[offset : offset + take])
             else:
-                assert segment.path is not None
                 with open(segment.path, "rb") as source:
                     sent = self.connection.sendfile(source, offset, take)
                 if sent != take:

@@ -86,3 +86,40 @@ def test_parallel_parts_of_one_large_file(wire: Wire) -> None:
         f"{wire.server.url}/file/test-bucket/big", headers={"Authorization": wire.token}
     )
     assert whole.content == b"".join(parts)
+
+
+def test_downloads_hold_one_part_at_a_time(wire: Wire) -> None:
+    import tracemalloc
+
+    bucket = wire.create_bucket()
+    started = wire.ok(
+        "b2_start_large_file", bucketId=bucket["bucketId"], fileName="many", contentType="a/b"
+    )
+    target = wire.ok("b2_get_upload_part_url", fileId=started["fileId"])
+    part = os.urandom(20_000)  # inline parts (kept in SQLite)
+    sha = hashlib.sha1(part).hexdigest()
+    for number in range(1, 101):
+        response = wire.session.post(
+            target["uploadUrl"],
+            headers={
+                "Authorization": target["authorizationToken"],
+                "X-Bz-Part-Number": str(number),
+                "X-Bz-Content-Sha1": sha,
+            },
+            data=part,
+        )
+        assert response.status_code == 200
+    wire.ok("b2_finish_large_file", fileId=started["fileId"], partSha1Array=[sha] * 100)
+    tracemalloc.start()
+    try:
+        response = wire.session.get(
+            f"{wire.server.url}/file/test-bucket/many",
+            headers={"Authorization": wire.token},
+            stream=True,
+        )
+        total = sum(len(chunk) for chunk in response.iter_content(16_384))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert total == 2_000_000
+    assert peak < 500_000, peak  # the file is 2 MB; a part is 20 kB
