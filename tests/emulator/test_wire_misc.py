@@ -157,3 +157,47 @@ def test_get_query_strings_stay_strings(wire: Wire) -> None:
     )
     assert keyed.status_code == 200
     assert keyed.json()["capabilities"] == ["listFiles", "readFiles"]
+
+
+def test_encryption_settings_are_stored_and_echoed(wire: Wire) -> None:
+    bucket = wire.create_bucket(
+        defaultServerSideEncryption={"mode": "SSE-B2", "algorithm": "AES256"}
+    )
+    by_default = wire.upload_ok(bucket["bucketId"], "default", b"x")
+    assert by_default["serverSideEncryption"] == {"mode": "SSE-B2", "algorithm": "AES256"}
+    head = wire.session.head(
+        f"{wire.server.url}/file/test-bucket/default", headers={"Authorization": wire.token}
+    )
+    assert head.headers["X-Bz-Server-Side-Encryption"] == "AES256"
+    plain = wire.create_bucket("plain-bucket")
+    customer = wire.upload_ok(
+        plain["bucketId"],
+        "sse-c",
+        b"x",
+        headers={
+            "X-Bz-Server-Side-Encryption-Customer-Algorithm": "AES256",
+            "X-Bz-Server-Side-Encryption-Customer-Key": "a2V5",
+            "X-Bz-Server-Side-Encryption-Customer-Key-Md5": "bWQ1",
+        },
+    )
+    assert customer["serverSideEncryption"] == {
+        "mode": "SSE-C",
+        "algorithm": "AES256",
+        "customerKeyMd5": "bWQ1",
+    }
+    bad = wire.upload(
+        plain["bucketId"], "bad", b"x", headers={"X-Bz-Server-Side-Encryption": "DES"}
+    )
+    assert error_of(bad) == (400, "bad_request")
+
+
+def test_custom_upload_timestamp(wire: Wire) -> None:
+    bucket = wire.create_bucket()
+    stored = wire.upload_ok(
+        bucket["bucketId"], "old", b"x", headers={"X-Bz-Custom-Upload-Timestamp": "1000000000000"}
+    )
+    assert stored["uploadTimestamp"] == 1_000_000_000_000
+    bad = wire.upload(
+        bucket["bucketId"], "bad", b"x", headers={"X-Bz-Custom-Upload-Timestamp": "yesterday"}
+    )
+    assert error_of(bad) == (400, "bad_request")
