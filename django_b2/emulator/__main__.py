@@ -53,9 +53,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--expire-tokens-after", type=int, default=None, help="account tokens expire after N calls"
     )
     parser.add_argument("--drop-connection-rate", type=_rate, default=0.0)
+    parser.add_argument(
+        "--fail-some-uploads-rate",
+        type=_rate,
+        default=0.5,
+        help="share of uploads failed under X-Bz-Test-Mode: fail_some_uploads",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
+
+
+def faults_from_args(args: argparse.Namespace) -> FaultConfig:
+    return FaultConfig(
+        seed=args.seed,
+        upload_503_rate=args.upload_503_rate,
+        api_503_rate=args.api_503_rate,
+        api_429_rate=args.api_429_rate,
+        retry_after=args.retry_after,
+        expire_tokens_after_calls=args.expire_tokens_after,
+        drop_connection_rate=args.drop_connection_rate,
+        latency_seconds=args.latency,
+        fail_some_uploads_rate=args.fail_some_uploads_rate,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,16 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (args.key_id is None) != (args.key is None):
         parser.error("give both --key-id and --key, or neither")
     try:
-        faults = FaultConfig(
-            seed=args.seed,
-            upload_503_rate=args.upload_503_rate,
-            api_503_rate=args.api_503_rate,
-            api_429_rate=args.api_429_rate,
-            retry_after=args.retry_after,
-            expire_tokens_after_calls=args.expire_tokens_after,
-            drop_connection_rate=args.drop_connection_rate,
-            latency_seconds=args.latency,
-        )
+        faults = faults_from_args(args)
     except ValueError as exc:
         parser.error(str(exc))
     server = EmulatorServer(

@@ -162,3 +162,34 @@ def test_cli_reports_a_busy_port() -> None:
     assert result.returncode == 1
     assert "try --port 0" in result.stderr
     assert result.stdout == ""
+
+
+def test_every_fault_flag_reaches_the_config() -> None:
+    from django_b2.emulator import FaultConfig
+    from django_b2.emulator.__main__ import faults_from_args
+
+    args = build_parser().parse_args(
+        [
+            "--seed", "3",
+            "--upload-503-rate", "0.1",
+            "--api-503-rate", "0.2",
+            "--api-429-rate", "0.3",
+            "--retry-after", "5",
+            "--expire-tokens-after", "7",
+            "--drop-connection-rate", "0.4",
+            "--latency", "0.01",
+            "--fail-some-uploads-rate", "0.6",
+        ]
+    )  # fmt: skip
+    assert faults_from_args(args) == FaultConfig(
+        seed=3,
+        upload_503_rate=0.1,
+        api_503_rate=0.2,
+        api_429_rate=0.3,
+        retry_after=5,
+        expire_tokens_after_calls=7,
+        drop_connection_rate=0.4,
+        latency_seconds=0.01,
+        fail_some_uploads_rate=0.6,
+    )
+    assert faults_from_args(build_parser().parse_args([])) == FaultConfig()
