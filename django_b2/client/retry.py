@@ -14,7 +14,8 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from functools import partial
+from typing import TypeVar, cast
 
 import tenacity
 
@@ -69,7 +70,7 @@ class RetryPolicy:
         """The wait (without jitter) after ``failures`` consecutive failures (``failures >= 1``)."""
         return min(self.initial_backoff * self.multiplier ** max(failures - 1, 0), self.max_backoff)
 
-    def retrying(
+    def _controller(
         self,
         *,
         retry_if: Callable[[BaseException], bool] = is_retryable,
@@ -78,16 +79,17 @@ class RetryPolicy:
     ) -> tenacity.Retrying:
         """A fresh tenacity ``Retrying`` for one logical call (it keeps per-call backoff state).
 
-        ``no_wait_if(exc)`` marks failures that are retried at once (e.g. an upload that needs a
-        fresh URL after a 401, which is not a sign of overload).
+        It drives :func:`_capture`, which returns ``fn``'s error as a :class:`_Failed` instead of
+        raising it. ``no_wait_if(exc)`` marks failures that are retried at once
+        (e.g. an upload that needs a fresh URL after a 401, which is not a sign of overload).
         """
         return tenacity.Retrying(
             stop=tenacity.stop_after_attempt(attempts or self.attempts),
             wait=_Wait(self, no_wait_if),
-            retry=tenacity.retry_if_exception(retry_if),
+            retry=tenacity.retry_if_result(partial(_should_retry, retry_if)),
+            retry_error_callback=_last_outcome,
             sleep=self.sleep,
             before_sleep=_log_retry,
-            reraise=True,
         )
 
     def call(
@@ -98,8 +100,64 @@ class RetryPolicy:
         attempts: int | None = None,
         no_wait_if: Callable[[BaseException], bool] | None = None,
     ) -> T:
-        """Call ``fn`` until it succeeds, a non-retryable error occurs or attempts run out."""
-        return self.retrying(retry_if=retry_if, attempts=attempts, no_wait_if=no_wait_if)(fn)
+        """Call ``fn`` until it succeeds, a non-retryable error occurs or attempts run out.
+
+        Errors never travel through tenacity's frames: ``fn``'s error comes back as a value and is
+        raised here. Otherwise the error's traceback would hold tenacity's call state, which holds
+        the error (a reference cycle), and everything ``fn`` captured (an upload body, say) would
+        live until the garbage collector ran. For the same reason the controller's per-thread
+        bookkeeping (bound methods of itself: another cycle) is dropped before returning.
+        """
+        retrying = self._controller(retry_if=retry_if, attempts=attempts, no_wait_if=no_wait_if)
+        try:
+            outcome = retrying(_capture, fn)
+        finally:
+            retrying.iter_state.reset()
+            del retrying
+        if not isinstance(outcome, _Failed):
+            return cast(T, outcome)
+        error = cast(Exception, outcome.error)
+        # ``fn``'s frames reach tenacity's frame (their caller), which holds ``outcome``: unlink
+        # it from the error, or the error and its traceback would form a cycle.
+        outcome.error = None
+        del outcome
+        try:
+            raise error
+        finally:
+            del error  # the traceback holds this frame: do not let the frame hold the error
+
+
+class _Failed:
+    """An error returned (not raised) by :func:`_capture`."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error: Exception | None = error
+
+
+def _capture(fn: Callable[[], T]) -> T | _Failed:
+    try:
+        return fn()
+    except Exception as exc:  # BaseException (KeyboardInterrupt, ...) propagates at once
+        return _Failed(exc)
+
+
+def _should_retry(retry_if: Callable[[BaseException], bool], outcome: object) -> bool:
+    return isinstance(outcome, _Failed) and outcome.error is not None and retry_if(outcome.error)
+
+
+def _last_outcome(retry_state: tenacity.RetryCallState) -> object:
+    """Attempts ran out: hand the last failure back so that :meth:`RetryPolicy.call` raises it."""
+    return retry_state.outcome.result() if retry_state.outcome is not None else None
+
+
+def _failure(retry_state: tenacity.RetryCallState) -> Exception | None:
+    outcome = retry_state.outcome
+    if outcome is None or outcome.failed:
+        return None
+    value = outcome.result()
+    return value.error if isinstance(value, _Failed) else None
 
 
 class _Wait(tenacity.wait.wait_base):
@@ -114,8 +172,7 @@ class _Wait(tenacity.wait.wait_base):
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         policy = self.policy
-        outcome = retry_state.outcome
-        exc = outcome.exception() if outcome is not None else None
+        exc = _failure(retry_state)
         if exc is not None and self.no_wait_if is not None and self.no_wait_if(exc):
             return 0.0
         if isinstance(exc, B2APIError) and exc.retry_after is not None:
@@ -127,8 +184,7 @@ class _Wait(tenacity.wait.wait_base):
 
 
 def _log_retry(retry_state: tenacity.RetryCallState) -> None:
-    outcome = retry_state.outcome
-    exc = outcome.exception() if outcome is not None else None
+    exc = _failure(retry_state)
     wait = retry_state.next_action.sleep if retry_state.next_action is not None else 0.0
     logger.info(
         "B2 call failed (attempt %d): %s; retrying in %.2f s",
