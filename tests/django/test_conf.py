@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import pickle
 from typing import Any
 
@@ -157,6 +158,31 @@ def test_resolve_rejects_unknown_name() -> None:
         resolve("locaton", {})
 
 
-def test_all_is_honest() -> None:
-    for name in conf.__all__:
-        assert hasattr(conf, name), name
+@pytest.mark.parametrize(
+    "module",
+    [
+        "django_b2.conf",
+        "django_b2.cache",
+        "django_b2.checks",
+        "django_b2.apps",
+        "django_b2.files",
+        "django_b2.signed_urls",
+        "django_b2.static",
+        "django_b2.storage",
+        "django_b2.templatetags.b2",
+    ],
+)
+def test_all_is_honest(module: str) -> None:
+    imported = importlib.import_module(module)
+    exported = set(imported.__all__)
+    assert len(exported) == len(imported.__all__), "duplicates in __all__"
+    for name in exported:
+        assert hasattr(imported, name), name
+    public = {
+        name
+        for name, value in vars(imported).items()
+        if not name.startswith("_")
+        and getattr(value, "__module__", None) == imported.__name__
+        and (isinstance(value, type) or callable(value))
+    }
+    assert public <= exported, public - exported

@@ -237,3 +237,11 @@ def test_storage_from_settings_alone(b2: B2Env) -> None:
     storage.save("s.txt", ContentFile(b"s"))
     names = [f["fileName"] for f in b2.client.iter_file_names(b2.private_bucket_id)]
     assert names == ["from-settings/s.txt"]
+
+
+def test_bucket_id_first_is_looked_up_once(b2: B2Env) -> None:
+    storage = b2.storage()
+    assert storage.bucket_id == b2.private_bucket_id  # builds the client inside the lookup
+    assert b2.counts() == {"b2_authorize_account": 1, "b2_list_buckets": 1}
+    assert b2.storage(bucket_id="given-id").bucket_id == "given-id"
+    assert b2.total() == 2
