@@ -10,7 +10,6 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from django_b2 import conf
 from django_b2.conf import B2ConfigurationError, load_config, resolve
 
 BASE: dict[str, Any] = {
