@@ -142,11 +142,13 @@ class LargeFilesMixin(Store):
             self._drop_version(version)
             return version
 
-    def _copy_source(self, key: Key, source_id: object) -> tuple[FileVersion, Bucket]:
+    def _copy_source(self, key: Key, params: dict[str, Any]) -> tuple[FileVersion, Bucket]:
         require(key, "writeFiles")
+        source_id = params.get("sourceFileId")
         source = self.get_file(source_id)
         if source is None or source.action != "upload":
             raise bad_request(f"Invalid sourceFileId: {source_id}")
+        v.check_customer_key(source.sse, params.get("sourceServerSideEncryption"))
         bucket = self.get_bucket(source.bucket_id)
         if bucket.type != "allPublic":
             require(key, "readFiles")
@@ -200,7 +202,7 @@ class LargeFilesMixin(Store):
                 yield chunk
 
     def copy_file(self, key: Key, params: dict[str, Any], *, max_size: int) -> FileVersion:
-        source, _ = self._copy_source(key, params.get("sourceFileId"))
+        source, _ = self._copy_source(key, params)
         dest_id = params.get("destinationBucketId") or source.bucket_id
         directive = params.get("metadataDirective") or "COPY"
         if directive == "COPY":
@@ -249,7 +251,7 @@ class LargeFilesMixin(Store):
         return self.commit_upload(plan, body)
 
     def copy_part(self, key: Key, params: dict[str, Any]) -> Part:
-        source, _ = self._copy_source(key, params.get("sourceFileId"))
+        source, _ = self._copy_source(key, params)
         large = self.unfinished(key, params.get("largeFileId"))
         number = params.get("partNumber")
         if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 10_000:

@@ -142,15 +142,7 @@ class TransfersMixin(CorsMixin):
                 bucket_default=False,
             )
         elif headers.get("X-Bz-Server-Side-Encryption-Customer-Algorithm"):
-            sse = v.check_sse(
-                {
-                    "mode": "SSE-C",
-                    "algorithm": headers["X-Bz-Server-Side-Encryption-Customer-Algorithm"],
-                    "customerKey": headers.get("X-Bz-Server-Side-Encryption-Customer-Key"),
-                    "customerKeyMd5": headers.get("X-Bz-Server-Side-Encryption-Customer-Key-Md5"),
-                },
-                bucket_default=False,
-            )
+            sse = v.check_sse(self._customer_key_headers(), bucket_default=False)
         timestamp = headers.get("X-Bz-Custom-Upload-Timestamp")
         try:
             custom = int(timestamp) if timestamp is not None else None
@@ -205,6 +197,7 @@ class TransfersMixin(CorsMixin):
                 file_id=params.get("fileId") if by_name is None else None,
                 overrides=overrides,
             )
+            v.check_customer_key(version.sse, self._customer_key_headers())
         except ApiError as error:
             self._send_error(error, cors)
             return
@@ -214,6 +207,17 @@ class TransfersMixin(CorsMixin):
         headers = shapes.download_headers(version, bucket, caller, overrides)
         headers.update(cors)
         self._serve_body(version, headers)
+
+    def _customer_key_headers(self) -> dict[str, Any] | None:
+        algorithm = self.headers.get("X-Bz-Server-Side-Encryption-Customer-Algorithm")
+        if algorithm is None:
+            return None
+        return {
+            "mode": "SSE-C",
+            "algorithm": algorithm,
+            "customerKey": self.headers.get("X-Bz-Server-Side-Encryption-Customer-Key"),
+            "customerKeyMd5": self.headers.get("X-Bz-Server-Side-Encryption-Customer-Key-Md5"),
+        }
 
     def _parse_range(self, size: int) -> tuple[int, int] | None:
         raw = self.headers.get("Range")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import email.utils
+import hashlib
 import mimetypes
 import re
 import urllib.parse
@@ -389,13 +391,38 @@ def check_sse(value: object, *, bucket_default: bool) -> dict[str, Any]:
     if mode == "SSE-B2":
         return {"mode": "SSE-B2", "algorithm": "AES256"}
     if mode == "SSE-C" and not bucket_default:
-        key_md5 = value.get("customerKeyMd5")
-        if not isinstance(value.get("customerKey"), str) or not isinstance(key_md5, str):
-            raise bad_request("SSE-C needs customerKey and customerKeyMd5")
-        return {"mode": "SSE-C", "algorithm": "AES256", "customerKeyMd5": key_md5}
+        return {"mode": "SSE-C", "algorithm": "AES256", "customerKeyMd5": _customer_key_md5(value)}
     raise bad_request(
         "serverSideEncryption mode must be SSE-B2" + ("" if bucket_default else " or SSE-C")
     )
+
+
+def _customer_key_md5(value: dict[str, Any]) -> str:
+    """Check an SSE-C key (base64 of 32 bytes) against its MD5 (base64); return the MD5."""
+    key, key_md5 = value.get("customerKey"), value.get("customerKeyMd5")
+    if not isinstance(key, str) or not isinstance(key_md5, str):
+        raise bad_request("SSE-C needs customerKey and customerKeyMd5")
+    try:
+        raw = base64.b64decode(key, validate=True)
+    except ValueError as exc:
+        raise bad_request("SSE-C customerKey must be base64") from exc
+    if len(raw) != 32:
+        raise bad_request("SSE-C customerKey must be 32 bytes (AES-256), base64-encoded")
+    if base64.b64encode(hashlib.md5(raw).digest()).decode() != key_md5:
+        raise bad_request("SSE-C customerKeyMd5 is not the MD5 of customerKey")
+    return key_md5
+
+
+def check_customer_key(stored: dict[str, Any], given: object) -> None:
+    """An SSE-C version needs its key (download headers or a copy's source SSE object)."""
+    if stored.get("mode") != "SSE-C":
+        return
+    if not isinstance(given, dict) or given.get("mode") != "SSE-C":
+        raise ApiError(403, "access_denied", "this file is SSE-C encrypted; send its key")
+    if given.get("algorithm") != "AES256" or _customer_key_md5(given) != stored.get(
+        "customerKeyMd5"
+    ):
+        raise ApiError(403, "access_denied", "wrong SSE-C key for this file")
 
 
 def check_default_retention(value: object) -> dict[str, Any]:

@@ -195,3 +195,18 @@ def test_keys(api: B2Api, bucket: Bucket, server: EmulatorServer) -> None:
         mine.upload_bytes(b"no", "pub/y")
     api.delete_key_by_id(key.id_)
     assert list(api.list_keys()) == []
+
+
+def test_sse_c_round_trip(bucket: Bucket) -> None:
+    from b2sdk.v2 import EncryptionAlgorithm, EncryptionKey, EncryptionMode, EncryptionSetting
+    from b2sdk.v2.exception import SSECKeyError
+
+    key = EncryptionSetting(
+        mode=EncryptionMode.SSE_C,
+        algorithm=EncryptionAlgorithm.AES256,
+        key=EncryptionKey(secret=os.urandom(32), key_id="k1"),
+    )
+    bucket.upload_bytes(b"for your eyes", "sealed.txt", encryption=key)
+    assert read(bucket, "sealed.txt", encryption=key) == b"for your eyes"
+    with pytest.raises(SSECKeyError):
+        read(bucket, "sealed.txt")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import os
 
 import requests
 
@@ -170,21 +172,57 @@ def test_encryption_settings_are_stored_and_echoed(wire: Wire) -> None:
     )
     assert head.headers["X-Bz-Server-Side-Encryption"] == "AES256"
     plain = wire.create_bucket("plain-bucket")
-    customer = wire.upload_ok(
-        plain["bucketId"],
-        "sse-c",
-        b"x",
-        headers={
-            "X-Bz-Server-Side-Encryption-Customer-Algorithm": "AES256",
-            "X-Bz-Server-Side-Encryption-Customer-Key": "a2V5",
-            "X-Bz-Server-Side-Encryption-Customer-Key-Md5": "bWQ1",
-        },
-    )
+    secret = os.urandom(32)
+    sse_c = {
+        "X-Bz-Server-Side-Encryption-Customer-Algorithm": "AES256",
+        "X-Bz-Server-Side-Encryption-Customer-Key": base64.b64encode(secret).decode(),
+        "X-Bz-Server-Side-Encryption-Customer-Key-Md5": base64.b64encode(
+            hashlib.md5(secret).digest()
+        ).decode(),
+    }
+    customer = wire.upload_ok(plain["bucketId"], "sse-c", b"secret data", headers=sse_c)
     assert customer["serverSideEncryption"] == {
         "mode": "SSE-C",
         "algorithm": "AES256",
-        "customerKeyMd5": "bWQ1",
+        "customerKeyMd5": sse_c["X-Bz-Server-Side-Encryption-Customer-Key-Md5"],
     }
+    url = f"{wire.server.url}/file/plain-bucket/sse-c"
+    auth = {"Authorization": wire.token}
+    assert error_of(wire.session.get(url, headers=auth)) == (403, "access_denied")
+    other = os.urandom(32)
+    wrong = {
+        **sse_c,
+        "X-Bz-Server-Side-Encryption-Customer-Key": base64.b64encode(other).decode(),
+        "X-Bz-Server-Side-Encryption-Customer-Key-Md5": base64.b64encode(
+            hashlib.md5(other).digest()
+        ).decode(),
+    }
+    assert error_of(wire.session.get(url, headers={**auth, **wrong})) == (403, "access_denied")
+    right = wire.session.get(url, headers={**auth, **sse_c})
+    assert right.content == b"secret data"
+    assert right.headers["X-Bz-Server-Side-Encryption-Customer-Algorithm"] == "AES256"
+    no_key = wire.call("b2_copy_file", sourceFileId=customer["fileId"], fileName="copy")
+    assert error_of(no_key) == (403, "access_denied")
+    source_sse = {
+        "mode": "SSE-C",
+        "algorithm": "AES256",
+        "customerKey": sse_c["X-Bz-Server-Side-Encryption-Customer-Key"],
+        "customerKeyMd5": sse_c["X-Bz-Server-Side-Encryption-Customer-Key-Md5"],
+    }
+    copied = wire.ok(
+        "b2_copy_file",
+        sourceFileId=customer["fileId"],
+        fileName="copy",
+        sourceServerSideEncryption=source_sse,
+    )
+    assert copied["serverSideEncryption"] == {"mode": None, "algorithm": None}
+    mismatched = wire.upload(
+        plain["bucketId"],
+        "bad-md5",
+        b"x",
+        headers={**sse_c, "X-Bz-Server-Side-Encryption-Customer-Key-Md5": "AAAA"},
+    )
+    assert error_of(mismatched) == (400, "bad_request")
     bad = wire.upload(
         plain["bucketId"], "bad", b"x", headers={"X-Bz-Server-Side-Encryption": "DES"}
     )
