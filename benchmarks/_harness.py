@@ -176,9 +176,9 @@ def file_sha1(path: Path | str) -> str:
     return sha1.hexdigest()
 
 
-def scratch_dir(prefix: str) -> Path:
-    """A temp dir (under $TMPDIR) removed when the script exits, even after an error."""
-    path = Path(tempfile.mkdtemp(prefix=prefix))
+def scratch_dir(prefix: str, parent: Path | None = None) -> Path:
+    """A temp dir (under ``parent`` or $TMPDIR) removed when the script exits, even on errors."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     atexit.register(shutil.rmtree, path, ignore_errors=True)
     return path
 

@@ -38,7 +38,7 @@ FULL: dict[str, list[str]] = {
         "--clients",
         "raw,raw-1m,b2sdk,client,storage,client-sha1given,client-1m",
     ],
-    "download": ["bench_download.py", "--sizes", "256M,1G", "--repeat", "3"],
+    "download": ["bench_download.py", "--sizes", "256M,1G", "--repeat", "5"],
     "storage_ops": ["bench_storage_ops.py", "--ops", "50", "--url-calls", "100000"],
     "auth_redis": ["bench_auth_redis.py", "--processes", "4", "--ops", "500"],
     "soak": ["soak.py", "--saves", "2000", "--large", "20", "--threads", "4"],
