@@ -60,11 +60,20 @@ class B2StaticStorage(B2Storage):
         self._failures: list[tuple[str, BaseException]] = []
         self._state_lock = threading.Lock()
         self._listing: dict[str, Mapping[str, Any]] | None = None
+        self._dirs: set[str] = set()  # "directories" (name prefixes) seen in the listing
         self._listing_at = 0.0
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
-        for name in ("_pool", "_slots", "_pending", "_failures", "_state_lock", "_listing"):
+        for name in (
+            "_pool",
+            "_slots",
+            "_pending",
+            "_failures",
+            "_state_lock",
+            "_listing",
+            "_dirs",
+        ):
             state.pop(name, None)
         return state
 
@@ -91,6 +100,7 @@ class B2StaticStorage(B2Storage):
             raise
         with self._state_lock:
             if self._listing is not None:
+                self._dirs.update(_parents(key))
                 self._listing[key] = {
                     "contentLength": length,
                     "uploadTimestamp": int(time.time() * 1000),
@@ -214,18 +224,25 @@ class B2StaticStorage(B2Storage):
             str(entry["fileName"]): entry
             for entry in self.client.iter_file_names(self.bucket_id, prefix=prefix)
         }
+        directories = {parent for key in entries for parent in _parents(key)}
         with self._state_lock:
             self._listing = entries
+            self._dirs = directories
             self._listing_at = time.monotonic()
         return entries
 
     def exists(self, name: str) -> bool:
+        """Whether a file, or a "directory" (used by ``collectstatic --clear``), exists."""
+        if _is_root(name):
+            return True
         key = self.b2_name(name)
         with self._state_lock:
             entry = self._pending.get(name)
         if entry is not None:
             return entry[1]  # the last queued operation decides: save -> True, delete -> False
-        return key in self._snapshot()
+        listing = self._snapshot()
+        with self._state_lock:
+            return key in listing or key in self._dirs
 
     def get_modified_time(self, name: str) -> datetime:
         key = self.b2_name(name)
@@ -317,6 +334,16 @@ class B2ManifestStaticStorage(ManifestFilesMixin, B2StaticStorage):  # type: ign
             yield from super().post_process(*args, **kwargs)
         finally:
             self.flush()
+
+
+def _parents(key: str) -> list[str]:
+    """``"a/b/c.css"`` -> ``["a", "a/b"]``."""
+    parts = key.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _is_root(name: str) -> bool:
+    return name.replace("\\", "/").strip("/") in ("", ".")
 
 
 def _spool(content: Any, max_size: int) -> tuple[Any, int]:

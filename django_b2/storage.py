@@ -330,6 +330,9 @@ class B2Storage(Storage):
             ) from exc
 
     def exists(self, name: str) -> bool:
+        """Whether file ``name`` exists (one HEAD). The root (``""``) always exists."""
+        if name.replace("\\", "/").strip("/") in ("", "."):
+            return True
         try:
             self.file_info(name)
         except FileNotFoundError:

@@ -97,6 +97,15 @@ def test_collectstatic_plain(b2: B2Env, static_dir: Path, concurrency: list[int]
         call_command("collectstatic", interactive=False, verbosity=0)
         assert b2.counts().get("b2_upload_file", 0) == 0
 
+        # --clear deletes everything (queued deletes) and uploads it again.
+        staticfiles_storage.save("stale.js", ContentFile(b"old"))
+        staticfiles_storage.flush()  # type: ignore[attr-defined]
+        b2.server.reset_counters()
+        call_command("collectstatic", interactive=False, verbosity=0, clear=True)
+        assert b2.counts()["b2_upload_file"] == FILES + 2
+        versions = [f["fileName"] for f in b2.client.iter_file_versions(b2.public_bucket_id)]
+        assert sorted(versions) == sorted(names)  # one version each, stale.js gone
+
 
 def test_collectstatic_manifest(b2: B2Env, static_dir: Path) -> None:
     backend = "django_b2.static.B2ManifestStaticStorage"

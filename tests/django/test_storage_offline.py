@@ -164,3 +164,10 @@ def test_migrate_makes_no_request() -> None:
     with override_settings(STORAGES=storages):
         call_command("migrate", verbosity=0)
         call_command("check", verbosity=0)
+
+
+def test_root_exists_without_a_request() -> None:
+    storage = B2Storage(**OPTIONS)
+    assert storage.exists("") and storage.exists("/")
+    assert B2StaticStorage(**OPTIONS).exists("")
+    assert storage._client is None
