@@ -91,7 +91,7 @@ def test_bad_names_fail_before_any_request(
 ) -> None:
     storage = B2Storage(**OPTIONS)
     with pytest.raises(error, match=fragment):
-        storage.exists(name)
+        storage.size(name)
     with pytest.raises(error):
         storage.delete(name)
     assert storage._client is None
