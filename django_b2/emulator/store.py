@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from . import validation as v
@@ -123,18 +124,18 @@ def require_list_prefix(key: Key, prefix: str) -> None:
         )
 
 
+@dataclass(frozen=True)
 class UploadPlan:
     """What an upload will create once its body has arrived and checked out."""
 
-    def __init__(self, **fields: Any) -> None:
-        self.bucket: Bucket = fields["bucket"]
-        self.name: str = fields["name"]
-        self.content_type: str = fields["content_type"]
-        self.info: dict[str, str] = fields["info"]
-        self.retention: tuple[str | None, int | None] = fields["retention"]
-        self.legal_hold: str | None = fields["legal_hold"]
-        self.sse: dict[str, Any] = fields["sse"]
-        self.upload_timestamp: int | None = fields.get("upload_timestamp")
+    bucket: Bucket
+    name: str
+    content_type: str
+    info: dict[str, str]
+    retention: tuple[str | None, int | None]
+    legal_hold: str | None
+    sse: dict[str, Any]
+    upload_timestamp: int | None = None
 
 
 class Store:

@@ -14,6 +14,7 @@ from .cors import CorsMixin
 from .errors import ApiError, bad_request, not_found
 from .http_base import OVERRIDES
 from .records import AccountToken, FileVersion, Key
+from .store import UploadPlan
 
 
 class TransfersMixin(CorsMixin):
@@ -102,7 +103,7 @@ class TransfersMixin(CorsMixin):
             raise bad_request("X-Bz-Part-Number must be from 1 to 10000")
         return number
 
-    def _plan_from_headers(self, key: Key, bucket_id: str) -> Any:
+    def _plan_from_headers(self, key: Key, bucket_id: str) -> UploadPlan:
         headers = self.headers
         raw_name = headers.get("X-Bz-File-Name")
         if raw_name is None:
