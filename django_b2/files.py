@@ -209,7 +209,7 @@ class B2File(File):  # type: ignore[type-arg]
                 return buffered
             return io.TextIOWrapper(buffered, encoding="utf-8")
         # Closed in close(), after the upload.
-        spool = tempfile.SpooledTemporaryFile(max_size=cfg.spool_max_size, mode="w+b")  # noqa: SIM115
+        spool = _Spool(max_size=cfg.spool_max_size, mode="w+b")
         self._spool = spool
         if "b" in self.mode:
             return spool
@@ -283,3 +283,17 @@ class B2File(File):  # type: ignore[type-arg]
 
     def __repr__(self) -> str:
         return f"<B2File: {self.name} ({self.mode})>"
+
+
+class _Spool(tempfile.SpooledTemporaryFile[bytes]):
+    """Python 3.10's ``SpooledTemporaryFile`` lacks these ``IOBase`` methods; ``TextIOWrapper``
+    (text-mode writes) calls them. Later versions define them the same way."""
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True

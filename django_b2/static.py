@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -42,6 +44,16 @@ __all__ = ["LISTING_TTL", "B2ManifestStaticStorage", "B2StaticStorage"]
 LISTING_TTL: Final = 300.0
 
 
+@dataclass(frozen=True, eq=False)
+class _Pending:
+    """The last operation queued for a name."""
+
+    future: Future[None]
+    exists_after: bool  # True for a save, False for a delete
+    existed_before: bool  # whether the name existed before this operation (True if unknown)
+    on_cancel: Callable[[], None] | None
+
+
 @deconstructible(path="django_b2.static.B2StaticStorage")
 class B2StaticStorage(B2Storage):
     """Static files on B2 with parallel uploads. See the module docstring."""
@@ -56,7 +68,7 @@ class B2StaticStorage(B2Storage):
     def _init_parallel_state(self) -> None:
         self._pool: ThreadPoolExecutor | None = None
         self._slots = threading.BoundedSemaphore(2 * self.config.max_workers)
-        self._pending: dict[str, tuple[Future[None], bool]] = {}
+        self._pending: dict[str, _Pending] = {}
         self._failures: list[tuple[str, BaseException]] = []
         self._state_lock = threading.Lock()
         self._listing: dict[str, Mapping[str, Any]] | None = None
@@ -85,6 +97,7 @@ class B2StaticStorage(B2Storage):
 
     def _save(self, name: str, content: File[Any]) -> str:
         key = self.b2_name(name)
+        existed_before = self._will_exist(name, key)
         spool, length = _spool(content, self.config.spool_max_size)
 
         def upload() -> None:
@@ -94,7 +107,14 @@ class B2StaticStorage(B2Storage):
                 spool.close()
 
         try:
-            self._submit(name, key, upload, exists_after=True)
+            self._submit(
+                name,
+                key,
+                upload,
+                exists_after=True,
+                existed_before=existed_before,
+                on_cancel=spool.close,
+            )
         except BaseException:
             spool.close()
             raise
@@ -108,8 +128,25 @@ class B2StaticStorage(B2Storage):
                 }
         return name
 
+    def _will_exist(self, name: str, key: str) -> bool:
+        """Whether ``name`` exists once the queued operations are done (True when unknown)."""
+        with self._state_lock:
+            entry = self._pending.get(name)
+            if entry is not None:
+                return entry.exists_after
+            if self._listing is None:
+                return True
+            return key in self._listing
+
     def _submit(
-        self, name: str, key: str, operation: Callable[[], None], *, exists_after: bool
+        self,
+        name: str,
+        key: str,
+        operation: Callable[[], None],
+        *,
+        exists_after: bool,
+        existed_before: bool = True,
+        on_cancel: Callable[[], None] | None = None,
     ) -> None:
         """Run ``operation`` on the pool, after any earlier operation on the same name.
 
@@ -132,7 +169,7 @@ class B2StaticStorage(B2Storage):
                     if previous is not None:
                         # Its failure, if any, is already recorded in _failures.
                         with contextlib.suppress(BaseException):
-                            previous[0].result()
+                            previous.future.result()
                     operation()
                 except BaseException as exc:
                     with self._state_lock:
@@ -147,7 +184,7 @@ class B2StaticStorage(B2Storage):
         except BaseException:
             self._slots.release()
             raise
-        entry = (future, exists_after)
+        entry = _Pending(future, exists_after, existed_before, on_cancel)
         with self._state_lock:
             self._pending[name] = entry
 
@@ -158,13 +195,34 @@ class B2StaticStorage(B2Storage):
 
         future.add_done_callback(forget)
 
+    def _cancel_unstarted_upload(self, name: str) -> bool:
+        """Drop a queued upload of ``name`` that has not started, when nothing was stored
+        under that name before it: then deleting ``name`` needs no request at all.
+
+        The manifest storage saves each CSS/JS file, then deletes and saves it again; this
+        turns that into a single upload whenever the first one is still waiting in the queue.
+        """
+        with self._state_lock:
+            entry = self._pending.get(name)
+        if entry is None or not entry.exists_after or entry.existed_before:
+            return False
+        if not entry.future.cancel():
+            return False  # already running or done: a real delete is needed
+        self._slots.release()
+        if entry.on_cancel is not None:
+            entry.on_cancel()
+        with self._state_lock:
+            if self._pending.get(name) is entry:
+                del self._pending[name]
+        return True
+
     def _wait(self, name: str) -> None:
         """Wait until every operation queued for ``name`` is done; raise upload failures."""
         with self._state_lock:
             entry = self._pending.get(name)
         if entry is not None:
             with contextlib.suppress(BaseException):
-                entry[0].result()
+                entry.future.result()
         self._raise_failures()
 
     def _raise_failures(self) -> None:
@@ -172,19 +230,17 @@ class B2StaticStorage(B2Storage):
             failures, self._failures = self._failures, []
         if failures:
             name, exc = failures[0]
-            note = getattr(exc, "add_note", None)  # Python 3.11+
-            if note is not None:
-                if len(failures) > 1:
-                    others = ", ".join(repr(n) for n, _ in failures[1:])
-                    note(f"Operations on {others} failed too.")
-                note(f"Background B2 operation on {name!r} failed.")
+            if len(failures) > 1:
+                others = ", ".join(repr(n) for n, _ in failures[1:])
+                _add_note(exc, f"Operations on {others} failed too.")
+            _add_note(exc, f"Background B2 operation on {name!r} failed.")
             raise exc
 
     def flush(self) -> None:
         """Wait for every pending upload and delete; raise the first failure, if any."""
         while True:
             with self._state_lock:
-                futures = [future for future, _ in self._pending.values()]
+                futures = [entry.future for entry in self._pending.values()]
             if not futures:
                 break
             for future in futures:
@@ -192,7 +248,7 @@ class B2StaticStorage(B2Storage):
                     future.result()
             # Done callbacks drop finished entries; loop until none is left.
             with self._state_lock:
-                for pending_name in [n for n, (f, _) in self._pending.items() if f.done()]:
+                for pending_name in [n for n, e in self._pending.items() if e.future.done()]:
                     del self._pending[pending_name]
         self._raise_failures()
 
@@ -239,7 +295,7 @@ class B2StaticStorage(B2Storage):
         with self._state_lock:
             entry = self._pending.get(name)
         if entry is not None:
-            return entry[1]  # the last queued operation decides: save -> True, delete -> False
+            return entry.exists_after  # the last queued operation decides
         listing = self._snapshot()
         with self._state_lock:
             return key in listing or key in self._dirs
@@ -264,10 +320,11 @@ class B2StaticStorage(B2Storage):
         return super()._open(name, mode)
 
     def delete(self, name: str) -> None:
-        """Queue the delete after any pending upload of ``name`` (collectstatic and the manifest
-        storage delete-then-save a lot); failures surface like upload failures."""
+        """Queue the delete after any pending operation on ``name`` (collectstatic and the
+        manifest storage delete-then-save a lot); failures surface like upload failures."""
         key = self.b2_name(name)
-        self._submit(name, key, lambda: B2Storage.delete(self, name), exists_after=False)
+        if not self._cancel_unstarted_upload(name):
+            self._submit(name, key, lambda: B2Storage.delete(self, name), exists_after=False)
         with self._state_lock:
             if self._listing is not None:
                 self._listing.pop(key, None)
@@ -364,3 +421,11 @@ def _spool(content: Any, max_size: int) -> tuple[Any, int]:
         spool.close()
         raise
     return spool, length
+
+
+def _add_note(exc: BaseException, note: str) -> None:
+    """``exc.add_note(note)``; on Python 3.10 the same ``__notes__`` list (PEP 678), unprinted."""
+    if sys.version_info >= (3, 11):
+        exc.add_note(note)
+    else:
+        exc.__notes__ = [*getattr(exc, "__notes__", []), note]
