@@ -235,3 +235,14 @@ def test_start_up_faults_survive_reset() -> None:
         server.set_faults()
         server.reset()
         assert server.faults.api_429_rate == 1.0
+
+
+def test_clock_over_http(wire: Wire, bucket_id: str) -> None:
+    response = requests.post(f"{wire.server.url}/_emulator/clock", json={"advance_seconds": 86_401})
+    assert response.json()["clock_offset_ms"] == 86_401_000
+    expired = wire.call("b2_list_file_names", bucketId=bucket_id)
+    assert error_of(expired) == (401, "expired_auth_token")
+    bad = requests.post(f"{wire.server.url}/_emulator/clock", json={"advance_seconds": "soon"})
+    assert error_of(bad) == (400, "bad_request")
+    unknown = requests.get(f"{wire.server.url}/_emulator/nothing")
+    assert error_of(unknown) == (404, "not_found")
