@@ -185,10 +185,20 @@ class B2Config:
     test_mode: str | None
 
 
+_SECRET_NAMES: Final = frozenset({"application_key"})
+
+
 def _fail(message: str, name: str | None = None, check_id: str | None = None) -> None:
     raise B2ConfigurationError(
         message, check_id=check_id or (_CHECK_IDS.get(name, "") if name else "") or "django_b2.E005"
     )
+
+
+def _shown(name: str, value: Any) -> str:
+    """``repr(value)`` for messages; only the type for a secret (a wrong type may still be it)."""
+    if name in _SECRET_NAMES:
+        return f"a {type(value).__name__} (value not shown)"
+    return repr(value)
 
 
 def _expect(name: str, value: Any, kinds: tuple[type, ...], what: str, static: bool) -> None:
@@ -196,7 +206,7 @@ def _expect(name: str, value: Any, kinds: tuple[type, ...], what: str, static: b
     ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
     if not ok:
         _fail(
-            f"django_b2 option {name!r} must be {what}, got {value!r}. "
+            f"django_b2 option {name!r} must be {what}, got {_shown(name, value)}. "
             f"Set {_where(name, static=static)} to {what}.",
             name,
         )
