@@ -1,0 +1,55 @@
+"""Direct uploads hand the browser upload tokens only: never the key or the account token."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+
+from django_b2.storage import B2Storage
+from tests.secrets_check import assert_hidden, log_text
+
+from .test_direct_upload_api import (  # noqa: F401 (fixtures)
+    Call,
+    browser_parts,
+    browser_upload,
+    call,
+    recorded,
+    sha1,
+    storage,
+    uploads,
+)
+
+
+def test_browser_sees_neither_the_key_nor_the_account_token(
+    call: Call,  # noqa: F811
+    storage: B2Storage,  # noqa: F811
+    b2_emulator: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    answers: list[dict[str, Any]] = []
+
+    small = b"small direct upload"
+    status, answer = call("start", {"name": "s.txt", "size": len(small)})
+    assert status == 200, answer
+    answers.append(answer)
+    browser_upload(storage, answer, small)
+    answers.append(call("confirm", {"ticket": answer["ticket"], "sha1": sha1(small)})[1])
+
+    large = bytes(range(256)) * 12
+    status, answer = call("start", {"name": "l.bin", "size": len(large)})
+    assert status == 200 and answer["mode"] == "large", answer
+    answers.append(answer)
+    answers.append(call("renew", {"ticket": answer["ticket"]})[1])
+    sha1s = browser_parts(storage, answer, large)
+    answers.append(call("confirm", {"ticket": answer["ticket"], "partSha1": sha1s})[1])
+    answers.append(call("confirm", {"ticket": "tampered", "sha1": sha1(small)})[1])
+
+    shown = json.dumps(answers) + log_text(caplog.records)
+    assert all("authorizationToken" in a["uploadUrls"][0] for a in answers if "uploadUrls" in a)
+    assert_hidden(b2_emulator.application_key, shown, key_id=b2_emulator.application_key_id)
+    account_token = storage.client.authorization.authorization_token
+    assert account_token not in shown, "the account authorization token reached the browser"
