@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from b2sdk._internal.exception import FileNotHidden
 from b2sdk.v2 import (
     SSE_B2_AES,
     B2Api,
@@ -37,8 +38,8 @@ from b2sdk.v2 import (
     RetentionMode,
     RetentionPeriod,
     ScanPoliciesManager,
-    SyncReport,
     Synchronizer,
+    SyncReport,
     UploadSourceBytes,
     WriteIntent,
     parse_folder,
@@ -50,8 +51,6 @@ from b2sdk.v2.exception import (
     FileNotPresent,
     RestrictedBucket,
 )
-
-from b2sdk._internal.exception import FileNotHidden
 
 from django_b2.emulator import EmulatorServer
 
@@ -141,7 +140,10 @@ def test_sync_local_to_bucket_and_back(api: B2Api, bucket: Bucket, tmp_path: Pat
     os.utime(src / "a.txt", (time.time() + 10, time.time() + 10))
     (src / "sub" / "deeper" / "c é.txt").unlink()
     synchronizer.sync_folders(
-        parse_folder(str(src), api), parse_folder("b2://deep-bucket/mirror", api), now + 20_000, quiet_report()
+        parse_folder(str(src), api),
+        parse_folder("b2://deep-bucket/mirror", api),
+        now + 20_000,
+        quiet_report(),
     )
     assert read(bucket, "mirror/a.txt") == b"alpha, second edition"
     assert [v.file_name for v, _ in bucket.ls("mirror", recursive=True)] == [
@@ -461,7 +463,7 @@ def test_sse_c_large_file_and_copy(bucket: Bucket) -> None:
     assert read(bucket, "sealed-copy.bin", encryption=key) == data
 
 
-# --- faults: b2sdk's retries ------------------------------------------------------------------------
+# --- faults: b2sdk retries ---------------------------------------------------------------------
 
 
 class FailSomeUploadsSession(requests.Session):
@@ -476,7 +478,9 @@ def test_fail_some_uploads_b2sdk_retries(server: EmulatorServer) -> None:
     server.reset()
     server.set_faults(fail_some_uploads_rate=0.4, seed=3)
     try:
-        b2 = make_api(server, api_config=B2HttpApiConfig(http_session_factory=FailSomeUploadsSession))
+        b2 = make_api(
+            server, api_config=B2HttpApiConfig(http_session_factory=FailSomeUploadsSession)
+        )
         # b2sdk sleeps between upload retries; the emulator's Retry-After is 1 s, b2sdk's
         # own backoff for 503 is short, so keep the number of uploads small
         bucket = b2.create_bucket("faulty", "allPrivate")
