@@ -112,7 +112,7 @@ class RetryPolicy:
         try:
             outcome = retrying(_capture, fn)
         finally:
-            retrying.iter_state.reset()
+            _drop_actions(retrying)
             del retrying
         if not isinstance(outcome, _Failed):
             return cast(T, outcome)
@@ -125,6 +125,12 @@ class RetryPolicy:
             raise error
         finally:
             del error  # the traceback holds this frame: do not let the frame hold the error
+
+
+def _drop_actions(retrying: tenacity.Retrying) -> None:
+    """Forget the per-thread action list of tenacity >= 8.4 (bound methods of ``retrying``)."""
+    if hasattr(type(retrying), "iter_state"):  # tenacity < 8.4 keeps no such list
+        retrying.iter_state.reset()
 
 
 class _Failed:
