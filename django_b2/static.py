@@ -20,6 +20,7 @@ refers to files by path, which signed URLs would break) and ``file_overwrite=Tru
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import sys
 import tempfile
@@ -69,6 +70,10 @@ class B2StaticStorage(B2Storage):
         self._pool: ThreadPoolExecutor | None = None
         self._slots = threading.BoundedSemaphore(2 * self.config.max_workers)
         self._pending: dict[str, _Pending] = {}
+        # Deletes not sent yet, name -> SHA-1 of the content they would remove (see delete()).
+        self._deferred: dict[str, str] = {}
+        # Names whose only stored version is one this storage uploaded onto a free name -> SHA-1.
+        self._uploaded: dict[str, str] = {}
         self._failures: list[tuple[str, BaseException]] = []
         self._state_lock = threading.Lock()
         self._listing: dict[str, Mapping[str, Any]] | None = None
@@ -81,6 +86,8 @@ class B2StaticStorage(B2Storage):
             "_pool",
             "_slots",
             "_pending",
+            "_deferred",
+            "_uploaded",
             "_failures",
             "_state_lock",
             "_listing",
@@ -97,8 +104,23 @@ class B2StaticStorage(B2Storage):
 
     def _save(self, name: str, content: File[Any]) -> str:
         key = self.b2_name(name)
+        spool, length, sha1 = _spool(content, self.config.spool_max_size)
+        with self._state_lock:
+            deferred = self._deferred.pop(name, None)
+        if deferred is not None:
+            if deferred == sha1:
+                # Deleted, then saved again with the same bytes: the stored file is already
+                # right, so neither the delete nor the upload is sent.
+                spool.close()
+                self._relist(key, length)
+                return name
+            self._send_delete(name, key)
         existed_before = self._will_exist(name, key)
-        spool, length = _spool(content, self.config.spool_max_size)
+        with self._state_lock:
+            if existed_before:
+                self._uploaded.pop(name, None)
+            else:
+                self._uploaded[name] = sha1
 
         def upload() -> None:
             try:
@@ -118,6 +140,10 @@ class B2StaticStorage(B2Storage):
         except BaseException:
             spool.close()
             raise
+        self._relist(key, length)
+        return name
+
+    def _relist(self, key: str, length: int) -> None:
         with self._state_lock:
             if self._listing is not None:
                 self._dirs.update(_parents(key))
@@ -126,11 +152,12 @@ class B2StaticStorage(B2Storage):
                     "uploadTimestamp": int(time.time() * 1000),
                     "fileInfo": {},
                 }
-        return name
 
     def _will_exist(self, name: str, key: str) -> bool:
         """Whether ``name`` exists once the queued operations are done (True when unknown)."""
         with self._state_lock:
+            if name in self._deferred:
+                return False
             entry = self._pending.get(name)
             if entry is not None:
                 return entry.exists_after
@@ -174,6 +201,7 @@ class B2StaticStorage(B2Storage):
                 except BaseException as exc:
                     with self._state_lock:
                         self._failures.append((name, exc))
+                        self._uploaded.pop(name, None)
                         if exists_after and self._listing is not None:
                             self._listing.pop(key, None)
                     raise
@@ -218,6 +246,7 @@ class B2StaticStorage(B2Storage):
 
     def _wait(self, name: str) -> None:
         """Wait until every operation queued for ``name`` is done; raise upload failures."""
+        self._send_deferred(name)
         with self._state_lock:
             entry = self._pending.get(name)
         if entry is not None:
@@ -238,6 +267,10 @@ class B2StaticStorage(B2Storage):
 
     def flush(self) -> None:
         """Wait for every pending upload and delete; raise the first failure, if any."""
+        with self._state_lock:
+            deferred = list(self._deferred)
+        for name in deferred:
+            self._send_deferred(name)
         while True:
             with self._state_lock:
                 futures = [entry.future for entry in self._pending.values()]
@@ -293,6 +326,8 @@ class B2StaticStorage(B2Storage):
             return True
         key = self.b2_name(name)
         with self._state_lock:
+            if name in self._deferred:
+                return False
             entry = self._pending.get(name)
         if entry is not None:
             return entry.exists_after  # the last queued operation decides
@@ -320,14 +355,43 @@ class B2StaticStorage(B2Storage):
         return super()._open(name, mode)
 
     def delete(self, name: str) -> None:
-        """Queue the delete after any pending operation on ``name`` (collectstatic and the
-        manifest storage delete-then-save a lot); failures surface like upload failures."""
+        """Delete ``name`` after any operation queued for it; failures surface like upload
+        failures.
+
+        ``collectstatic`` and the manifest storage delete a file and save it again, often with
+        the same bytes. A delete of a file this storage uploaded itself (onto a free name) is
+        therefore held back: if the next operation on the name saves the same content, neither
+        is sent; anything else (another save, a read, ``flush()``) sends it first. An upload
+        still waiting in the queue is simply dropped instead.
+        """
         key = self.b2_name(name)
-        if not self._cancel_unstarted_upload(name):
-            self._submit(name, key, lambda: B2Storage.delete(self, name), exists_after=False)
+        with self._state_lock:
+            already_deferred = name in self._deferred
+        if not already_deferred:
+            if self._cancel_unstarted_upload(name):
+                with self._state_lock:
+                    self._uploaded.pop(name, None)
+            else:
+                with self._state_lock:
+                    sha1 = self._uploaded.get(name)
+                    if sha1 is not None:
+                        self._deferred[name] = sha1
+                if sha1 is None:
+                    self._send_delete(name, key)
         with self._state_lock:
             if self._listing is not None:
                 self._listing.pop(key, None)
+
+    def _send_delete(self, name: str, key: str) -> None:
+        with self._state_lock:
+            self._uploaded.pop(name, None)
+        self._submit(name, key, lambda: B2Storage.delete(self, name), exists_after=False)
+
+    def _send_deferred(self, name: str) -> None:
+        with self._state_lock:
+            deferred = self._deferred.pop(name, None)
+        if deferred is not None:
+            self._send_delete(name, self.b2_name(name))
 
     def listdir(self, path: str) -> tuple[list[str], list[str]]:
         self.flush()
@@ -403,8 +467,12 @@ def _is_root(name: str) -> bool:
     return name.replace("\\", "/").strip("/") in ("", ".")
 
 
-def _spool(content: Any, max_size: int) -> tuple[Any, int]:
-    """Copy ``content`` into a spooled temporary file (memory up to ``max_size``, then disk)."""
+def _spool(content: Any, max_size: int) -> tuple[Any, int, str]:
+    """Copy ``content`` into a spooled temporary file (memory up to ``max_size``, then disk).
+
+    Returns the file, its length and the SHA-1 of its content.
+    """
+    digest = hashlib.sha1()
     # Closed by the upload worker once the upload is done.
     spool = tempfile.SpooledTemporaryFile(max_size=max_size, mode="w+b")  # noqa: SIM115
     try:
@@ -414,13 +482,15 @@ def _spool(content: Any, max_size: int) -> tuple[Any, int]:
             else iter(lambda: content.read(65536), b"")
         )
         for chunk in chunks:
-            spool.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+            data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+            digest.update(data)
+            spool.write(data)
         length = spool.tell()
         spool.seek(0, io.SEEK_SET)
     except BaseException:
         spool.close()
         raise
-    return spool, length
+    return spool, length, digest.hexdigest()
 
 
 def _add_note(exc: BaseException, note: str) -> None:

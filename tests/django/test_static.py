@@ -97,12 +97,11 @@ def test_collectstatic_plain(b2: B2Env, static_dir: Path, concurrency: list[int]
         call_command("collectstatic", interactive=False, verbosity=0)
         assert b2.counts().get("b2_upload_file", 0) == 0
 
-        # --clear deletes everything (queued deletes) and uploads it again.
+        # --clear deletes everything and collects again; files deleted and saved again with
+        # the same bytes are left in place (see test_delete_then_same_save_sends_nothing).
         staticfiles_storage.save("stale.js", ContentFile(b"old"))
         staticfiles_storage.flush()  # type: ignore[attr-defined]
-        b2.server.reset_counters()
         call_command("collectstatic", interactive=False, verbosity=0, clear=True)
-        assert b2.counts()["b2_upload_file"] == FILES + 2
         versions = [f["fileName"] for f in b2.client.iter_file_versions(b2.public_bucket_id)]
         assert sorted(versions) == sorted(names)  # one version each, stale.js gone
 
@@ -173,4 +172,35 @@ def test_reads_wait_for_pending_upload(b2: B2Env) -> None:
         assert handle.read() == b"two"
     storage.delete("a.css")
     assert not storage.exists("a.css")
+    storage.close()
+
+
+def test_delete_then_same_save_sends_nothing(b2: B2Env) -> None:
+    storage = B2StaticStorage(**b2.options(location="static"))
+    # collectstatic asks exists() first, which lists the location once: the storage then knows
+    # app.css is a free name, so the file it uploads there is the only version.
+    assert not storage.exists("app.css")
+    storage.save("app.css", ContentFile(b"body{}"))
+    storage.flush()
+    b2.server.reset_counters()
+    # What the manifest storage does on every pass: delete, then save the same bytes.
+    storage.delete("app.css")
+    assert not storage.exists("app.css")
+    storage.save("app.css", ContentFile(b"body{}"))
+    assert storage.exists("app.css")
+    storage.flush()
+    assert b2.total() == 0
+    # Different bytes: the held-back delete goes out first, then the upload.
+    storage.delete("app.css")
+    storage.save("app.css", ContentFile(b"body{color:red}"))
+    storage.flush()
+    counts = b2.counts()
+    assert counts["b2_upload_file"] == 1 and counts["b2_delete_file_version"] == 1
+    versions = list(b2.client.iter_file_versions(b2.private_bucket_id))
+    assert [v["contentLength"] for v in versions] == [len(b"body{color:red}")]
+    # A delete not followed by a save is sent by flush() (or any read of the name).
+    storage.delete("app.css")
+    with pytest.raises(FileNotFoundError):
+        storage.open("app.css")
+    assert list(b2.client.iter_file_versions(b2.private_bucket_id)) == []
     storage.close()
