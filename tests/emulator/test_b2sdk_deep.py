@@ -495,3 +495,26 @@ def test_fail_some_uploads_b2sdk_retries(server: EmulatorServer) -> None:
         assert counts["b2_get_upload_url"] > 1  # a failed upload URL is not reused
     finally:
         server.set_faults()
+
+
+def test_client_reset_on_idle_connection_is_quiet(
+    server: EmulatorServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """b2sdk drops keep-alive connections it no longer wants (an abandoned ranged download);
+    the emulator used to print socketserver's ConnectionResetError traceback for each."""
+    import socket
+    import struct
+    import threading
+
+    server.reset()
+    host, port = server.url.removeprefix("http://").split(":")
+    before = threading.active_count()
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(b"GET /_emulator/counters HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        # linger 0: close sends RST while the server waits for the next request line
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    deadline = time.monotonic() + 5
+    while threading.active_count() >= before + 1 and time.monotonic() < deadline:
+        time.sleep(0.01)  # the handler thread ends once it has seen the reset
+    assert "Traceback" not in capfd.readouterr().err
