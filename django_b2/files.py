@@ -43,6 +43,7 @@ class RangeReader(io.RawIOBase):
         self._block_size = block_size
         self._pos = 0
         self._size: int | None = None
+        self._file_id: str | None = None  # pinned by the first response
         self._response: DownloadedFile | None = None
         self._response_pos = 0  # offset of the next byte the open response will give
         self._response_end = 0  # offset just past the open response's range
@@ -129,10 +130,16 @@ class RangeReader(io.RawIOBase):
                 return
             end = min(end, self._size - 1)
         self.requests += 1
+        client = self._storage.client
         try:
-            response = self._storage.client.download_file_by_name(
-                self._storage.bucket_name, self._key, range=(offset, end)
-            )
+            if self._file_id is None:
+                response = client.download_file_by_name(
+                    self._storage.bucket_name, self._key, range=(offset, end)
+                )
+            else:
+                # Later blocks come from the version the first one came from, even if the name
+                # has been overwritten since: a read never mixes two versions.
+                response = client.download_file_by_id(self._file_id, range=(offset, end))
         except B2NotFound as exc:
             raise FileNotFoundError(
                 f"{self._name!r} does not exist in B2 bucket {self._storage.bucket_name!r}"
@@ -148,6 +155,8 @@ class RangeReader(io.RawIOBase):
         total = response.total_length
         if total is not None:
             self._size = int(total)
+        if self._file_id is None and response.file_id:
+            self._file_id = response.file_id
         self._response = response
         self._response_pos = offset
         length = response.content_length
