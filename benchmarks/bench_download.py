@@ -74,7 +74,7 @@ def child_storage(p: dict[str, Any]) -> dict[str, Any]:
     from django.core.files.storage import default_storage
 
     storage: Any = default_storage
-    _ = storage.client  # first: bucket_id holds a lock that building the client also takes
+    _ = storage.client
     _ = storage.bucket_id
 
     def run() -> int:

@@ -20,7 +20,7 @@ import _harness as h
 
 BUCKET = "bench-upload"
 CLIENTS = ("raw", "raw-1m", "b2sdk", "client", "storage")
-EXPERIMENTS = ("client-sha1given", "client-1m")
+EXPERIMENTS = ("b2sdk-sha1given", "client-sha1given", "client-1m")
 RSS_CLIENTS = ("b2sdk", "client", "storage")
 
 
@@ -58,9 +58,16 @@ def child_raw(p: dict[str, Any]) -> dict[str, Any]:
 def child_b2sdk(p: dict[str, Any]) -> dict[str, Any]:
     bucket = h.b2sdk_bucket(p["url"], p["key_id"], p["key"], BUCKET, p["part_size"], p["workers"])
 
+    # b2sdk-sha1given: the caller passes the file's SHA-1 (``sha1_sum``), so b2sdk skips its own
+    # whole-file hashing pass for ``large_file_sha1``, like ``client-sha1given`` below
+    sha1_sum = p["sha1"] if p["kind"] == "b2sdk-sha1given" else None
+
     def run() -> int:
         fv = bucket.upload_local_file(
-            local_file=p["path"], file_name=p["name"], min_part_size=p["part_size"]
+            local_file=p["path"],
+            file_name=p["name"],
+            min_part_size=p["part_size"],
+            sha1_sum=sha1_sum,
         )
         return int(fv.size)
 
@@ -116,7 +123,6 @@ def child_storage(p: dict[str, Any]) -> dict[str, Any]:
     from django.core.files.storage import default_storage
 
     storage: Any = default_storage
-    # client first: B2Storage.bucket_id holds a lock that building the client also takes
     _ = storage.client
     _ = storage.bucket_id  # authorize + bucket lookup outside the timed region
 
@@ -132,6 +138,7 @@ HANDLERS = {
     "raw": child_raw,
     "raw-1m": child_raw,
     "b2sdk": child_b2sdk,
+    "b2sdk-sha1given": child_b2sdk,
     "client": child_client,
     "client-sha1given": child_client,
     "client-1m": child_client,

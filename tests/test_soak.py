@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from benchmarks.soak import FAULTS, run_soak, storage_adapters
-from django_b2.cache import DjangoCacheAuthStore
 from django_b2.client import B2Client, RetryPolicy
 from django_b2.storage import B2Storage
 
@@ -26,17 +25,10 @@ NO_SLEEP_RETRY = RetryPolicy(attempts=10, sleep=lambda _seconds: None)
 
 
 class NoSleepB2Storage(B2Storage):
-    """B2Storage whose client retries without really waiting (the storage has no retry option)."""
+    """B2Storage whose client retries without really waiting (through ``client_kwargs``)."""
 
-    def _build_client(self) -> B2Client:
-        cfg = self.config
-        return B2Client(
-            cfg.application_key_id,
-            cfg.application_key,
-            api_url=cfg.api_url,
-            auth_store=DjangoCacheAuthStore(cfg.auth_cache),
-            retry=NO_SLEEP_RETRY,
-        )
+    def client_kwargs(self) -> dict[str, Any]:
+        return {**super().client_kwargs(), "retry": NO_SLEEP_RETRY}
 
 
 @pytest.mark.slow
