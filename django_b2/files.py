@@ -162,6 +162,11 @@ class RangeReader(io.RawIOBase):
         length = response.content_length
         self._response_end = offset + (length if length is not None else end - offset + 1)
 
+    @property
+    def file_id(self) -> str | None:
+        """Id of the version being read (known once the first block has been requested)."""
+        return self._file_id
+
     def _close_response(self) -> None:
         if self._response is not None:
             response, self._response = self._response, None
@@ -229,6 +234,17 @@ class B2File(File):  # type: ignore[type-arg]
         self.file  # noqa: B018 - builds the reader
         assert self._raw is not None
         self._raw.prefetch()
+
+    def version(self) -> tuple[B2Storage, str, int] | None:
+        """``(storage, file_id, size)`` of the version a read-mode file serves, else ``None``."""
+        if not self.readable_mode or self._closed:
+            return None
+        self.prefetch()
+        assert self._raw is not None
+        file_id = self._raw.file_id
+        if file_id is None:
+            return None
+        return self._storage, file_id, self._raw.size
 
     @property
     def requests(self) -> int:

@@ -56,6 +56,8 @@ _ENCODING_TYPES: Final[Mapping[str, str]] = {
     "compress": "application/x-compress",
 }
 _SECRET_OPTIONS: Final = ("application_key",)
+#: Largest result of a single ``b2_copy_file``.
+_MAX_COPY_SIZE: Final = 5_000_000_000
 
 
 @deconstructible(path="django_b2.storage.B2Storage")
@@ -254,8 +256,39 @@ class B2Storage(Storage):
 
     def _save(self, name: str, content: File[Any]) -> str:
         key = self.b2_name(name)
-        self.upload(name, key, content)
+        if not self._copy_from_b2(name, key, content):
+            self.upload(name, key, content)
         return name
+
+    def _copy_from_b2(self, name: str, key: str, content: Any) -> bool:
+        """Save a file opened from a B2 storage of the same account by a server-side copy.
+
+        One ``b2_copy_file`` instead of downloading and uploading the bytes (files up to 5 GB;
+        the copy gets this storage's content type and file info).
+        """
+        source = _find_b2_file(content)
+        version = source.version() if source is not None else None
+        if version is None:
+            return False
+        source_storage, file_id, size = version
+        same_account = (
+            source_storage.config.api_url,
+            source_storage.config.application_key_id,
+        ) == (
+            self.config.api_url,
+            self.config.application_key_id,
+        )
+        if not same_account or size > _MAX_COPY_SIZE:
+            return False
+        self.client.copy_file(
+            file_id,
+            key,
+            destination_bucket_id=self.bucket_id,
+            metadata_directive="REPLACE",
+            content_type=self.guess_content_type(name, content),
+            file_info=self.file_info_for(name),
+        )
+        return True
 
     def upload(
         self, name: str, key: str, content: Any, *, content_length: int | None = None
@@ -393,6 +426,17 @@ class B2Storage(Storage):
         raise NotImplementedError(
             "Files on B2 have no local path; use storage.open(name) to read them."
         )
+
+
+def _find_b2_file(content: Any) -> B2File | None:
+    """The :class:`B2File` behind ``content`` (a FieldFile, a File wrapping one, ...), if any."""
+    for _ in range(4):
+        if isinstance(content, B2File):
+            return content
+        content = getattr(content, "file", None)
+        if content is None:
+            return None
+    return None
 
 
 def _datetime_from_millis(millis: int) -> datetime:

@@ -262,3 +262,28 @@ def test_read_stays_on_one_version_while_the_name_is_overwritten(b2: B2Env) -> N
     assert again == old[:100]
     with storage.open("moving.bin") as handle:
         assert handle.read() == new
+
+
+def test_saving_a_b2_file_copies_server_side(b2: B2Env) -> None:
+    data = payload(30_000)
+    source = b2.storage(location="originals")
+    target = b2.storage(location="copies", cache_control="max-age=60")
+    source.save("photo.jpg", ContentFile(data))
+    with source.open("photo.jpg") as handle:
+        b2.server.reset_counters()
+        assert target.save("photo.jpg", handle) == "photo.jpg"
+    counts = b2.counts()
+    assert counts.get("b2_copy_file") == 1
+    assert "b2_upload_file" not in counts and "b2_download_file_by_id" not in counts
+    with target.open("photo.jpg") as copied:
+        assert copied.read() == data
+    info = b2.client.get_file_info_by_name(PRIVATE_BUCKET, "copies/photo.jpg")
+    assert info["contentType"] == "image/jpeg"
+    assert info["headers"]["Cache-Control"] == "max-age=60"
+    # Another account (other credentials) cannot copy: the bytes are streamed instead.
+    assert (
+        b2.storage(application_key_id="other-key-id")._copy_from_b2(
+            "x.jpg", "x.jpg", source.open("photo.jpg")
+        )
+        is False
+    )
