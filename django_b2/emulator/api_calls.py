@@ -66,6 +66,22 @@ class ApiCallsMixin(HandlerBase):
         bucket = self.app.state.update_bucket(key, params)
         return shapes.bucket(bucket, self.app.state.account_id, key)
 
+    def set_bucket_notification_rules(
+        self, version: int, key: Key, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        bucket_id = params.get("bucketId")
+        rules = self.app.state.set_notification_rules(
+            key, bucket_id, params.get("eventNotificationRules")
+        )
+        return {"bucketId": bucket_id, "eventNotificationRules": rules}
+
+    def get_bucket_notification_rules(
+        self, version: int, key: Key, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        bucket_id = params.get("bucketId")
+        rules = self.app.state.get_notification_rules(key, bucket_id)
+        return {"bucketId": bucket_id, "eventNotificationRules": rules}
+
     def get_upload_url(self, version: int, key: Key, params: dict[str, Any]) -> dict[str, Any]:
         self.app.faults.cap_exceeded(self._test_modes(), "storage_cap_exceeded")
         token = self.app.state.get_upload_url(key, params.get("bucketId"))

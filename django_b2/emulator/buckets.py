@@ -74,6 +74,9 @@ class BucketsMixin(Store):
                     400, "cannot_delete_non_empty_bucket", "Cannot delete non-empty bucket"
                 )
             self.db.execute("DELETE FROM buckets WHERE bucket_id = ?", (bucket.bucket_id,))
+            self.db.execute(
+                "DELETE FROM notification_rules WHERE bucket_id = ?", (bucket.bucket_id,)
+            )
             return bucket
 
     def list_buckets(

@@ -111,6 +111,8 @@ ROUTES: dict[str, Method] = {
     "b2_delete_bucket": ApiCallsMixin.delete_bucket,
     "b2_list_buckets": ApiCallsMixin.list_buckets,
     "b2_update_bucket": ApiCallsMixin.update_bucket,
+    "b2_set_bucket_notification_rules": ApiCallsMixin.set_bucket_notification_rules,
+    "b2_get_bucket_notification_rules": ApiCallsMixin.get_bucket_notification_rules,
     "b2_get_upload_url": ApiCallsMixin.get_upload_url,
     "b2_get_upload_part_url": ApiCallsMixin.get_upload_part_url,
     "b2_list_file_names": ApiCallsMixin.list_file_names,

@@ -13,10 +13,13 @@ from .buckets import BucketsMixin
 from .files import FilesMixin
 from .large_files import LargeFilesMixin
 from .listing import ListingMixin
+from .notifications import NotificationsMixin
 from .store import UploadPlan
 
 __all__ = ["State", "UploadPlan"]
 
 
-class State(AccessMixin, BucketsMixin, FilesMixin, ListingMixin, LargeFilesMixin):
-    """Buckets, files, parts, keys and tokens of one emulated account."""
+class State(
+    AccessMixin, BucketsMixin, FilesMixin, ListingMixin, LargeFilesMixin, NotificationsMixin
+):
+    """Buckets, files, parts, keys, tokens and notification rules of one emulated account."""

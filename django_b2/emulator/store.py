@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE INDEX IF NOT EXISTS files_by_name ON files (bucket_id, name, seq DESC);
 CREATE INDEX IF NOT EXISTS files_by_action ON files (bucket_id, action, seq);
+CREATE TABLE IF NOT EXISTS notification_rules (bucket_id TEXT PRIMARY KEY, rules TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS parts (
     file_id TEXT NOT NULL, part_number INTEGER NOT NULL, content_length INTEGER NOT NULL,
     content_sha1 TEXT NOT NULL, upload_timestamp INTEGER NOT NULL, blob TEXT NOT NULL,
@@ -227,6 +228,7 @@ class Store:
             self.db.execute("DELETE FROM files")
             self.db.execute("DELETE FROM parts")
             self.db.execute("DELETE FROM buckets")
+            self.db.execute("DELETE FROM notification_rules")
             self.db.execute("DELETE FROM keys")
             self.keys = {self.master.key_id: self.master}
             self.tokens.clear()

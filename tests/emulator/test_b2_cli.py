@@ -212,3 +212,27 @@ def test_cli_sync(cli: Cli, tmp_path: Path) -> None:
     assert "upload" not in again.stdout
     cli.run("rm", "--versions", "-r", "b2://sync-bucket/")
     cli.run("bucket", "delete", "sync-bucket")
+
+
+def test_cli_notification_rules(cli: Cli) -> None:
+    """``b2 bucket notification-rule`` used to fail: the emulator answered 404 (not present)."""
+    cli.run("account", "authorize")
+    cli.run("bucket", "create", "hook-bucket", "allPrivate")
+    created = cli.json(
+        "bucket", "notification-rule", "create", "--json", "--event-type", "b2:ObjectCreated:*",
+        "--webhook-url", "https://example.com/hook", "b2://hook-bucket/in/", "cli-hook-rule",
+    )  # fmt: skip
+    assert (created["name"], created["objectNamePrefix"], created["isEnabled"]) == (
+        "cli-hook-rule",
+        "in/",
+        True,
+    )
+    disabled = cli.json(
+        "bucket", "notification-rule", "disable", "--json", "b2://hook-bucket", "cli-hook-rule"
+    )
+    assert disabled["isEnabled"] is False
+    listed = cli.json("bucket", "notification-rule", "list", "--json", "b2://hook-bucket")
+    assert [(r["name"], r["isEnabled"]) for r in listed] == [("cli-hook-rule", False)]
+    cli.run("bucket", "notification-rule", "delete", "b2://hook-bucket", "cli-hook-rule")
+    assert cli.json("bucket", "notification-rule", "list", "--json", "b2://hook-bucket") == []
+    cli.run("bucket", "delete", "hook-bucket")

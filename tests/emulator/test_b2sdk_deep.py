@@ -50,6 +50,7 @@ from b2sdk.v2.exception import (
     Conflict,
     FileNotPresent,
     RestrictedBucket,
+    Unauthorized,
 )
 
 from django_b2.emulator import EmulatorServer
@@ -518,3 +519,40 @@ def test_client_reset_on_idle_connection_is_quiet(
     while threading.active_count() >= before + 1 and time.monotonic() < deadline:
         time.sleep(0.01)  # the handler thread ends once it has seen the reset
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_notification_rules(api: B2Api, bucket: Bucket, server: EmulatorServer) -> None:
+    """b2sdk's get/set_notification_rules used to get 404 (FileNotPresent) from the emulator."""
+    from b2sdk._internal.exception import EventTypeInvalidError, EventTypeOverlapError
+
+    assert bucket.get_notification_rules() == []
+    rule: dict[str, Any] = {
+        "eventTypes": ["b2:ObjectCreated:*", "b2:HideMarkerCreated:Hide"],
+        "isEnabled": True,
+        "name": "uploads-hook",
+        "objectNamePrefix": "in/",
+        "targetConfiguration": {
+            "targetType": "webhook",
+            "url": "https://example.com/hook",
+            "hmacSha256SigningSecret": "s" * 32,
+            "customHeaders": [{"name": "X-Team", "value": "storage"}],
+        },
+    }
+    other = {**rule, "name": "another-hook", "objectNamePrefix": "out/"}
+    stored = bucket.set_notification_rules([rule, other])
+    assert [r["name"] for r in stored] == ["another-hook", "uploads-hook"]  # by name
+    assert all(r["isSuspended"] is False and r["suspensionReason"] == "" for r in stored)
+    assert bucket.get_notification_rules() == stored
+    assert stored[1]["targetConfiguration"] == rule["targetConfiguration"]
+    overlapping = {**rule, "name": "deeper-hook", "objectNamePrefix": "in/deep/"}
+    with pytest.raises(EventTypeOverlapError):
+        bucket.set_notification_rules([rule, overlapping])
+    with pytest.raises(EventTypeInvalidError):
+        bucket.set_notification_rules([{**rule, "eventTypes": ["b2:ObjectRead:*"]}])
+    assert bucket.get_notification_rules() == stored  # a refused set changes nothing
+    assert bucket.set_notification_rules([]) == []
+    key = api.create_key(["listBuckets", "readFiles"], "no-notify", bucket_id=bucket.id_)
+    limited = B2Api(InMemoryAccountInfo())
+    limited.authorize_account(server.url, key.id_, key.application_key)
+    with pytest.raises(Unauthorized, match="readBucketNotifications"):
+        limited.get_bucket_by_name("deep-bucket").get_notification_rules()
