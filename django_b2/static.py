@@ -74,6 +74,8 @@ class B2StaticStorage(B2Storage):
         self._deferred: dict[str, str] = {}
         # Names whose only stored version is one this storage uploaded onto a free name -> SHA-1.
         self._uploaded: dict[str, str] = {}
+        # Deletes are held back only inside post_process(), which always ends with flush().
+        self._hold_deletes = False
         self._failures: list[tuple[str, BaseException]] = []
         self._state_lock = threading.Lock()
         self._listing: dict[str, Mapping[str, Any]] | None = None
@@ -294,6 +296,17 @@ class B2StaticStorage(B2Storage):
                 self._pool.shutdown(wait=True)
                 self._pool = None
 
+    @contextlib.contextmanager
+    def holding_deletes(self) -> Iterator[None]:
+        """Within this block, a delete of a file this storage uploaded onto a free name is held
+        back (see :meth:`delete`); on leaving it, everything is flushed."""
+        self._hold_deletes = True
+        try:
+            yield
+        finally:
+            self._hold_deletes = False
+            self.flush()
+
     def post_process(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         """collectstatic calls this after the last save: wait for every upload to finish."""
         self.flush()
@@ -358,11 +371,12 @@ class B2StaticStorage(B2Storage):
         """Delete ``name`` after any operation queued for it; failures surface like upload
         failures.
 
-        ``collectstatic`` and the manifest storage delete a file and save it again, often with
-        the same bytes. A delete of a file this storage uploaded itself (onto a free name) is
-        therefore held back: if the next operation on the name saves the same content, neither
-        is sent; anything else (another save, a read, ``flush()``) sends it first. An upload
-        still waiting in the queue is simply dropped instead.
+        The manifest storage deletes each adjustable file and saves it again, usually with the
+        same bytes. Inside :meth:`holding_deletes` (which ``post_process`` uses), a delete of a
+        file this storage uploaded itself onto a free name is therefore held back: if the next
+        operation on the name saves the same content, neither is sent; anything else (another
+        save, a read, ``flush()``) sends it first. Anywhere, an upload of the name still
+        waiting in the queue is simply dropped instead.
         """
         key = self.b2_name(name)
         with self._state_lock:
@@ -373,7 +387,7 @@ class B2StaticStorage(B2Storage):
                     self._uploaded.pop(name, None)
             else:
                 with self._state_lock:
-                    sha1 = self._uploaded.get(name)
+                    sha1 = self._uploaded.get(name) if self._hold_deletes else None
                     if sha1 is not None:
                         self._deferred[name] = sha1
                 if sha1 is None:
@@ -451,10 +465,8 @@ class B2ManifestStaticStorage(ManifestFilesMixin, B2StaticStorage):  # type: ign
         return super().load_manifest()
 
     def post_process(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        try:
+        with self.holding_deletes():
             yield from super().post_process(*args, **kwargs)
-        finally:
-            self.flush()
 
 
 def _parents(key: str) -> list[str]:

@@ -183,24 +183,37 @@ def test_delete_then_same_save_sends_nothing(b2: B2Env) -> None:
     storage.save("app.css", ContentFile(b"body{}"))
     storage.flush()
     b2.server.reset_counters()
-    # What the manifest storage does on every pass: delete, then save the same bytes.
-    storage.delete("app.css")
-    assert not storage.exists("app.css")
-    storage.save("app.css", ContentFile(b"body{}"))
-    assert storage.exists("app.css")
-    storage.flush()
-    assert b2.total() == 0
-    # Different bytes: the held-back delete goes out first, then the upload.
-    storage.delete("app.css")
-    storage.save("app.css", ContentFile(b"body{color:red}"))
-    storage.flush()
-    counts = b2.counts()
-    assert counts["b2_upload_file"] == 1 and counts["b2_delete_file_version"] == 1
-    versions = list(b2.client.iter_file_versions(b2.private_bucket_id))
-    assert [v["contentLength"] for v in versions] == [len(b"body{color:red}")]
-    # A delete not followed by a save is sent by flush() (or any read of the name).
-    storage.delete("app.css")
-    with pytest.raises(FileNotFoundError):
-        storage.open("app.css")
+    with storage.holding_deletes():  # as in the manifest storage's post_process
+        # What the manifest storage does on every pass: delete, then save the same bytes.
+        storage.delete("app.css")
+        assert not storage.exists("app.css")
+        storage.save("app.css", ContentFile(b"body{}"))
+        assert storage.exists("app.css")
+        storage.flush()
+        assert b2.total() == 0
+        # Different bytes: the held-back delete goes out first, then the upload.
+        storage.delete("app.css")
+        storage.save("app.css", ContentFile(b"body{color:red}"))
+        storage.flush()
+        counts = b2.counts()
+        assert counts["b2_upload_file"] == 1 and counts["b2_delete_file_version"] == 1
+        versions = list(b2.client.iter_file_versions(b2.private_bucket_id))
+        assert [v["contentLength"] for v in versions] == [len(b"body{color:red}")]
+        # A delete not followed by a save is sent by a read of the name (or flush()).
+        storage.delete("app.css")
+        with pytest.raises(FileNotFoundError):
+            storage.open("app.css")
+        assert list(b2.client.iter_file_versions(b2.private_bucket_id)) == []
+        storage.save("last.css", ContentFile(b"x"))
+        storage.flush()
+        storage.delete("last.css")
+    # Leaving the block sends what was held back.
     assert list(b2.client.iter_file_versions(b2.private_bucket_id)) == []
+    # Outside it, a delete is sent (queued) at once.
+    storage.save("other.css", ContentFile(b"y"))
+    storage.flush()
+    b2.server.reset_counters()
+    storage.delete("other.css")
+    storage.flush()
+    assert b2.counts()["b2_delete_file_version"] == 1
     storage.close()
