@@ -556,3 +556,59 @@ def test_notification_rules(api: B2Api, bucket: Bucket, server: EmulatorServer) 
     limited.authorize_account(server.url, key.id_, key.application_key)
     with pytest.raises(Unauthorized, match="readBucketNotifications"):
         limited.get_bucket_by_name("deep-bucket").get_notification_rules()
+
+
+class ExpireTokensSession(requests.Session):
+    """Sends B2's test mode that expires account tokens on their second use."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers["X-Bz-Test-Mode"] = "expire_some_account_authorization_tokens"
+
+
+def test_b2sdk_reauthorizes_on_expired_tokens(server: EmulatorServer) -> None:
+    server.reset()
+    b2 = make_api(server, api_config=B2HttpApiConfig(http_session_factory=ExpireTokensSession))
+    bucket = b2.create_bucket("expiring", "allPrivate")
+    server.reset_counters()
+    for i in range(4):
+        bucket.upload_bytes(b"x", f"f{i}")
+    assert [v.file_name for v, _ in bucket.ls()] == ["f0", "f1", "f2", "f3"]
+    assert server.counters()["by_endpoint"]["b2_authorize_account"] >= 1  # b2sdk re-authorized
+
+
+def _round_trip(server: EmulatorServer, bucket: Bucket, faults: dict[str, Any]) -> int:
+    """Upload and read back small and large files under ``faults``; the number of calls made."""
+    payloads = {f"small{i}": os.urandom(500) for i in range(4)}
+    payloads["large"] = os.urandom(9000)  # parts of ~4000
+    server.set_faults(seed=5, retry_after=0, **faults)
+    try:
+        server.reset_counters()
+        for name, data in payloads.items():
+            bucket.upload_bytes(data, name)
+        for name, data in payloads.items():
+            assert read(bucket, name) == data
+        assert [v.file_name for v, _ in bucket.ls()] == sorted(payloads)
+        made: int = server.counters()["total"]
+    finally:
+        server.set_faults()
+    return made
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"api_503_rate": 0.3},
+        {"api_429_rate": 0.3},
+        {"upload_503_rate": 0.4},
+        {"drop_connection_rate": 0.4},
+        {"expire_tokens_after_calls": 3},
+    ],
+    ids=lambda f: next(iter(f)),
+)
+def test_b2sdk_rides_out_faults(server: EmulatorServer, faults: dict[str, Any]) -> None:
+    server.reset()
+    b2 = make_api(server)
+    baseline = _round_trip(server, b2.create_bucket("calm-bucket", "allPrivate"), {})
+    faulty = _round_trip(server, b2.create_bucket("faulty", "allPrivate"), faults)
+    assert faulty > baseline  # some calls failed and b2sdk repeated them
