@@ -79,6 +79,7 @@ def test_bucket_calls(node_results: dict[str, Any]) -> None:
     }
     assert node_results["listBuckets"] == ["node-bucket"]
     assert node_results["getBucket"] == [True]
+    assert node_results["getBucketById"] == ["node-bucket"]
     assert node_results["updateBucket"] == {"bucketType": "allPublic", "revision": 2}
     assert node_results["deleteBucket"] == {"bucketName": "node-bucket"}
     assert node_results["listBucketsAfterDelete"] == []
@@ -97,6 +98,7 @@ def test_upload_list_and_download(node_results: dict[str, Any]) -> None:
     assert upload["size"] == 16
     assert node_results["secondUpload"] == {"contentType": "application/json"}
     assert node_results["listFileNames"] == ["dir/hello world.txt", "top.json"]
+    assert node_results["listFileNamesPaged"] == ["dir/hello world.txt", "top.json"]
     # the library always sends delimiter (null unless given) and prefix ""
     assert node_results["listFileNamesDelimited"] == [["dir/", "folder"], ["top.json", "upload"]]
     assert node_results["getFileInfo"] == {
@@ -128,6 +130,7 @@ def test_hide_and_delete(node_results: dict[str, Any]) -> None:
         ["top.json", "hide"],
         ["top.json", "upload"],
     ]
+    assert node_results["listFileVersionsPaged"] == node_results["listFileVersions"]
     assert node_results["downloadHidden"]["error"]["status"] == 404
     assert node_results["deleteFileVersion"] == {"fileId": True}
     assert node_results["afterDelete"] == ["large.bin"]

@@ -93,6 +93,19 @@ async function main() {
     const folders = await b2.listFileNames({ bucketId, delimiter: '/', prefix: '' });
     out.listFileNamesDelimited = folders.data.files.map((f) => [f.fileName, f.action]);
 
+    // page through names one at a time, following nextFileName
+    const paged = [];
+    let startFileName = '';
+    for (;;) {
+        const page = await b2.listFileNames({ bucketId, maxFileCount: 1, startFileName });
+        paged.push(...page.data.files.map((f) => f.fileName));
+        if (!page.data.nextFileName) break;
+        startFileName = page.data.nextFileName;
+    }
+    out.listFileNamesPaged = paged;
+    const byId = await b2.getBucket({ bucketId });
+    out.getBucketById = byId.data.buckets.map((b) => b.bucketName);
+
     const info = await b2.getFileInfo({ fileId });
     out.getFileInfo = { fileName: info.data.fileName, fileInfo: info.data.fileInfo };
 
@@ -106,10 +119,10 @@ async function main() {
         sha1Header: byName.headers['x-bz-content-sha1'],
         infoHeader: byName.headers['x-bz-info-author'],
     };
-    const byId = await b2.downloadFileById({ fileId, responseType: 'arraybuffer' });
+    const downloadedById = await b2.downloadFileById({ fileId, responseType: 'arraybuffer' });
     out.downloadFileById = {
-        text: Buffer.from(byId.data).toString(),
-        fileNameHeader: byId.headers['x-bz-file-name'],
+        text: Buffer.from(downloadedById.data).toString(),
+        fileNameHeader: downloadedById.headers['x-bz-file-name'],
     };
 
     // large file in three parts: 2 x 1500 bytes + a 700-byte last part
@@ -151,6 +164,16 @@ async function main() {
     out.hideFile = { action: hidden.data.action, fileName: hidden.data.fileName };
     const versions = await b2.listFileVersions({ bucketId });
     out.listFileVersions = versions.data.files.map((f) => [f.fileName, f.action]);
+    // page through versions one at a time, following nextFileName + nextFileId
+    const versionPages = [];
+    let cursor = { startFileName: '', startFileId: undefined };
+    for (;;) {
+        const page = await b2.listFileVersions({ bucketId, maxFileCount: 1, ...cursor });
+        versionPages.push(...page.data.files.map((f) => [f.fileName, f.action]));
+        if (!page.data.nextFileName) break;
+        cursor = { startFileName: page.data.nextFileName, startFileId: page.data.nextFileId };
+    }
+    out.listFileVersionsPaged = versionPages;
     out.downloadHidden = await attempt(
         b2.downloadFileByName({ bucketName: 'node-bucket', fileName: 'top.json' })
     );
