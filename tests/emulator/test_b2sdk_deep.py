@@ -612,3 +612,30 @@ def test_b2sdk_rides_out_faults(server: EmulatorServer, faults: dict[str, Any]) 
     baseline = _round_trip(server, b2.create_bucket("calm-bucket", "allPrivate"), {})
     faulty = _round_trip(server, b2.create_bucket("faulty", "allPrivate"), faults)
     assert faulty > baseline  # some calls failed and b2sdk repeated them
+
+
+def test_sync_keep_days_hides_then_deletes(api: B2Api, bucket: Bucket, tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"a")
+    (tmp_path / "b").write_bytes(b"b")
+    now = int(time.time() * 1000)
+    synchronizer = Synchronizer(
+        max_workers=2,
+        newer_file_mode=NewerFileSyncMode.REPLACE,
+        keep_days_or_delete=KeepOrDeleteMode.KEEP_BEFORE_DELETE,
+        keep_days=1,
+    )
+
+    def run(at: int) -> list[tuple[str, str]]:
+        src, dst = parse_folder(str(tmp_path), api), parse_folder("b2://deep-bucket", api)
+        synchronizer.sync_folders(src, dst, at, quiet_report())
+        return [(v.file_name, v.action) for v, _ in bucket.ls(recursive=True, latest_only=False)]
+
+    assert run(now) == [("a", "upload"), ("b", "upload")]
+    (tmp_path / "b").unlink()
+    (tmp_path / "a").write_bytes(b"a, edited")
+    os.utime(tmp_path / "a", (time.time() + 5, time.time() + 5))
+    # b is hidden (kept), a gets a new version (the old one kept)
+    assert run(now + 10_000) == [("a", "upload"), ("a", "upload"), ("b", "hide"), ("b", "upload")]
+    # three days later the superseded versions and b's hide marker are deleted
+    assert run(now + 3 * 86_400_000) == [("a", "upload")]
+    assert read(bucket, "a") == b"a, edited"
