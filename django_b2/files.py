@@ -1,9 +1,16 @@
 """``B2File``: what :meth:`B2Storage.open` returns.
 
-Read modes (``"rb"``, ``"r"``) stream the file with HTTP Range requests of ``read_block_size``
-bytes: nothing is read before it is asked for, a seek costs nothing until the next read (which
-then starts a new ranged request at the new position), and sequential reads continue on the open
-response. Memory stays at one read buffer whatever the file size.
+Read modes (``"rb"``, ``"r"``) stream the file with HTTP Range requests of at most
+``read_block_size`` bytes: nothing is read before it is asked for, a seek costs nothing until the
+next read, and sequential reads continue on the open response. Memory stays at one read buffer
+whatever the file size.
+
+Seeks are made cheap for the connection pool too. A short seek forward inside the open block
+reads through the gap instead of sending a new request. A block that starts after a seek asks
+for only :data:`SEEK_BLOCK_SIZE` bytes, and sequential reads double the size of each following
+block up to ``read_block_size`` (a read from the start of the file asks for a full block at
+once). An abandoned block with little left is drained so its keep-alive connection is reused;
+only a large remainder closes the connection (see :meth:`DownloadedFile.close`).
 
 Write modes (``"wb"``, ``"w"``) write into a :class:`tempfile.SpooledTemporaryFile` (in memory up
 to ``spool_max_size`` bytes, then on disk) and upload it on :meth:`close`.
@@ -17,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 from django.core.files.base import File
 
+from django_b2.client.download import DEFAULT_DRAIN_LIMIT
 from django_b2.client.errors import B2NotFound, B2RangeNotSatisfiable
 
 if TYPE_CHECKING:
@@ -24,10 +32,15 @@ if TYPE_CHECKING:
 
     from .storage import B2Storage
 
-__all__ = ["READ_BUFFER_SIZE", "B2File", "RangeReader"]
+__all__ = ["READ_BUFFER_SIZE", "SEEK_BLOCK_SIZE", "SKIP_LIMIT", "B2File", "RangeReader"]
 
 #: Size of the read buffer in front of the ranged stream.
 READ_BUFFER_SIZE: Final = 64 * 1024
+#: Largest first request after a seek (later sequential blocks double up to ``read_block_size``).
+#: Equal to the drain limit, so a block abandoned by the next seek is drained, not disconnected.
+SEEK_BLOCK_SIZE: Final = DEFAULT_DRAIN_LIMIT
+#: A seek at most this far forward inside the open block reads through the gap.
+SKIP_LIMIT: Final = DEFAULT_DRAIN_LIMIT
 _READ_MODES: Final = frozenset({"r", "rb"})
 _WRITE_MODES: Final = frozenset({"w", "wb"})
 
@@ -47,6 +60,8 @@ class RangeReader(io.RawIOBase):
         self._response: DownloadedFile | None = None
         self._response_pos = 0  # offset of the next byte the open response will give
         self._response_end = 0  # offset just past the open response's range
+        self._last_end: int | None = None  # end of the last block requested
+        self._last_length = 0  # length of the last block requested
         self.requests = 0  # ranged GETs made, for tests and curious callers
 
     # -- io.RawIOBase --------------------------------------------------------------------
@@ -81,7 +96,9 @@ class RangeReader(io.RawIOBase):
         while True:
             if self._size is not None and self._pos >= self._size:
                 return 0
-            if self._response is None or self._response_pos != self._pos:
+            if self._response is not None and self._response_pos != self._pos:
+                self._skip_to_position()
+            if self._response is None:
                 self._start(self._pos)
                 if self._response is None:
                     return 0  # empty file or past the end
@@ -121,15 +138,40 @@ class RangeReader(io.RawIOBase):
             self._size = int(self._storage.file_info(self._name)["contentLength"])
         return self._size
 
+    def _skip_to_position(self) -> None:
+        """Read through a short forward gap in the open block; else let the block go."""
+        response = self._response
+        assert response is not None
+        gap = self._pos - self._response_pos
+        if 0 < gap <= SKIP_LIMIT and self._pos < self._response_end:
+            while gap > 0:
+                data = response.read(min(gap, READ_BUFFER_SIZE))
+                if not data:
+                    break
+                gap -= len(data)
+                self._response_pos += len(data)
+            if gap == 0:
+                return
+        self._close_response()
+
+    def _block_length(self, offset: int) -> int:
+        """How many bytes to ask for at ``offset``: see the module docstring."""
+        if offset == self._last_end:
+            return min(self._block_size, max(self._last_length * 2, SEEK_BLOCK_SIZE))
+        if offset == 0 and self._last_end is None:
+            return self._block_size
+        return min(self._block_size, SEEK_BLOCK_SIZE)
+
     def _start(self, offset: int) -> None:
         """Open a ranged GET of one block starting at ``offset``."""
         self._close_response()
-        end = offset + self._block_size - 1
+        end = offset + self._block_length(offset) - 1
         if self._size is not None:
             if offset >= self._size:
                 return
             end = min(end, self._size - 1)
         self.requests += 1
+        self._last_end, self._last_length = end + 1, end + 1 - offset
         client = self._storage.client
         try:
             if self._file_id is None:

@@ -13,6 +13,10 @@ handed out (one chunk is held back), so a caller that writes chunks as they come
 complete-looking bad file. :meth:`DownloadedFile.save` writes to a temporary file beside the
 destination and renames it only on success.
 
+:meth:`DownloadedFile.close` releases everything at once: the response, the chunk iterator, the
+held-back chunk and the hasher. A body abandoned with at most ``drain_limit`` bytes left is read
+to its end and dropped, so the connection is reused; a bigger remainder closes the connection.
+
 When the stream breaks (connection reset, read timeout, short body) and the client gave a
 ``reopen(offset)`` callable, the download continues from the absolute byte ``offset`` with a new
 ranged request, up to ``max_resumes`` times, and the SHA-1 runs on across the pieces.
@@ -29,13 +33,14 @@ import http.client
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Union
 from urllib.parse import unquote_plus
 
 import requests
 import urllib3.exceptions
+import urllib3.response
 
 from django_b2.client.errors import B2ConnectionError, B2IntegrityError, B2ValidationError
 from django_b2.client.progress import ProgressCallback
@@ -43,10 +48,20 @@ from django_b2.client.progress import ProgressCallback
 if TYPE_CHECKING:
     from django_b2.client.client import B2Client
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "MAX_RESUMES", "DownloadedFile", "download", "expected_sha1"]
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "DEFAULT_DRAIN_LIMIT",
+    "MAX_RESUMES",
+    "DownloadedFile",
+    "download",
+    "expected_sha1",
+]
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
 MAX_RESUMES = 10
+#: :meth:`DownloadedFile.close` reads and drops at most this many unread body bytes so that the
+#: keep-alive connection goes back to the pool; a larger remainder closes the connection instead.
+DEFAULT_DRAIN_LIMIT = 256 * 1024
 
 Destination = Union[str, "os.PathLike[str]", IO[bytes]]
 RangeArg = Union[tuple[int, Union[int, None]], str, None]  # noqa: UP007 - runtime alias on 3.10
@@ -64,6 +79,7 @@ _STREAM_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+_DRAIN_ERRORS: tuple[type[BaseException], ...] = (*_STREAM_ERRORS, OSError, ValueError)
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -119,13 +135,17 @@ class DownloadedFile:
         progress: ProgressCallback | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         max_resumes: int = MAX_RESUMES,
+        drain_limit: int = DEFAULT_DRAIN_LIMIT,
     ) -> None:
         if chunk_size < 1:
             raise B2ValidationError("chunk_size must be a positive number of bytes")
         if max_resumes < 0:
             raise B2ValidationError("max_resumes must be 0 or more")
-        self._response = response
+        if drain_limit < 0:
+            raise B2ValidationError("drain_limit must be 0 or more bytes")
+        self._response: requests.Response | None = response
         self._reopen = reopen
+        self.drain_limit = drain_limit
         self.verify = verify
         self._progress = progress
         self.chunk_size = chunk_size
@@ -173,7 +193,7 @@ class DownloadedFile:
         self._received = 0  # bytes taken from the network (may run one chunk ahead of delivered)
         self._delivered = 0  # bytes handed to the caller
         self.resumes = 0
-        self._chunks: Iterator[bytes] | None = None
+        self._chunks: Generator[bytes, None, None] | None = None
         self._left = b""  # the chunk read() is working through
         self._left_pos = 0
         self._closed = False
@@ -298,10 +318,73 @@ class DownloadedFile:
             written += len(chunk)
         return written
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def unread_network_bytes(self) -> int | None:
+        """Body bytes not yet taken from the network (``None`` when the length is unknown)."""
+        if self.content_length is None:
+            return None
+        return max(0, self.content_length - self._received)
+
     def close(self) -> None:
-        """Release the connection (safe to call more than once)."""
+        """Release the response and every buffer now (safe to call more than once).
+
+        Unread body bytes, if there are at most :attr:`drain_limit` of them, are read and dropped
+        so the keep-alive connection returns to the pool; a larger remainder (or one of unknown
+        length) closes the connection, which is cheaper than reading it. Afterwards the object
+        holds no reference to the response, the chunk iterator or any chunk: nothing waits for
+        the garbage collector.
+        """
+        if self._closed:
+            return
         self._closed = True
-        self._response.close()
+        chunks, self._chunks = self._chunks, None
+        if chunks is not None:
+            # Ends the generators (ours and urllib3's) and frees the chunk held back for checks.
+            # A generator cannot be closed from inside itself (a progress callback calling
+            # close()); it then ends on its next step, as _iterator refuses a closed file.
+            with contextlib.suppress(ValueError):
+                chunks.close()
+        self._left, self._left_pos = b"", 0
+        self._hasher = None
+        self._reopen = None
+        self._progress = None
+        response, self._response = self._response, None
+        if response is None:
+            return
+        try:
+            if not self._finished:
+                self._drain(response)
+        finally:
+            response.close()
+
+    def _drain(self, response: requests.Response) -> None:
+        """Read and drop a small unread remainder, so urllib3 can reuse the connection."""
+        left = self.unread_network_bytes
+        if left is None or left > self.drain_limit or getattr(response, "_content_consumed", False):
+            return
+        raw = response.raw
+        read = getattr(raw, "read", None)
+        if not callable(read):
+            return
+        try:
+            while left > 0:
+                data = (
+                    read(min(left, 65536), decode_content=False)
+                    if isinstance(raw, urllib3.response.BaseHTTPResponse)
+                    else read(min(left, 65536))
+                )
+                if not data:
+                    break
+                left -= len(data)
+            if left == 0 and isinstance(raw, urllib3.response.BaseHTTPResponse):
+                # Lets urllib3 see the end of the body and put the connection back in the pool.
+                raw.read(1, decode_content=False)
+        except _DRAIN_ERRORS:
+            return  # the connection is closed just below
 
     def __enter__(self) -> DownloadedFile:
         return self
@@ -329,18 +412,21 @@ class DownloadedFile:
             self._chunks = self._checked_chunks(chunk_size or self.chunk_size)
         return self._chunks
 
-    def _checked_chunks(self, chunk_size: int) -> Iterator[bytes]:
+    def _checked_chunks(self, chunk_size: int) -> Generator[bytes, None, None]:
         """Network chunks, one held back until the whole body is verified."""
         pending: bytes | None = None
         for chunk in self._network_chunks(chunk_size):
             if pending is not None:
                 yield self._deliver(pending)
+                if self._closed:  # closed by the caller (or its progress callback) meanwhile
+                    return
             pending = chunk
         try:
             self._verify_complete()
         finally:
-            self._response.close()
-        self._finished = True
+            self._finished = True
+            if self._response is not None:
+                self._response.close()
         if pending is not None:
             yield self._deliver(pending)
 
@@ -352,6 +438,8 @@ class DownloadedFile:
 
     def _network_chunks(self, chunk_size: int) -> Iterator[bytes]:
         response = self._response
+        if response is None:  # closed before the first read
+            return
         expected = self.content_length
         while True:
             failure: BaseException | None = None
