@@ -18,12 +18,46 @@ from django.core.cache import BaseCache, caches
 
 from django_b2.client.auth import AccountAuthorization
 
-__all__ = ["KEY_PREFIX", "MAX_TTL", "DjangoCacheAuthStore"]
+__all__ = ["KEY_PREFIX", "MAX_TTL", "DjangoCacheAuthStore", "cache_lock"]
 
 #: Versioned prefix of every key this store writes; bump the version when the stored shape changes.
 KEY_PREFIX: Final = "django_b2:auth:v1:"
 #: Longest time an authorization stays in the cache: well inside B2's 24-hour token lifetime.
 MAX_TTL: Final = 20 * 3600
+
+
+@contextmanager
+def cache_lock(
+    cache: BaseCache,
+    lock_key: str,
+    *,
+    timeout: float = 30.0,
+    wait: float = 30.0,
+    poll_interval: float = 0.05,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[bool]:
+    """Hold ``lock_key`` in ``cache`` while the block runs; yield whether it was acquired.
+
+    Taken with ``cache.add`` (atomic on Redis, Memcached, the database and local-memory caches),
+    so it is exclusive across threads and processes sharing the cache. A worker that finds it
+    taken polls every ``poll_interval`` seconds for at most ``wait`` seconds, then runs the block
+    anyway (yielding ``False``): the holder may have died, and its lock expires by itself after
+    ``timeout`` seconds. Only a lock still held under this worker's token is released.
+    """
+    token = uuid.uuid4().hex
+    expiry = max(1, int(timeout))
+    deadline = clock() + wait
+    acquired = bool(cache.add(lock_key, token, timeout=expiry))
+    while not acquired and clock() < deadline:
+        sleep(poll_interval)
+        acquired = bool(cache.add(lock_key, token, timeout=expiry))
+    try:
+        yield acquired
+    finally:
+        # Release only a lock we still own (it may have expired and been taken by another).
+        if acquired and cache.get(lock_key) == token:
+            cache.delete(lock_key)
 
 
 class DjangoCacheAuthStore:
@@ -86,18 +120,13 @@ class DjangoCacheAuthStore:
 
     @contextmanager
     def lock(self, key: str) -> Iterator[None]:
-        cache = self.cache
-        lock_key = self.lock_key(key)
-        token = uuid.uuid4().hex
-        timeout = max(1, int(self.lock_timeout))
-        deadline = self._clock() + self.lock_wait
-        acquired = cache.add(lock_key, token, timeout=timeout)
-        while not acquired and self._clock() < deadline:
-            self._sleep(self.poll_interval)
-            acquired = cache.add(lock_key, token, timeout=timeout)
-        try:
+        with cache_lock(
+            self.cache,
+            self.lock_key(key),
+            timeout=self.lock_timeout,
+            wait=self.lock_wait,
+            poll_interval=self.poll_interval,
+            sleep=self._sleep,
+            clock=self._clock,
+        ):
             yield
-        finally:
-            # Release only a lock we still own (it may have expired and been taken by another).
-            if acquired and cache.get(lock_key) == token:
-                cache.delete(lock_key)

@@ -17,6 +17,11 @@ Which prefix a token covers is the ``signed_url_scope`` option:
 
 A URL that asks for a ``content_disposition`` always gets a per-file token minted with that
 disposition (B2 requires the token to carry the override it serves).
+
+Minting is serialized through the shared cache (:func:`django_b2.cache.cache_lock`): when a burst
+of workers finds no token, one mints it while the others wait (at most :data:`MINT_LOCK_WAIT`
+seconds) and then take it from the cache. A worker that waited longer than that mints its own
+token rather than fail.
 """
 
 from __future__ import annotations
@@ -26,14 +31,21 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from django_b2 import conf
+from django_b2.cache import cache_lock
 from django_b2.client.signing import download_url_by_name
 
 if TYPE_CHECKING:
+    from django.core.cache import BaseCache
+
     from .storage import B2Storage
 
-__all__ = ["TOKEN_CACHE_PREFIX", "download_token", "signed_url"]
+__all__ = ["MINT_LOCK_WAIT", "TOKEN_CACHE_PREFIX", "download_token", "signed_url"]
 
 TOKEN_CACHE_PREFIX: Final = "django_b2:dltoken:v1:"
+#: Longest a worker waits for another one minting the same token before minting its own.
+MINT_LOCK_WAIT: Final = 10.0
+#: A minting worker's lock expires after this many seconds even if it dies holding it.
+_MINT_LOCK_TIMEOUT: Final = 60
 #: Seconds taken off a token's lifetime for clock skew and request latency.
 _SAFETY_MARGIN: Final = 5
 
@@ -70,17 +82,45 @@ def download_token(
             str(lifetime),
         )
     )
-    cache_key = TOKEN_CACHE_PREFIX + hashlib.sha256(material.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(material.encode("utf-8")).hexdigest()
+    cache_key = TOKEN_CACHE_PREFIX + digest
     cache = storage.cache
-    now = time.time()
+    token = _cached_token(cache, cache_key, expire)
+    if token is not None:
+        return token
+    with cache_lock(
+        cache,
+        TOKEN_CACHE_PREFIX + "lock:" + digest,
+        timeout=_MINT_LOCK_TIMEOUT,
+        wait=MINT_LOCK_WAIT,
+    ):
+        # Another worker may have minted it while this one waited for the lock.
+        token = _cached_token(cache, cache_key, expire)
+        if token is not None:
+            return token
+        return _mint(storage, cache, cache_key, prefix, lifetime, expire, content_disposition)
+
+
+def _cached_token(cache: BaseCache, cache_key: str, expire: int) -> str | None:
     cached = cache.get(cache_key)
     if (
         isinstance(cached, dict)
         and isinstance(cached.get("token"), str)
-        and float(cached.get("expires_at", 0)) - now >= expire
+        and float(cached.get("expires_at", 0)) - time.time() >= expire
     ):
         return str(cached["token"])
+    return None
 
+
+def _mint(
+    storage: B2Storage,
+    cache: BaseCache,
+    cache_key: str,
+    prefix: str,
+    lifetime: int,
+    expire: int,
+    content_disposition: str | None,
+) -> str:
     started = time.time()
     answer = storage.client.get_download_authorization(
         storage.bucket_id,

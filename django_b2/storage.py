@@ -34,7 +34,7 @@ from django.core.files.storage import Storage
 from django.utils.deconstruct import deconstructible
 
 from django_b2 import conf
-from django_b2.cache import DjangoCacheAuthStore
+from django_b2.cache import DjangoCacheAuthStore, cache_lock
 from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
 from django_b2.client.signing import download_url_by_name
 from django_b2.client.validation import validate_file_name
@@ -48,6 +48,8 @@ __all__ = ["BUCKET_ID_CACHE_PREFIX", "B2Storage"]
 
 BUCKET_ID_CACHE_PREFIX: Final = "django_b2:bucket:v1:"
 _BUCKET_ID_TTL: Final = 3600
+_LOOKUP_LOCK_WAIT: Final = 10.0
+_LOOKUP_LOCK_TIMEOUT: Final = 60
 _ENCODING_TYPES: Final[Mapping[str, str]] = {
     "gzip": "application/gzip",
     "bzip2": "application/x-bzip2",
@@ -157,10 +159,26 @@ class B2Storage(Storage):
         if auth.bucket_id and auth.bucket_name == cfg.bucket_name:
             return str(auth.bucket_id)
         material = f"{auth.account_id}\0{cfg.bucket_name}".encode()
-        cache_key = BUCKET_ID_CACHE_PREFIX + hashlib.sha256(material).hexdigest()
+        digest = hashlib.sha256(material).hexdigest()
+        cache_key = BUCKET_ID_CACHE_PREFIX + digest
         cached = self.cache.get(cache_key)
         if isinstance(cached, str):
             return cached
+        # One worker looks it up while the others wait and then read what it stored (after
+        # _LOOKUP_LOCK_WAIT seconds they look it up themselves).
+        with cache_lock(
+            self.cache,
+            BUCKET_ID_CACHE_PREFIX + "lock:" + digest,
+            timeout=_LOOKUP_LOCK_TIMEOUT,
+            wait=_LOOKUP_LOCK_WAIT,
+        ):
+            cached = self.cache.get(cache_key)
+            if isinstance(cached, str):
+                return cached
+            return self._fetch_bucket_id(cache_key)
+
+    def _fetch_bucket_id(self, cache_key: str) -> str:
+        cfg = self.config
         try:
             bucket = self.client.get_bucket(bucket_name=cfg.bucket_name)
         except B2NotFound as exc:

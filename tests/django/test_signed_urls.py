@@ -147,3 +147,42 @@ def test_custom_domain_replaces_host_and_keeps_token(b2: B2Env) -> None:
 def test_url_of_empty_name(b2: B2Env) -> None:
     with pytest.raises(ValueError, match="needs a file name"):
         b2.storage().url(None)
+
+
+def test_a_lock_held_too_long_does_not_block_url_forever(
+    b2: B2Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that died holding the mint or lookup lock delays others; it never fails them."""
+    from django_b2 import storage as storage_module
+
+    storage = b2.storage(location="media")
+    cache = storage.cache
+    storage.client.authorization  # noqa: B018 - authorize first, to know the cache keys' owner
+    # Locks left behind by a dead worker: every cache_lock key this storage could take.
+    original_add = cache.add
+    taken: list[str] = []
+
+    def add(
+        key: str, value: object, timeout: float | None = None, version: int | None = None
+    ) -> bool:
+        if ":lock:" in key:
+            taken.append(key)
+            return False  # someone else holds it
+        return bool(original_add(key, value, timeout=timeout, version=version))
+
+    monkeypatch.setattr(cache, "add", add)
+    monkeypatch.setattr(signed_urls, "MINT_LOCK_WAIT", 0.0)
+    monkeypatch.setattr(storage_module, "_LOOKUP_LOCK_WAIT", 0.0)
+    b2.server.reset_counters()
+    storage.save("a.txt", ContentFile(b"late but fine"))
+    url = storage.url("a.txt")
+    assert fetch(url).content == b"late but fine"
+    assert any(key.startswith(signed_urls.TOKEN_CACHE_PREFIX) for key in taken)
+    assert any("django_b2:bucket:" in key for key in taken)
+    counts = b2.counts()
+    assert counts["b2_get_download_authorization"] == 1
+    assert counts["b2_list_buckets"] == 1
+    # The token is cached even so: the next URL makes no request.
+    b2.server.reset_counters()
+    assert storage.url("a.txt") == url
+    assert b2.total() == 0
