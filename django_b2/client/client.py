@@ -18,7 +18,9 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -92,6 +94,8 @@ RangeArg = tuple[int, int | None] | str | None
 
 DEFAULT_API_URL = "https://api.backblazeb2.com"
 _SHA1_HEX = re.compile(r"[0-9a-fA-F]{40}")
+#: Tokens one call may try: its own, others' stored meanwhile, and one it authorizes itself.
+_TOKEN_ROUNDS = 4
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 
 
@@ -446,27 +450,31 @@ class B2Client:
         ttl = max(self.auth_max_age - auth.age(), 1.0)
         self.auth_store.set(self.auth_cache_key, auth, ttl)
 
-    def _usable(self, auth: AccountAuthorization | None, stale: str | None) -> bool:
-        return (
-            auth is not None
-            and auth.age() < self.auth_max_age
-            and auth.authorization_token != stale
+    def _usable(
+        self, auth: AccountAuthorization | None, stale: AccountAuthorization | None
+    ) -> bool:
+        if auth is None or auth.age() >= self.auth_max_age:
+            return False
+        # Replacing a rejected token: only a newer one will do (threads and workers may hold
+        # older ones, which were rejected too or soon will be).
+        return stale is None or (
+            auth.authorization_token != stale.authorization_token
+            and auth.obtained_at >= stale.obtained_at
         )
 
     def _authorization(self, stale: AccountAuthorization | None = None) -> AccountAuthorization:
-        """A usable authorization; with ``stale``, one whose token differs from that one."""
-        stale_token = stale.authorization_token if stale is not None else None
+        """A usable authorization; with ``stale``, a different one obtained no earlier."""
         current = self._current
-        if current is not None and self._usable(current, stale_token):
+        if current is not None and self._usable(current, stale):
             return current
         key = self.auth_cache_key
         stored = self.auth_store.get(key)
-        if stored is not None and self._usable(stored, stale_token):
+        if stored is not None and self._usable(stored, stale):
             self._current = stored
             return stored
         with self.auth_store.lock(key):
             stored = self.auth_store.get(key)  # another worker may have refreshed meanwhile
-            if stored is not None and self._usable(stored, stale_token):
+            if stored is not None and self._usable(stored, stale):
                 self._current = stored
                 return stored
             auth = AccountAuthorization.from_response(self._authorize_account(None, None))
@@ -474,16 +482,26 @@ class B2Client:
             return auth
 
     def _call(self, fn: Callable[[AccountAuthorization], T], *, reauth: bool = True) -> T:
-        """Re-authorize once -> retry policy -> ``fn(authorization)``."""
+        """Re-authorize once -> retry policy -> ``fn(authorization)``.
+
+        "Once" counts authorizations made for this call. A token that another worker stored
+        earlier (picked up instead of authorizing) may have expired meanwhile too: being rejected
+        with it does not use up the re-authorization (``_TOKEN_ROUNDS`` tokens at most in all).
+        """
         auth = self._authorization()
-        try:
-            return self.retry.call(lambda: fn(auth))
-        except B2Unauthorized as exc:
-            if not reauth or not _needs_reauth(exc):
-                raise
-            logger.info("B2 rejected the account token (%s); re-authorizing once", exc.code)
-        fresh = self._authorization(stale=auth)
-        return self.retry.call(lambda: fn(fresh))
+        rounds = 1
+        minted = False  # whether ``auth`` was obtained after this call asked for a new token
+        while True:
+            try:
+                return self.retry.call(partial(fn, auth))
+            except B2Unauthorized as exc:
+                if not reauth or not _needs_reauth(exc) or minted or rounds >= _TOKEN_ROUNDS:
+                    raise
+                logger.info("B2 rejected the account token (%s); re-authorizing", exc.code)
+            asked_at = time.time()
+            auth = self._authorization(stale=auth)
+            minted = auth.obtained_at >= asked_at
+            rounds += 1
 
     def _api(
         self,
