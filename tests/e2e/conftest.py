@@ -8,6 +8,7 @@ SQLite file, with 1000-byte parts for direct uploads.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -66,17 +67,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_until_serving(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+_SITE_LINE = re.compile(r"^\s*site:\s+(http://\S+?)/?$", re.MULTILINE)
+
+
+def _wait_until_serving(proc: subprocess.Popen[bytes], log: Path) -> str:
+    """Wait for the site and return its URL, as the demo printed it: if the port the test
+    picked was taken meanwhile (another process on this machine), the demo chose another."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"the example site exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/admin/login/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        found = _SITE_LINE.search(log.read_text(errors="replace"))
+        if found is not None:
+            url = found.group(1)
+            try:
+                with urllib.request.urlopen(url + "/admin/login/", timeout=2) as response:
+                    if response.status == 200:
+                        return url
+            except (urllib.error.URLError, OSError):
+                pass
         time.sleep(0.1)
     pytest.fail(f"the example site did not answer within 60 s:\n{log.read_text()}")
 
@@ -94,7 +103,6 @@ def site(
     b2_emulator_server.reset()
     data_dir = tmp_path_factory.mktemp("site")
     port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     bucket = "e2e-" + secrets.token_hex(6)
     env = {
         **os.environ,
@@ -130,7 +138,7 @@ def site(
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_serving(url, proc, log)
+        url = _wait_until_serving(proc, log)
         yield Site(url=url, bucket=bucket, emulator=b2_emulator_server, log=log)
     finally:
         proc.terminate()
