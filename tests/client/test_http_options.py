@@ -124,11 +124,13 @@ def test_proxies_option(echo: EchoServer) -> None:
 
 def test_connection_refused_maps_to_b2_connection_error(sleeps: SleepRecorder) -> None:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", 0))  # kept bound, never listening: refused, and nobody can take it
         port = sock.getsockname()[1]
-    client = B2Client("k", "s", api_url=f"http://127.0.0.1:{port}", retry=RetryPolicy(sleep=sleeps))
-    with pytest.raises(B2ConnectionError) as info:
-        client.authorize()
+        client = B2Client(
+            "k", "s", api_url=f"http://127.0.0.1:{port}", retry=RetryPolicy(sleep=sleeps)
+        )
+        with pytest.raises(B2ConnectionError) as info:
+            client.authorize()
     assert isinstance(info.value.__cause__, requests.ConnectionError)
     assert len(sleeps.waits) == 4  # retried: 5 attempts in all
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +25,16 @@ def _no_wait(url: str, key_id: str, key: str, **options: Any) -> dict[str, Any]:
     return storages
 
 
-def _closed_port() -> int:
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port that refuses connections: bound (so nothing else can take it) but not listening."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
+        yield int(sock.getsockname()[1])
 
 
-def test_unreachable_api_url_names_it(b2: Any) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}"
+def test_unreachable_api_url_names_it(b2: Any, closed_port: int) -> None:
+    url = f"http://127.0.0.1:{closed_port}"
     with (
         override_settings(STORAGES=_no_wait(url, "id", "key")),
         pytest.raises(CommandError) as info,
