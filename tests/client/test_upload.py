@@ -470,16 +470,22 @@ def test_parts_go_up_in_parallel(
     data = _data(12_000)
     real = client.upload_part
     lock = threading.Lock()
-    state = {"now": 0, "max": 0}
+    state = {"now": 0, "max": 0, "calls": 0}
     threads: set[int] = set()
+    # The first two parts wait for each other: they can only both get through if they are in
+    # flight at the same time (no timing luck involved; a serial upload breaks the barrier).
+    meet = threading.Barrier(2, timeout=20)
 
     def counting_upload_part(*args: Any, **kwargs: Any) -> Any:
         with lock:
             state["now"] += 1
+            state["calls"] += 1
+            first_two = state["calls"] <= 2
             state["max"] = max(state["max"], state["now"])
             threads.add(threading.get_ident())
         try:
-            time.sleep(0.02)  # keep each part in flight long enough to overlap
+            if first_two:
+                meet.wait()
             return real(*args, **kwargs)
         finally:
             with lock:
