@@ -24,12 +24,14 @@ PART_SIZE = 12_000  # small saves (<= 20,000 bytes) stay below the 2-part thresh
 # failing for good (0.22 ** 5); 10 attempts make that ~3e-7, so a surfaced error is a real bug.
 NO_SLEEP_RETRY = RetryPolicy(attempts=10, sleep=lambda _seconds: None)
 
-# B2Client._call re-authorizes once per call; when 4 threads share a token that expires every
-# 50 calls, a thread can re-authorize onto a token that has expired again (BENCHMARKS.md, Soak).
+# B2Client._call stops re-authorizing once a token obtained after a rejection is rejected too;
+# when 4 threads share a token that expires every 50 calls, the token a thread re-authorized onto
+# can expire again before its retry (BENCHMARKS.md, Soak).
 KNOWN_TOKEN_RACE = (
-    "known client bug: B2Client._call re-authorizes only once per call, so under "
-    "expire_tokens_after_calls=50 with 4 threads a read can get a second 401 expired_auth_token "
-    "(see BENCHMARKS.md, Soak); remove this xfail once _call re-authorizes per rejected token"
+    "known client bug: B2Client._call gives up when the token it obtained after a rejection is "
+    "rejected too, so under expire_tokens_after_calls=50 with 4 threads a read can surface a "
+    "second 401 expired_auth_token (see BENCHMARKS.md, Soak); remove this xfail once _call "
+    "re-authorizes per rejected token"
 )
 
 
