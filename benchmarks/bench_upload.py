@@ -281,7 +281,7 @@ def report(
         print()
         print(
             f"Peak RSS by size (limit workers x part size + 64 MiB = "
-            f"{(workers * part_size + 64 * h.MiB) / h.MiB:.0f} MiB)"
+            f"{(workers * part_size + 64 * h.MiB) / h.MiB:.0f} MiB):\n"
         )
         rss_rows = []
         for client in RSS_CLIENTS:
