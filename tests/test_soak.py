@@ -24,16 +24,6 @@ PART_SIZE = 12_000  # small saves (<= 20,000 bytes) stay below the 2-part thresh
 # failing for good (0.22 ** 5); 10 attempts make that ~3e-7, so a surfaced error is a real bug.
 NO_SLEEP_RETRY = RetryPolicy(attempts=10, sleep=lambda _seconds: None)
 
-# B2Client._call stops re-authorizing once a token obtained after a rejection is rejected too;
-# when 4 threads share a token that expires every 50 calls, the token a thread re-authorized onto
-# can expire again before its retry (BENCHMARKS.md, Soak).
-KNOWN_TOKEN_RACE = (
-    "known client bug: B2Client._call gives up when the token it obtained after a rejection is "
-    "rejected too, so under expire_tokens_after_calls=50 with 4 threads a read can surface a "
-    "second 401 expired_auth_token (see BENCHMARKS.md, Soak); remove this xfail once _call "
-    "re-authorizes per rejected token"
-)
-
 
 class NoSleepB2Storage(B2Storage):
     """B2Storage whose client retries without really waiting (through ``client_kwargs``)."""
@@ -97,9 +87,5 @@ def test_soak_with_token_expiry_loses_nothing(b2_emulator: Any) -> None:
     assert (result.lost, result.corrupt) == (0, 0), result.summary()
     assert_faults_fired(counters)
     assert counters.get("b2_authorize_account", 0) > 1, counters  # tokens really expired
-    if result.surfaced + result.read_errors and all(
-        "B2AuthTokenExpired" in error for error in result.errors
-    ):
-        pytest.xfail(f"{KNOWN_TOKEN_RACE}: {result.summary()}")
     assert (result.surfaced, result.read_errors) == (0, 0), result.summary()
     assert result.saved == 203

@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from types import TracebackType
@@ -94,7 +93,11 @@ RangeArg = tuple[int, int | None] | str | None
 
 DEFAULT_API_URL = "https://api.backblazeb2.com"
 _SHA1_HEX = re.compile(r"[0-9a-fA-F]{40}")
-#: Tokens one call may try: its own, others' stored meanwhile, and one it authorizes itself.
+#: Tokens one call may try after its first is rejected as expired or bad. Each must be newer
+#: than the one rejected, so this bounds a call to a few re-authorizations and never loops on a
+#: bad key (a 401 from b2_authorize_account itself is never retried). More than one is needed
+#: because B2's own ``expire_some_account_authorization_tokens`` test mode (and a busy pool of
+#: workers near the 24 h limit) can reject a token minted a moment ago.
 _TOKEN_ROUNDS = 4
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 
@@ -482,25 +485,27 @@ class B2Client:
             return auth
 
     def _call(self, fn: Callable[[AccountAuthorization], T], *, reauth: bool = True) -> T:
-        """Re-authorize once -> retry policy -> ``fn(authorization)``.
+        """Retry policy -> ``fn(authorization)``; on an expired or bad token, a newer token.
 
-        "Once" counts authorizations made for this call. A token that another worker stored
-        earlier (picked up instead of authorizing) may have expired meanwhile too: being rejected
-        with it does not use up the re-authorization (``_TOKEN_ROUNDS`` tokens at most in all).
+        Each rejection of the account token (``expired_auth_token``/``bad_auth_token``, or a
+        body-less 401 on HEAD) re-authorizes once, serialized through the auth store's lock (a
+        newer token another worker stored meanwhile is used instead), and retries with it; at
+        most ``_TOKEN_ROUNDS`` tokens per call, then the error propagates. A permission 401
+        (``unauthorized``) is never re-authorized, and a body-less 401 (whose code is unknown)
+        only once.
         """
         auth = self._authorization()
         rounds = 1
-        minted = False  # whether ``auth`` was obtained after this call asked for a new token
         while True:
             try:
                 return self.retry.call(partial(fn, auth))
             except B2Unauthorized as exc:
-                if not reauth or not _needs_reauth(exc) or minted or rounds >= _TOKEN_ROUNDS:
+                if not reauth or not _needs_reauth(exc) or rounds >= _TOKEN_ROUNDS:
                     raise
+                if not exc.code and rounds > 1:
+                    raise  # a body-less 401 (HEAD) may be a permission problem: one retry only
                 logger.info("B2 rejected the account token (%s); re-authorizing", exc.code)
-            asked_at = time.time()
             auth = self._authorization(stale=auth)
-            minted = auth.obtained_at >= asked_at
             rounds += 1
 
     def _api(

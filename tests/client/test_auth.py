@@ -183,17 +183,31 @@ def test_bad_credentials_fail_without_retry(
     assert sleeps.waits == []
 
 
-def test_reauth_once_then_propagate(echo: EchoServer) -> None:
+def test_reauth_per_rejected_token_then_propagate(echo: EchoServer) -> None:
+    """Each rejected token is replaced by one newer token, a bounded number of times."""
     expired = json.dumps({"status": 401, "code": "expired_auth_token", "message": "old"}).encode()
-    echo.script("/b2api/v3/b2_list_keys", Scripted(401, expired), Scripted(401, expired))
+    echo.script("/b2api/v3/b2_list_keys", *[Scripted(401, expired) for _ in range(5)])
     client = B2Client("kid", "secret", api_url=echo.url)
     with pytest.raises(B2AuthTokenExpired):
         client.list_keys()
-    assert len(echo.requests_to("b2_authorize_account")) == 2
+    assert len(echo.requests_to("b2_authorize_account")) == 4
     assert [r.headers["Authorization"] for r in echo.requests_to("b2_list_keys")] == [
         "token-1",
         "token-2",
+        "token-3",
+        "token-4",
     ]
+
+
+def test_a_fresh_token_rejected_again_gets_another(echo: EchoServer) -> None:
+    """B2's expire_some_account_authorization_tokens test mode can expire a token minted a
+    moment ago: the call authorizes again instead of surfacing the error."""
+    expired = json.dumps({"status": 401, "code": "expired_auth_token", "message": "old"}).encode()
+    echo.script("/b2api/v3/b2_list_keys", Scripted(401, expired), Scripted(401, expired))
+    client = B2Client("kid", "secret", api_url=echo.url)
+    client.list_keys()
+    assert len(echo.requests_to("b2_authorize_account")) == 3
+    assert [r.headers["Authorization"] for r in echo.requests_to("b2_list_keys")][-1] == "token-3"
 
 
 def test_permission_401_is_not_reauthorized(echo: EchoServer) -> None:

@@ -1,5 +1,5 @@
 """Re-authorization when tokens are shared: never fall back to an older token, and a stored
-token of another worker that turns out expired too does not use up the one re-authorization."""
+token of another worker that turns out expired too is replaced by a newer one."""
 
 from __future__ import annotations
 
@@ -68,5 +68,5 @@ def test_a_shared_token_that_expired_too_does_not_use_up_the_reauthorization(
         assert sleeps.waits == []
 
 
-# A token authorized for the call and rejected again propagates: test_auth.py's
-# test_reauth_once_then_propagate.
+# A call re-authorizes at most a bounded number of times, then the error propagates: test_auth.py's
+# test_reauth_per_rejected_token_then_propagate.
