@@ -34,6 +34,7 @@ __all__ = [
     "B2ConfigurationError",
     "cache_backend_path",
     "configured_caches",
+    "find_application_key",
     "load_config",
     "resolve",
     "setting_names",
@@ -458,6 +459,30 @@ def storage_definitions() -> Mapping[str, Mapping[str, Any]]:
     """The ``STORAGES`` setting."""
     storages: Mapping[str, Mapping[str, Any]] = getattr(settings, "STORAGES", {}) or {}
     return storages
+
+
+def find_application_key(application_key_id: str, *, static: bool = False) -> str:
+    """The application key for ``application_key_id``, looked up again in the settings.
+
+    Used when a storage is unpickled: pickles never carry the key. Looks in every
+    ``STORAGES[...]["OPTIONS"]`` naming this key id, then in the ``B2_*`` settings.
+    """
+    for definition in storage_definitions().values():
+        options = definition.get("OPTIONS") or {}
+        if options.get("application_key_id") == application_key_id and options.get(
+            "application_key"
+        ):
+            return str(options["application_key"])
+    if resolve("application_key_id", {}, static=static) == application_key_id:
+        key = resolve("application_key", {}, static=static)
+        if key:
+            return str(key)
+    raise B2ConfigurationError(
+        f"A pickled B2Storage for key id {application_key_id!r} was loaded, but no "
+        "application key for that key id is configured here (pickles never carry the key). "
+        f"Set OPTIONS['application_key'] or {_where('application_key', static=static)}.",
+        check_id="django_b2.E001",
+    )
 
 
 def use_tz() -> bool:

@@ -19,6 +19,8 @@ A missing file is never an error for :meth:`delete`.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import mimetypes
 import posixpath
@@ -83,14 +85,30 @@ class B2Storage(Storage):
     # -- migrations / pickling -------------------------------------------------------------
 
     def __getstate__(self) -> dict[str, Any]:
+        # A pickle may end up in a cache, a queue or a file: it never carries the key, which
+        # is looked up again in the settings when the pickle is loaded.
         state = self.__dict__.copy()
         state["_lock"] = None
         state["_client"] = None
+        state["config"] = dataclasses.replace(self.config, application_key="")
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.RLock()
+        if not self.config.application_key:
+            key = conf.find_application_key(
+                self.config.application_key_id, static=self.static_defaults
+            )
+            self.config = dataclasses.replace(self.config, application_key=key)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> B2Storage:
+        # An in-memory copy: the same (frozen) config, key included; a client of its own.
+        state = copy.deepcopy(self.__getstate__(), memo)
+        state["config"] = self.config
+        clone = type(self).__new__(type(self))
+        clone.__setstate__(state)
+        return clone
 
     def __repr__(self) -> str:
         return (

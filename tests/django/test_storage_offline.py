@@ -69,11 +69,29 @@ def test_deconstruct_drops_the_application_key() -> None:
 
 def test_pickle_and_deepcopy() -> None:
     storage = B2Storage(**OPTIONS)
-    for clone in (pickle.loads(pickle.dumps(storage)), copy.deepcopy(storage)):
-        assert clone.config == storage.config
-        assert clone._client is None
-    static = pickle.loads(pickle.dumps(B2StaticStorage(**OPTIONS)))
+    key = OPTIONS["application_key"]
+    pickled = pickle.dumps(storage)
+    assert key.encode() not in pickled  # a pickle may land in a cache or a queue
+    with override_settings(
+        STORAGES={"default": {"BACKEND": "django_b2.storage.B2Storage", "OPTIONS": OPTIONS}}
+    ):
+        for clone in (pickle.loads(pickled), copy.deepcopy(storage)):
+            assert clone.config == storage.config  # the key came back from the settings
+            assert clone._client is None
+        static_pickle = pickle.dumps(B2StaticStorage(**OPTIONS))
+        assert key.encode() not in static_pickle
+        static = pickle.loads(static_pickle)
     assert static._pending == {}
+    assert copy.deepcopy(storage).config.application_key == key  # no settings needed in memory
+
+
+def test_unpickling_without_a_configured_key_says_what_to_set() -> None:
+    pickled = pickle.dumps(B2Storage(**OPTIONS))
+    with (
+        override_settings(STORAGES={}, B2_APPLICATION_KEY=None),
+        pytest.raises(B2ConfigurationError, match=r"OPTIONS\['application_key'\]"),
+    ):
+        pickle.loads(pickled)
 
 
 @pytest.mark.parametrize(
