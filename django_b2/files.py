@@ -269,7 +269,8 @@ class B2File(File):  # type: ignore[type-arg]
         self._spool = spool
         if "b" in self.mode:
             return spool
-        return io.TextIOWrapper(spool, encoding="utf-8", write_through=True)
+        # _Spool implements the binary buffer interface; typeshed's 3.10 stubs don't see it.
+        return io.TextIOWrapper(spool, encoding="utf-8", write_through=True)  # type: ignore[type-var,unused-ignore]
 
     def prefetch(self) -> None:
         """Start reading now so that a missing file raises :class:`FileNotFoundError` here."""
