@@ -34,7 +34,10 @@ class ConnectionCounter:
             ConnectionCls = CountingConnection
 
         adapter = HTTPAdapter()
-        adapter.poolmanager.pool_classes_by_scheme = {"http": CountingPool}
+        adapter.poolmanager.pool_classes_by_scheme = {
+            **adapter.poolmanager.pool_classes_by_scheme,
+            "http": CountingPool,
+        }
         self.session = requests.Session()
         self.session.mount("http://", adapter)
         self.responses: list[weakref.ref[requests.Response]] = []
