@@ -22,12 +22,19 @@ Minting is serialized through the shared cache (:func:`django_b2.cache.cache_loc
 of workers finds no token, one mints it while the others wait (at most :data:`MINT_LOCK_WAIT`
 seconds) and then take it from the cache. A worker that waited longer than that mints its own
 token rather than fail.
+
+Each storage also keeps the tokens it last used in memory, so a steady stream of ``url()`` calls
+does not read the shared cache every time: a remembered token is used while it has ``expire``
+seconds left and was read from (or written to) the cache less than :data:`MEMO_RECHECK` seconds
+ago; after that the cache is read again, so a token deleted from the cache (e.g. ``cache.clear()``)
+stops being used within that time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 from django_b2 import conf
@@ -39,7 +46,7 @@ if TYPE_CHECKING:
 
     from .storage import B2Storage
 
-__all__ = ["MINT_LOCK_WAIT", "TOKEN_CACHE_PREFIX", "download_token", "signed_url"]
+__all__ = ["MEMO_RECHECK", "MINT_LOCK_WAIT", "TOKEN_CACHE_PREFIX", "download_token", "signed_url"]
 
 TOKEN_CACHE_PREFIX: Final = "django_b2:dltoken:v1:"
 #: Longest a worker waits for another one minting the same token before minting its own.
@@ -48,6 +55,15 @@ MINT_LOCK_WAIT: Final = 10.0
 _MINT_LOCK_TIMEOUT: Final = 60
 #: Seconds taken off a token's lifetime for clock skew and request latency.
 _SAFETY_MARGIN: Final = 5
+#: Seconds a storage trusts its in-memory copy of a token before reading the shared cache again.
+MEMO_RECHECK: Final = 1.0
+#: Tokens remembered per storage (one per prefix with scope "file"); the memo starts over beyond.
+_MEMO_SIZE: Final = 4096
+
+# storage -> {(api_url, key id, bucket, prefix, disposition, lifetime): (token, expiry, read_at)}
+_memos: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], tuple[str, float, float]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _check_expire(expire: Any) -> int:
@@ -72,22 +88,47 @@ def download_token(
     cfg = storage.config
     expire = _check_expire(expire)
     lifetime = min(expire + cfg.url_token_reuse, conf.MAX_URL_EXPIRE)
-    material = "\0".join(
-        (
-            cfg.api_url,
-            cfg.application_key_id,
-            cfg.bucket_name,
-            prefix,
-            content_disposition or "",
-            str(lifetime),
-        )
+    parts = (
+        cfg.api_url,
+        cfg.application_key_id,
+        cfg.bucket_name,
+        prefix,
+        content_disposition or "",
+        str(lifetime),
     )
-    digest = hashlib.sha256(material.encode("utf-8")).hexdigest()
+    memo = _memos.get(storage)
+    if memo is None:
+        memo = _memos.setdefault(storage, {})
+    now = time.time()
+    remembered = memo.get(parts)
+    if (
+        remembered is not None
+        and now - remembered[2] < MEMO_RECHECK
+        and remembered[1] - now >= expire
+    ):
+        return remembered[0]
+    found = _shared_token(storage, parts, prefix, lifetime, expire, content_disposition)
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[parts] = (found[0], found[1], now)
+    return found[0]
+
+
+def _shared_token(
+    storage: B2Storage,
+    parts: tuple[str, ...],
+    prefix: str,
+    lifetime: int,
+    expire: int,
+    content_disposition: str | None,
+) -> tuple[str, float]:
+    """The token (and when it expires) from the shared cache, minted if the cache has none."""
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
     cache_key = TOKEN_CACHE_PREFIX + digest
     cache = storage.cache
-    token = _cached_token(cache, cache_key, expire)
-    if token is not None:
-        return token
+    found = _cached_token(cache, cache_key, expire)
+    if found is not None:
+        return found
     with cache_lock(
         cache,
         TOKEN_CACHE_PREFIX + "lock:" + digest,
@@ -95,20 +136,18 @@ def download_token(
         wait=MINT_LOCK_WAIT,
     ):
         # Another worker may have minted it while this one waited for the lock.
-        token = _cached_token(cache, cache_key, expire)
-        if token is not None:
-            return token
+        found = _cached_token(cache, cache_key, expire)
+        if found is not None:
+            return found
         return _mint(storage, cache, cache_key, prefix, lifetime, expire, content_disposition)
 
 
-def _cached_token(cache: BaseCache, cache_key: str, expire: int) -> str | None:
+def _cached_token(cache: BaseCache, cache_key: str, expire: int) -> tuple[str, float] | None:
     cached = cache.get(cache_key)
-    if (
-        isinstance(cached, dict)
-        and isinstance(cached.get("token"), str)
-        and float(cached.get("expires_at", 0)) - time.time() >= expire
-    ):
-        return str(cached["token"])
+    if isinstance(cached, dict) and isinstance(cached.get("token"), str):
+        expires_at = float(cached.get("expires_at", 0))
+        if expires_at - time.time() >= expire:
+            return str(cached["token"]), expires_at
     return None
 
 
@@ -120,7 +159,7 @@ def _mint(
     lifetime: int,
     expire: int,
     content_disposition: str | None,
-) -> str:
+) -> tuple[str, float]:
     started = time.time()
     answer = storage.client.get_download_authorization(
         storage.bucket_id,
@@ -133,7 +172,7 @@ def _mint(
     keep_for = int(expires_at - time.time()) - expire
     if keep_for > 0:
         cache.set(cache_key, {"token": token, "expires_at": expires_at}, timeout=keep_for)
-    return token
+    return token, expires_at
 
 
 def signed_url(

@@ -29,6 +29,21 @@ HttpOptions = Mapping[str, Any]
 
 Timeout = float | tuple[float, float]
 
+SEND_BLOCK_SIZE = 1 << 20
+
+
+class _BigBlockAdapter(HTTPAdapter):
+    """An adapter whose connections send file-like bodies in 1 MiB blocks.
+
+    urllib3 reads and ``sendall``s a file body ``blocksize`` bytes at a time (16 KiB by default);
+    for uploads of many MiB that is ~64 Python-level round trips per MiB. 1 MiB blocks cost
+    ~0.25 s less CPU per GiB sent (BENCHMARKS.md) and hold at most 1 MiB more per connection.
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("blocksize", SEND_BLOCK_SIZE)
+        super().init_poolmanager(*args, **kwargs)
+
 
 def map_request_exception(exc: requests.RequestException) -> B2TransportError:
     """The B2 error for a ``requests`` failure (raise it ``from exc``)."""
@@ -112,7 +127,9 @@ class Transport:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=self._pool_size, pool_maxsize=self._pool_size)
+            adapter = _BigBlockAdapter(
+                pool_connections=self._pool_size, pool_maxsize=self._pool_size
+            )
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             self._local.session = session

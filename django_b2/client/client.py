@@ -1531,9 +1531,11 @@ class B2Client:
         resume: bool = True,
         cancel_on_failure: bool = True,
         progress: ProgressCallback | None = None,
+        large_file_sha1: str | bool | None = None,
     ) -> dict[str, Any]:
         """Upload from bytes, a path, a file object or an iterable of bytes (small or large file);
-        see :func:`django_b2.client.upload.upload`."""
+        see :func:`django_b2.client.upload.upload`. ``large_file_sha1``: None (default, not
+        set), True (computed with one extra read) or the file's SHA-1 hex."""
         from .upload import upload
 
         result: dict[str, Any] = upload(
@@ -1550,6 +1552,7 @@ class B2Client:
             resume=resume,
             cancel_on_failure=cancel_on_failure,
             progress=progress,
+            large_file_sha1=large_file_sha1,
         )
         return result
 

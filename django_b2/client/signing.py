@@ -6,6 +6,7 @@ B2 (reference §6.3) percent-encodes file names and info values as UTF-8 bytes; 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from urllib.parse import quote, unquote_plus, urlencode
 
@@ -38,6 +39,25 @@ _CAMEL_PARAMS = frozenset(B2_OVERRIDE_PARAMS.values())
 def percent_encode(text: str) -> str:
     """Encode ``text`` as B2 expects in paths, ``X-Bz-File-Name`` and ``X-Bz-Info-*`` values."""
     return quote(text.encode("utf-8"), safe="/")
+
+
+#: Path segments that HTTP clients (urllib3) would resolve away; sent percent-encoded instead.
+_DOT_SEGMENTS = {".": "%2E", "..": "%2E%2E"}
+
+
+def _encode_path(file_name: str) -> str:
+    """A file name as URL path: percent-encoded, with ``.``/``..`` segments kept as names."""
+    encoded = percent_encode(file_name)
+    if "." in encoded:
+        segments = encoded.split("/")
+        if any(segment in _DOT_SEGMENTS for segment in segments):
+            encoded = "/".join(_DOT_SEGMENTS.get(segment, segment) for segment in segments)
+    return encoded
+
+
+@functools.lru_cache(maxsize=64)
+def _encode_bucket(bucket_name: str) -> str:
+    return percent_encode(bucket_name)
 
 
 def percent_decode(text: str) -> str:
@@ -74,6 +94,8 @@ def _with_query(url: str, authorization: str | None, overrides: Mapping[str, str
     if not params:
         return url
     separator = "&" if "?" in url else "?"
+    if len(params) == 1 and authorization is not None:  # the usual signed URL: skip urlencode
+        return f"{url}{separator}Authorization={quote(authorization, safe='/')}"
     return url + separator + urlencode(params, quote_via=quote, safe="/")
 
 
@@ -90,9 +112,7 @@ def download_url_by_name(
     ``authorization`` (an account or download-authorization token) goes into the
     ``Authorization`` query parameter; ``b2_overrides`` are e.g. ``b2_content_disposition=...``.
     """
-    url = (
-        f"{download_url.rstrip('/')}/file/{percent_encode(bucket_name)}/{percent_encode(file_name)}"
-    )
+    url = f"{download_url.rstrip('/')}/file/{_encode_bucket(bucket_name)}/{_encode_path(file_name)}"
     return _with_query(url, authorization, b2_overrides)
 
 

@@ -22,18 +22,24 @@ worker that sends the part, and at most ``max_workers`` parts are queued or in f
 and iterables are read by the calling thread only when a worker slot is free. (Bookkeeping adds
 about 200 bytes per part: at most 2 MB for 10,000 parts.)
 
-Whole-file SHA-1 (``large_file_sha1`` in fileInfo): computed up front for bytes, paths and
-seekable files — one extra sequential read in 64 KiB chunks before the upload starts (SHA-1 ran
-at 1.8 GiB/s on one core of the dev machine, so the disk usually sets the pace; both are far
-faster than the upload) — so downloaders (and :class:`DownloadedFile`) can check a large file and
-resume can match the exact content. Streams and iterables can't be read twice, so their large
-files carry no ``large_file_sha1``. A caller's own ``large_file_sha1`` entry is kept as given.
+Whole-file SHA-1 (``large_file_sha1`` in fileInfo, which B2 asks to be set "when known"):
+``large_file_sha1="<40 hex digits>"`` stores the caller's value; ``large_file_sha1=True`` computes
+it for bytes, paths and seekable files with one extra sequential read before the upload starts
+(~0.7 s of CPU per GiB, and the first part waits for it); the default (``None``) sets none, so
+a large file is read exactly once. A caller's own ``large_file_sha1`` entry in ``file_info`` is
+kept as given. Every part is still sent with its own SHA-1, which B2 checks.
+
+Reading parts: each worker reads its part into a buffer it keeps for the whole upload (at most
+``max_workers`` buffers of ``part_size``), hashing it 1 MiB at a time as it reads, and the part
+goes out from that buffer without further copies (the transport sends 1 MiB blocks).
 
 Resume (``resume=True``): before starting a large file, the unfinished large files of the bucket
 are searched for one with the same name, the same fileInfo (including ``large_file_sha1`` when
 present), the same contentType when one was given, and parts whose sizes fit this upload's part
 plan (same total size and part size). Parts already there with the same size and SHA-1 are not
-sent again. Sources of unknown length are never resumed (their part plan is not known up front).
+sent again; a part whose SHA-1 differs (other content under the same name) is sent again, so a
+resumed file always ends up with this upload's content. Sources of unknown length are never
+resumed (their part plan is not known up front).
 
 Failures: when a part or the finish fails for good, the unfinished large file is cancelled if
 ``cancel_on_failure`` (otherwise left for a later resume) and the original error is re-raised.
@@ -51,6 +57,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -95,8 +102,9 @@ MAX_SINGLE_UPLOAD_SIZE = 5_000_000_000
 MAX_LARGE_FILE_SIZE = 10_000_000_000_000
 MAX_FILE_INFO_ENTRIES = 10
 LARGE_FILE_SHA1 = "large_file_sha1"
+_SHA1_HEX = re.compile(r"[0-9a-fA-F]{40}")
 AUTO_CONTENT_TYPE = "b2/x-auto"
-HASH_CHUNK_SIZE = 64 * 1024
+HASH_CHUNK_SIZE = 1 << 20  # read-and-hash step, for parts and for the whole-file pass
 AUTH_EXPIRED_PART_ATTEMPTS = 3
 
 Source = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes], Iterable[bytes]]
@@ -169,6 +177,18 @@ class _Source:
     def read_at(self, offset: int, length: int) -> bytes:
         raise NotImplementedError
 
+    def buffer_needed(self) -> bool:
+        """Whether :meth:`part` needs a buffer to read into."""
+        return False
+
+    def part(self, offset: int, length: int, buffer: bytearray | None) -> tuple[memoryview, str]:
+        """``length`` bytes from ``offset`` (fewer only if the source ends) and their SHA-1 hex.
+
+        Random-access sources only. The view may point into ``buffer`` (at least ``length``
+        bytes), so it is valid until the buffer is reused.
+        """
+        raise NotImplementedError
+
     def read(self, length: int) -> bytes:
         """Sequential read: ``length`` bytes, fewer only at the end of the source."""
         raise NotImplementedError
@@ -200,6 +220,10 @@ class _BytesSource(_Source):
             return self._whole
         return bytes(self._view[offset : offset + length])
 
+    def part(self, offset: int, length: int, buffer: bytearray | None) -> tuple[memoryview, str]:
+        view = self._view[offset : offset + length]
+        return view, hashlib.sha1(view).hexdigest()
+
     def read(self, length: int) -> bytes:
         data = self.read_at(self._position, length)
         self._position += len(data)
@@ -225,6 +249,58 @@ def _read_exact(handle: IO[bytes], length: int) -> bytes:
         pieces.append(more)
         got += len(more)
     return b"".join(pieces)
+
+
+def _read_into(handle: IO[bytes], view: memoryview) -> int:
+    """Fill ``view`` from the file (``readinto`` when it has one); fewer bytes only at its end."""
+    readinto = getattr(handle, "readinto", None)
+    got = 0
+    while got < len(view):
+        if callable(readinto):
+            count = readinto(view[got:])
+        else:
+            data = handle.read(len(view) - got)
+            _check_binary(data)
+            count = len(data) if data else 0
+            view[got : got + count] = data or b""
+        if not count:
+            break
+        got += count
+    return got
+
+
+class _ViewBody:
+    """A part's bytes as a rewindable file object whose reads are views, not copies."""
+
+    def __init__(self, view: memoryview) -> None:
+        self._view: memoryview | None = view
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        assert self._view is not None
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self._view)}
+        self._position = max(0, base[whence] + offset)
+        return self._position
+
+    def read(self, size: int = -1) -> memoryview:
+        assert self._view is not None
+        end = len(self._view) if size is None or size < 0 else self._position + size
+        block = self._view[self._position : end]
+        self._position += len(block)
+        return block
+
+    def close(self) -> None:
+        """Drop the view, so nothing the HTTP stack still holds keeps the buffer exported."""
+        self._view = None
 
 
 def _check_binary(data: object) -> None:
@@ -268,18 +344,54 @@ class _FileSource(_Source):
         self._position += len(data)
         return data
 
+    def buffer_needed(self) -> bool:
+        return True
+
+    def part(self, offset: int, length: int, buffer: bytearray | None) -> tuple[memoryview, str]:
+        assert buffer is not None and len(buffer) >= length and self.size is not None
+        length = max(0, min(length, self.size - offset))
+        view = memoryview(buffer)[:length]
+        digest = hashlib.sha1()
+        fd = self._pread_fd()
+        if fd is not None:
+            # Our own regular file: positioned reads need no lock, so workers read (and hash,
+            # which releases the GIL) at the same time, each chunk hashed while still in cache.
+            got = 0
+            while got < length:
+                chunk = view[got : got + HASH_CHUNK_SIZE]
+                count = os.preadv(fd, [chunk], self._start + offset + got)
+                if count <= 0:
+                    break
+                digest.update(chunk[:count])
+                got += count
+        else:
+            with self._lock:
+                self._handle.seek(self._start + offset)
+                got = _read_into(self._handle, view)
+            digest.update(view[:got])
+        return view[:got], digest.hexdigest()
+
+    def _pread_fd(self) -> int | None:
+        if not self._owned or not hasattr(os, "preadv"):
+            return None
+        try:
+            return self._handle.fileno()
+        except (OSError, ValueError, AttributeError):
+            return None
+
     def sha1(self) -> str:
         digest = hashlib.sha1()
         assert self.size is not None
+        buffer = memoryview(bytearray(min(HASH_CHUNK_SIZE, max(self.size, 1))))
         with self._lock:
             self._handle.seek(self._start)
             left = self.size
             while left > 0:
-                chunk = _read_exact(self._handle, min(HASH_CHUNK_SIZE, left))
-                if not chunk:
+                got = _read_into(self._handle, buffer[: min(len(buffer), left)])
+                if not got:
                     break
-                digest.update(chunk)
-                left -= len(chunk)
+                digest.update(buffer[:got])
+                left -= got
         if left:
             raise B2ValidationError(
                 f"the source file ended {left} bytes early while hashing it; was it truncated "
@@ -454,7 +566,26 @@ def _check_arguments(
         raise B2ValidationError("progress must be a callable(bytes_done, total) or None")
 
 
-def _sha1_hex(data: bytes) -> str:
+def _check_large_file_sha1(value: object, in_file_info: str | None) -> str | bool | None:
+    """``large_file_sha1`` as the engine uses it: a lower-case hex digest, True, or None."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return True
+    if isinstance(value, str) and _SHA1_HEX.fullmatch(value):
+        digest = value.lower()
+        if in_file_info is not None and in_file_info.lower() != digest:
+            raise B2ValidationError(
+                "large_file_sha1 and file_info['large_file_sha1'] differ; give it once"
+            )
+        return digest
+    raise B2ValidationError(
+        f"large_file_sha1 must be None, True (compute it) or the file's SHA-1 as 40 hex "
+        f"digits, got {value!r}"
+    )
+
+
+def _sha1_hex(data: bytes | memoryview) -> str:
     return hashlib.sha1(data).hexdigest()
 
 
@@ -476,6 +607,7 @@ def upload(
     resume: bool = True,
     cancel_on_failure: bool = True,
     progress: ProgressCallback | None = None,
+    large_file_sha1: str | bool | None = None,
 ) -> dict[str, Any]:
     """Upload ``source`` as ``file_name``; return the file version (upload or finish response).
 
@@ -493,8 +625,14 @@ def upload(
         progress,
     )
     info = {key.lower(): value for key, value in (file_info or {}).items()}
+    whole_sha1 = _check_large_file_sha1(large_file_sha1, info.get(LARGE_FILE_SHA1))
     src = _open_source(source, content_length)
     try:
+        if whole_sha1 is True and not src.random_access:
+            raise B2ValidationError(
+                "large_file_sha1=True needs bytes, a path or a seekable file (a stream cannot "
+                "be read twice); pass the SHA-1 hex digest instead if you know it, or leave it out"
+            )
         if src.size is not None and src.size > MAX_LARGE_FILE_SIZE:
             raise B2ValidationError(
                 f"the source is {src.size} bytes; B2's largest file is {MAX_LARGE_FILE_SIZE}"
@@ -514,6 +652,7 @@ def upload(
             resume=resume,
             cancel_on_failure=cancel_on_failure,
             tracker=tracker,
+            large_file_sha1=whole_sha1,
         )
         size = src.size
         if size is not None:
@@ -580,6 +719,7 @@ class _Job:
     resume: bool
     cancel_on_failure: bool
     tracker: ProgressTracker
+    large_file_sha1: str | bool | None = None
 
     # -- small files ----------------------------------------------------------------------
 
@@ -633,8 +773,11 @@ class _Job:
         preloaded: list[bytes],
     ) -> dict[str, Any]:
         info = dict(self.file_info)
-        if src.random_access and LARGE_FILE_SHA1 not in info and len(info) < MAX_FILE_INFO_ENTRIES:
-            info[LARGE_FILE_SHA1] = src.sha1()
+        if LARGE_FILE_SHA1 not in info and len(info) < MAX_FILE_INFO_ENTRIES:
+            if isinstance(self.large_file_sha1, str):
+                info[LARGE_FILE_SHA1] = self.large_file_sha1
+            elif self.large_file_sha1 is True and src.random_access:
+                info[LARGE_FILE_SHA1] = src.sha1()
 
         file_id: str | None = None
         existing: dict[int, tuple[int, str]] = {}
@@ -756,7 +899,7 @@ class _Job:
                 return parts
 
     def _upload_part(
-        self, file_id: str, number: int, data: bytes, digest: str, piece: PieceProgress
+        self, file_id: str, number: int, data: memoryview, digest: str, piece: PieceProgress
     ) -> None:
         """One part, through the client's URL pool and retries.
 
@@ -766,14 +909,14 @@ class _Job:
         token gets the part a few more tries here; every other error is final.
         """
         for attempt in range(1, AUTH_EXPIRED_PART_ATTEMPTS + 1):
-            # A file object closed afterwards: whatever the HTTP stack keeps referring to
-            # (until the garbage collector runs) no longer pins the part's bytes.
-            body = io.BytesIO(data)
+            # Sent from the worker's buffer without copies; closed afterwards, so whatever the
+            # HTTP stack keeps referring to (until the garbage collector runs) pins nothing.
+            body = _ViewBody(data)
             try:
                 self.client.upload_part(
                     file_id,
                     number,
-                    body,
+                    body,  # type: ignore[arg-type]
                     content_length=len(data),
                     content_sha1=digest,
                     progress=piece,
@@ -802,25 +945,36 @@ class _Job:
         failed = threading.Event()
         slots = threading.Semaphore(self.max_workers)
         tracker = self.tracker
+        # Read buffers, reused part after part: at most one per part in flight (max_workers).
+        free_buffers: list[bytearray] = []
+        buffer_size = plan[0].length if plan else part_size
 
         def fail(exc: BaseException) -> None:
             with lock:
                 errors.append(exc)
             failed.set()
 
-        def send(number: int, part: PartPlan | None, data: bytes | None) -> None:
+        def send(number: int, part: PartPlan | None, chunk: bytes | None) -> None:
+            buffer: bytearray | None = None
             try:
                 if failed.is_set():
                     return
-                if data is None:
+                if chunk is None:
                     assert part is not None
-                    data = src.read_at(part.offset, part.length)
+                    if src.buffer_needed():
+                        with lock:
+                            buffer = free_buffers.pop() if free_buffers else None
+                        if buffer is None:
+                            buffer = bytearray(buffer_size)
+                    data, digest = src.part(part.offset, part.length, buffer)
                     if len(data) != part.length:
                         raise B2ValidationError(
                             f"the source returned {len(data)} bytes for part {number} instead "
                             f"of {part.length}; was the file changed during the upload?"
                         )
-                digest = _sha1_hex(data)
+                else:
+                    data = memoryview(chunk)
+                    digest = _sha1_hex(data)
                 if existing.get(number) == (len(data), digest):
                     tracker.add(len(data))
                 else:
@@ -833,6 +987,9 @@ class _Job:
             except BaseException as exc:
                 fail(exc)
             finally:
+                if buffer is not None:
+                    with lock:
+                        free_buffers.append(buffer)
                 slots.release()
 
         def next_part(number: int) -> tuple[PartPlan | None, bytes | None] | None:

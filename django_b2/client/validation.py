@@ -62,11 +62,14 @@ def _require_str(what: str, value: object) -> str:
     return value
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")  # what B2 refuses in names
+
+
 def validate_file_name(name: object, what: str = "file name") -> str:
     """1..1024 UTF-8 bytes, no code points below 32 and no DEL (127)."""
     text = _require_str(what.capitalize(), name)
     try:
-        size = len(text.encode("utf-8"))
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))
     except UnicodeEncodeError as exc:
         raise B2ValidationError(
             f"{what.capitalize()} {text!r} is not valid UTF-8 text (lone surrogate at position "
@@ -79,12 +82,12 @@ def validate_file_name(name: object, what: str = "file name") -> str:
             f"{what.capitalize()} is {size} bytes in UTF-8; shorten it to at most "
             f"{MAX_FILE_NAME_BYTES} bytes"
         )
-    for index, char in enumerate(text):
-        if ord(char) < 32 or ord(char) == 127:
-            raise B2ValidationError(
-                f"{what.capitalize()} {text!r} contains the control character {char!r} at "
-                f"position {index}; B2 does not allow code points below 32 or DEL (127)"
-            )
+    found = _CONTROL_CHARACTER.search(text)
+    if found is not None:
+        raise B2ValidationError(
+            f"{what.capitalize()} {text!r} contains the control character {found.group()!r} at "
+            f"position {found.start()}; B2 does not allow code points below 32 or DEL (127)"
+        )
     return text
 
 

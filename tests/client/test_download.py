@@ -357,7 +357,14 @@ def test_large_file_download_is_checked_with_large_file_sha1(
     client: B2Client, bucket: dict[str, Any]
 ) -> None:
     body = _data(4500)
-    client.upload(bucket["bucketId"], "big.bin", body, large_file_threshold=2000, part_size=1000)
+    client.upload(
+        bucket["bucketId"],
+        "big.bin",
+        body,
+        large_file_threshold=2000,
+        part_size=1000,
+        large_file_sha1=True,
+    )
     with client.download_file_by_name(bucket["bucketName"], "big.bin") as f:
         assert f.content_sha1 == "none"
         assert f.file_info["large_file_sha1"] == hashlib.sha1(body).hexdigest()

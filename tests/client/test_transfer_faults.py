@@ -155,7 +155,15 @@ def test_large_file_download_with_drops_checks_large_file_sha1(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any, tmp_path: Any
 ) -> None:
     data = _data(150_000, seed=9)
-    _large(client, bucket, "large-dl.bin", data, part_size=50_000, large_file_threshold=100_000)
+    _large(
+        client,
+        bucket,
+        "large-dl.bin",
+        data,
+        part_size=50_000,
+        large_file_threshold=100_000,
+        large_file_sha1=True,
+    )
     b2_emulator.set_faults(seed=9, drop_connection_rate=0.5)
     target = tmp_path / "large-dl.bin"
     result = client.download(

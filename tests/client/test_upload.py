@@ -362,6 +362,7 @@ def test_large_upload_from_every_source_kind(
         part_size=PART,
         max_workers=3,
         file_info={"Origin": kind},
+        large_file_sha1=kind in RANDOM_ACCESS,  # computed on request; streams can't be re-read
         **extra,
     )
     for handle in stack:
@@ -455,10 +456,48 @@ def test_large_file_sha1_rules(client: B2Client, bucket: dict[str, Any]) -> None
     )
     assert own["fileInfo"] == {"large_file_sha1": "a" * 40}
     full_info = {f"k{i}": str(i) for i in range(10)}
-    full = client.upload(bucket["bucketId"], "full.bin", data, file_info=full_info, **options)
+    full = client.upload(
+        bucket["bucketId"], "full.bin", data, file_info=full_info, large_file_sha1=True, **options
+    )
     assert full["fileInfo"] == full_info  # no room for an 11th entry
     stream = client.upload(bucket["bucketId"], "stream.bin", _chunks(data), **options)
     assert "large_file_sha1" not in stream["fileInfo"]
+
+
+def test_large_file_sha1_is_opt_in(
+    client: B2Client, bucket: dict[str, Any], b2_emulator: Any, tmp_path: Path
+) -> None:
+    data = _data(4000, seed=41)
+    path = tmp_path / "opt-in.bin"
+    path.write_bytes(data)
+    options: dict[str, Any] = {"large_file_threshold": THRESHOLD, "part_size": PART}
+    default = client.upload(bucket["bucketId"], "default.bin", path, **options)
+    assert default["fileInfo"] == {}
+    assert _fetch(client, bucket, "default.bin") == data
+    computed = client.upload(
+        bucket["bucketId"], "computed.bin", path, large_file_sha1=True, **options
+    )
+    assert computed["fileInfo"] == {"large_file_sha1": hashlib.sha1(data).hexdigest()}
+    given = hashlib.sha1(data).hexdigest().upper()
+    known = client.upload(bucket["bucketId"], "known.bin", data, large_file_sha1=given, **options)
+    assert known["fileInfo"] == {"large_file_sha1": given.lower()}
+
+    b2_emulator.reset_counters()
+    for bad in ("abc", 1, "g" * 40):
+        with pytest.raises(B2ValidationError, match="large_file_sha1 must be"):
+            client.upload(bucket["bucketId"], "bad.bin", data, large_file_sha1=bad, **options)
+    with pytest.raises(B2ValidationError, match="differ"):
+        client.upload(
+            bucket["bucketId"],
+            "bad.bin",
+            data,
+            large_file_sha1="b" * 40,
+            file_info={"large_file_sha1": "c" * 40},
+            **options,
+        )
+    with pytest.raises(B2ValidationError, match="stream cannot"):
+        client.upload(bucket["bucketId"], "bad.bin", _chunks(data), large_file_sha1=True, **options)
+    assert b2_emulator.counters()["total"] == 0  # all refused before any call
 
 
 # -- parallel parts and bounded buffering -----------------------------------------------------
@@ -666,6 +705,7 @@ def test_resume_matches_large_file_sha1_and_skips_sent_parts(
         "part_size": PART,
         "max_workers": 1,
         "file_info": {"Kind": "photo"},
+        "large_file_sha1": True,
     }
     real = client.upload_part
     sent: list[int] = []
@@ -1092,7 +1132,7 @@ def test_keyboard_interrupt_leaves_the_large_file_for_resume(
 
 def test_progress_moves_within_a_body(client: B2Client, bucket: dict[str, Any]) -> None:
     recorder = Recorder()
-    size = 300_000
+    size = 3 * 1024 * 1024 + 7  # the transport sends bodies in 1 MiB blocks
     client.upload(bucket["bucketId"], "p-within.bin", _data(size), progress=recorder)
     recorder.assert_sane(size)
     assert any(0 < done < size for done, _ in recorder.calls)  # reported while sending
@@ -1108,7 +1148,11 @@ def test_resume_when_only_the_finish_was_missing(
     path = tmp_path / "all-parts.bin"
     data = _data(5000, seed=30)
     path.write_bytes(data)
-    options: dict[str, Any] = {"large_file_threshold": THRESHOLD, "part_size": PART}
+    options: dict[str, Any] = {
+        "large_file_threshold": THRESHOLD,
+        "part_size": PART,
+        "large_file_sha1": True,
+    }
 
     def finish_fails(*args: Any, **kwargs: Any) -> Any:  # forced: the emulator always finishes
         raise B2ServiceError(503, "service_unavailable", "injected by the test")
