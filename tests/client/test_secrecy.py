@@ -105,18 +105,18 @@ def test_failed_authorize_shows_neither_key(
 
 
 def test_unreachable_server_error_hides_the_key(caplog: pytest.LogCaptureFixture) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     caplog.set_level(logging.DEBUG)
-    client = B2Client(
-        "key-id-1",
-        WRONG_KEY,
-        api_url=f"http://127.0.0.1:{port}",
-        retry=RetryPolicy(attempts=2, sleep=lambda _s: None),
-    )
-    with pytest.raises(B2ConnectionError) as info:
-        client.authorize()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # kept bound, never listening: refused, and nobody can take it
+        port = sock.getsockname()[1]
+        client = B2Client(
+            "key-id-1",
+            WRONG_KEY,
+            api_url=f"http://127.0.0.1:{port}",
+            retry=RetryPolicy(attempts=2, sleep=lambda _s: None),
+        )
+        with pytest.raises(B2ConnectionError) as info:
+            client.authorize()
     assert_hidden(WRONG_KEY, error_text(info.value), log_text(caplog.records), key_id="key-id-1")
     client.close()
 
