@@ -20,7 +20,7 @@ import _harness as h
 
 BUCKET = "bench-upload"
 CLIENTS = ("raw", "raw-1m", "b2sdk", "client", "storage")
-EXPERIMENTS = ("b2sdk-sha1given", "client-sha1given", "client-1m")
+EXPERIMENTS = ("b2sdk-sha1given", "client-sha1given", "client-sha1true")
 RSS_CLIENTS = ("b2sdk", "client", "storage")
 
 
@@ -77,21 +77,20 @@ def child_b2sdk(p: dict[str, Any]) -> dict[str, Any]:
 def child_client(p: dict[str, Any]) -> dict[str, Any]:
     """B2Client.upload; the variants are experiments that explain the figures (BENCHMARKS.md).
 
-    ``client-sha1given``: the caller passes ``large_file_sha1`` (as b2sdk's ``sha1_sum``), so the
-    client skips its up-front whole-file SHA-1 pass. ``client-1m``: in addition, the transport's
-    adapter sends request bodies in 1 MiB blocks instead of urllib3's 16 KiB.
+    ``client`` uses the defaults (no whole-file SHA-1). ``client-sha1given``: the caller passes
+    ``large_file_sha1="<hex>"`` (as b2sdk's ``sha1_sum``). ``client-sha1true``:
+    ``large_file_sha1=True``, i.e. one extra whole-file hashing pass before the first part, which
+    is what b2sdk does by default.
     """
-    if p["kind"] == "client-1m":
-        import django_b2.client._transport as transport
-
-        transport.HTTPAdapter = h.BigBlockAdapter  # type: ignore[attr-defined]
     from django_b2.client import B2Client
 
     client = B2Client(p["key_id"], p["key"], api_url=p["url"], pool_size=max(10, p["workers"]))
     client.authorize()
-    file_info = None
-    if p["kind"] in ("client-sha1given", "client-1m"):
-        file_info = {"large_file_sha1": p["sha1"]}
+    whole_sha1: str | bool | None = None
+    if p["kind"] == "client-sha1given":
+        whole_sha1 = p["sha1"]
+    elif p["kind"] == "client-sha1true":
+        whole_sha1 = True
 
     def run() -> int:
         fv = client.upload(
@@ -101,7 +100,7 @@ def child_client(p: dict[str, Any]) -> dict[str, Any]:
             part_size=p["part_size"],
             max_workers=p["workers"],
             large_file_threshold=p["part_size"] * 2,
-            file_info=file_info,
+            large_file_sha1=whole_sha1,
         )
         return int(fv["contentLength"])
 
@@ -141,7 +140,7 @@ HANDLERS = {
     "b2sdk-sha1given": child_b2sdk,
     "client": child_client,
     "client-sha1given": child_client,
-    "client-1m": child_client,
+    "client-sha1true": child_client,
     "storage": child_storage,
 }
 

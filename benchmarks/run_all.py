@@ -36,7 +36,7 @@ FULL: dict[str, list[str]] = {
         "--repeat",
         "3",
         "--clients",
-        "raw,raw-1m,b2sdk,client,storage,b2sdk-sha1given,client-sha1given,client-1m",
+        "raw,raw-1m,b2sdk,client,storage,b2sdk-sha1given,client-sha1given,client-sha1true",
     ],
     "download": ["bench_download.py", "--sizes", "256M,1G", "--repeat", "5"],
     "storage_ops": ["bench_storage_ops.py", "--ops", "50", "--url-calls", "100000"],

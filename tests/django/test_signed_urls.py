@@ -186,3 +186,32 @@ def test_a_lock_held_too_long_does_not_block_url_forever(
     b2.server.reset_counters()
     assert storage.url("a.txt") == url
     assert b2.total() == 0
+
+
+def test_token_memo_skips_the_cache_and_follows_it_after_memo_recheck(
+    b2: B2Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = b2.storage(location="media")
+    storage.save("a.txt", ContentFile(b"a"))
+    first = storage.url("a.txt")  # mints and remembers the token
+    reads: list[str] = []
+    real_get = storage.cache.get
+
+    def counting_get(key: str, *args: object, **kwargs: object) -> object:
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(storage.cache, "get", counting_get)
+    assert storage.url("a.txt") == first
+    assert reads == []  # served from the storage's memo, not the shared cache
+
+    storage.cache.clear()  # e.g. another process flushed the cache: the token is forgotten
+    real_time = signed_urls.time.time
+    monkeypatch.setattr(
+        signed_urls.time, "time", lambda: real_time() + signed_urls.MEMO_RECHECK + 0.1
+    )
+    b2.server.reset_counters()
+    second = storage.url("a.txt")
+    assert reads  # the memo was re-checked against the cache...
+    assert b2.counts()["b2_get_download_authorization"] == 1  # ...which had none: minted again
+    assert fetch(second).content == b"a"
