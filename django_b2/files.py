@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any, Final
 
 from django.core.files.base import File
@@ -36,6 +37,8 @@ __all__ = ["READ_BUFFER_SIZE", "SEEK_BLOCK_SIZE", "SKIP_LIMIT", "B2File", "Range
 
 #: Size of the read buffer in front of the ranged stream.
 READ_BUFFER_SIZE: Final = 64 * 1024
+#: Largest network read: big sequential reads get whole chunks passed on without re-joining.
+NETWORK_CHUNK_SIZE: Final = 1024 * 1024
 #: Largest first request after a seek (later sequential blocks double up to ``read_block_size``).
 #: Equal to the drain limit, so a block abandoned by the next seek is drained, not disconnected.
 SEEK_BLOCK_SIZE: Final = DEFAULT_DRAIN_LIMIT
@@ -60,6 +63,8 @@ class RangeReader(io.RawIOBase):
         self._response: DownloadedFile | None = None
         self._response_pos = 0  # offset of the next byte the open response will give
         self._response_end = 0  # offset just past the open response's range
+        self._chunks: Iterator[bytes] | None = None  # the open response's body chunks
+        self._pending = memoryview(b"")  # what is left of the current chunk
         self._last_end: int | None = None  # end of the last block requested
         self._last_length = 0  # length of the last block requested
         self.requests = 0  # ranged GETs made, for tests and curious callers
@@ -93,38 +98,63 @@ class RangeReader(io.RawIOBase):
         view = memoryview(buffer).cast("B")
         if not len(view):
             return 0
+        piece = self._next_piece(len(view))
+        count = len(piece)
+        view[:count] = piece
+        return count
+
+    def readall(self) -> bytes:
+        # The network chunks themselves, joined once: one copy instead of three.
+        pieces: list[memoryview] = []
+        while True:
+            piece = self._next_piece(self._block_size)
+            if not piece:
+                return b"".join(pieces)
+            pieces.append(piece)
+
+    def _next_piece(self, limit: int) -> memoryview:
+        """Up to ``limit`` bytes from the current position, as a view of a network chunk
+        (empty at the end of the file); advances the position."""
         while True:
             if self._size is not None and self._pos >= self._size:
-                return 0
+                return memoryview(b"")
             if self._response is not None and self._response_pos != self._pos:
                 self._skip_to_position()
             if self._response is None:
                 self._start(self._pos)
                 if self._response is None:
-                    return 0  # empty file or past the end
-            response = self._response
-            assert response is not None
-            want = min(len(view), self._response_end - self._response_pos)
-            data = response.read(want) if want > 0 else b""
-            if data:
-                count = len(data)
-                view[:count] = data
-                self._pos += count
-                self._response_pos += count
-                return count
+                    return memoryview(b"")  # empty file or past the end
+            want = min(limit, self._response_end - self._response_pos)
+            piece = self._take(want) if want > 0 else memoryview(b"")
+            if piece:
+                self._pos += len(piece)
+                self._response_pos += len(piece)
+                return piece
             if want <= 0:
                 # This block is used up: let the download finish (length/SHA-1 checks, the
                 # connection goes back to the pool, its buffers are freed) before the next one.
-                response.read(1)
+                next(self._body_chunks(READ_BUFFER_SIZE), None)
             self._close_response()
 
-    def readall(self) -> bytes:
-        chunks: list[bytes] = []
-        while True:
-            chunk = self.read(self._block_size)
+    def _body_chunks(self, limit: int) -> Iterator[bytes]:
+        """The open response's chunks; their size is fixed by the first read of the block:
+        one read buffer for small reads, up to 1 MiB for large ones."""
+        if self._chunks is None:
+            assert self._response is not None
+            size = min(max(limit, READ_BUFFER_SIZE), NETWORK_CHUNK_SIZE, self._block_size)
+            self._chunks = self._response.iter_chunks(size)
+        return self._chunks
+
+    def _take(self, limit: int) -> memoryview:
+        """Up to ``limit`` bytes of the open response (empty when its body has ended)."""
+        if not self._pending:
+            chunk = next(self._body_chunks(limit), None)
             if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
+                return memoryview(b"")
+            self._pending = memoryview(chunk)
+        piece = self._pending[:limit]
+        self._pending = self._pending[len(piece) :]
+        return piece
 
     def close(self) -> None:
         self._close_response()
@@ -145,7 +175,7 @@ class RangeReader(io.RawIOBase):
         gap = self._pos - self._response_pos
         if 0 < gap <= SKIP_LIMIT and self._pos < self._response_end:
             while gap > 0:
-                data = response.read(min(gap, READ_BUFFER_SIZE))
+                data = self._take(gap)
                 if not data:
                     break
                 gap -= len(data)
@@ -192,7 +222,8 @@ class RangeReader(io.RawIOBase):
                 return
             self._size = self.size
             return
-        # Network reads of one read buffer at a time: memory stays small whatever the block.
+        # Network reads of one read buffer (up to 1 MiB for large reads, see _body_chunks):
+        # memory stays small whatever the block.
         response.chunk_size = min(READ_BUFFER_SIZE, self._block_size)
         total = response.total_length
         if total is not None:
@@ -200,6 +231,8 @@ class RangeReader(io.RawIOBase):
         if self._file_id is None and response.file_id:
             self._file_id = response.file_id
         self._response = response
+        self._chunks = None
+        self._pending = memoryview(b"")
         self._response_pos = offset
         length = response.content_length
         self._response_end = offset + (length if length is not None else end - offset + 1)
@@ -210,6 +243,8 @@ class RangeReader(io.RawIOBase):
         return self._file_id
 
     def _close_response(self) -> None:
+        self._chunks = None
+        self._pending = memoryview(b"")
         if self._response is not None:
             response, self._response = self._response, None
             response.close()

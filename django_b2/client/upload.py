@@ -62,6 +62,7 @@ import logging
 import os
 import re
 import stat
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -466,10 +467,11 @@ class _FileSource(_Source):
             return None
         if self._fd is None:
             self._fd = False
-            plain = type(self._handle) in (io.BufferedReader, io.BufferedRandom, io.FileIO)
+            handle = _unwrap(self._handle)
+            plain = type(handle) in (io.BufferedReader, io.BufferedRandom, io.FileIO)
             if hasattr(os, "preadv") and (self._owned or plain):
                 try:
-                    fd = self._handle.fileno()
+                    fd = handle.fileno()
                     if stat.S_ISREG(os.fstat(fd).st_mode):
                         self._fd = fd
                 except (OSError, ValueError, AttributeError):
@@ -499,6 +501,23 @@ class _FileSource(_Source):
     def close(self) -> None:
         if self._owned:
             self._handle.close()
+
+
+def _unwrap(handle: Any) -> Any:
+    """The file behind pure proxies (a Django ``File``, a ``NamedTemporaryFile``): objects whose
+    ``file`` attribute is what their ``read`` and ``seek`` act on."""
+    for _ in range(4):
+        inner = getattr(handle, "file", None)
+        if inner is None or inner is handle:
+            break
+        proxied = isinstance(handle, tempfile._TemporaryFileWrapper) or (
+            getattr(handle, "read", None) == getattr(inner, "read", None)
+            and getattr(handle, "seek", None) == getattr(inner, "seek", None)
+        )
+        if not proxied:
+            break
+        handle = inner
+    return handle
 
 
 class _StreamSource(_Source):

@@ -12,8 +12,10 @@ import io
 import itertools
 import json
 import os
+import random
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -1167,3 +1169,56 @@ def test_resume_when_only_the_finish_was_missing(
     assert _calls(b2_emulator, "b2_finish_large_file") == 1
     assert result["fileInfo"]["large_file_sha1"] == hashlib.sha1(data).hexdigest()
     assert _fetch(client, bucket, "all-parts.bin") == data
+
+
+class _Shouting(io.RawIOBase):
+    """A seekable wrapper with a ``file`` attribute whose reads differ from that file's."""
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return int(self.file.seek(offset, whence))
+
+    def tell(self) -> int:
+        return int(self.file.tell())
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.file.read(len(buffer)).upper()
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def test_plain_files_behind_proxies_are_sent_from_the_file(
+    client: B2Client, bucket: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = bytes(random.Random(51).choice(b"abcdef") for _ in range(5000))
+    real_preadv = os.preadv
+    reads: list[int] = []
+
+    def counting_preadv(fd: int, buffers: Any, offset: int) -> int:
+        reads.append(offset)
+        return real_preadv(fd, buffers, offset)
+
+    monkeypatch.setattr(os, "preadv", counting_preadv)
+    options: dict[str, Any] = {"large_file_threshold": THRESHOLD, "part_size": PART}
+    with tempfile.NamedTemporaryFile() as named:  # a proxy of a BufferedRandom
+        named.write(data)
+        named.seek(0)
+        client.upload(bucket["bucketId"], "named.bin", named, **options)
+    assert _fetch(client, bucket, "named.bin") == data
+    assert reads  # hashed and sent with positioned reads on the real file
+
+    reads.clear()
+    with tempfile.TemporaryFile() as raw:
+        raw.write(data)
+        raw.seek(0)
+        client.upload(bucket["bucketId"], "shout.bin", _Shouting(raw), **options)
+    assert _fetch(client, bucket, "shout.bin") == data.upper()  # what the wrapper reads
+    assert reads == []
