@@ -463,19 +463,19 @@ class _FileSource(_Source):
         were flushed by the seeks in :func:`_open_source`); never for wrappers such as GzipFile
         whose ``fileno()`` is another file's.
         """
-        if self._fd is False:
-            return None
         if self._fd is None:
-            self._fd = False
+            # Worked out once, and published only when known: workers ask concurrently.
+            found: int | bool = False
             handle = _unwrap(self._handle)
             plain = type(handle) in (io.BufferedReader, io.BufferedRandom, io.FileIO)
             if hasattr(os, "preadv") and (self._owned or plain):
                 try:
                     fd = handle.fileno()
                     if stat.S_ISREG(os.fstat(fd).st_mode):
-                        self._fd = fd
+                        found = fd
                 except (OSError, ValueError, AttributeError):
                     pass
+            self._fd = found
         return self._fd if self._fd is not False else None
 
     def sha1(self) -> str:
