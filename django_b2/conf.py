@@ -75,6 +75,7 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "large_file_threshold": None,
     "part_size": None,
     "max_workers": 4,
+    "large_file_sha1": False,
     "read_block_size": 8 * 1024 * 1024,
     "spool_max_size": 10 * 1024 * 1024,
     "cache_control": None,
@@ -177,6 +178,7 @@ class B2Config:
     large_file_threshold: int | None
     part_size: int | None
     max_workers: int
+    large_file_sha1: bool
     read_block_size: int
     spool_max_size: int
     cache_control: PerFile
@@ -309,7 +311,7 @@ def load_config(options: Mapping[str, Any], *, static: bool = False) -> B2Config
             f"Add it to CACHES or set {_where('auth_cache', static=static)} to one of them.",
             "auth_cache",
         )
-    for name in ("file_overwrite", "public"):
+    for name in ("file_overwrite", "public", "large_file_sha1"):
         _expect(name, values[name], (bool,), "True or False", static)
     if values["delete_policy"] not in DELETE_POLICIES:
         _fail(
@@ -400,6 +402,7 @@ def load_config(options: Mapping[str, Any], *, static: bool = False) -> B2Config
         large_file_threshold=values["large_file_threshold"],
         part_size=values["part_size"],
         max_workers=values["max_workers"],
+        large_file_sha1=values["large_file_sha1"],
         read_block_size=values["read_block_size"],
         spool_max_size=values["spool_max_size"],
         cache_control=values["cache_control"],

@@ -344,6 +344,8 @@ class B2Storage(Storage):
             large_file_threshold=cfg.large_file_threshold,
             part_size=cfg.part_size,
             max_workers=cfg.max_workers,
+            # A whole-file SHA-1 costs one more read of the file: only when asked and possible.
+            large_file_sha1=True if cfg.large_file_sha1 and _seekable(source) else None,
         )
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
@@ -512,3 +514,14 @@ def _size_or_none(content: Any) -> int | None:
     except (AttributeError, OSError, TypeError, ValueError):
         return None
     return int(size) if isinstance(size, int) else None
+
+
+def _seekable(source: Any) -> bool:
+    """Whether ``source`` can be read twice (bytes, or a file object that seeks)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return True
+    seekable = getattr(source, "seekable", None)
+    try:
+        return bool(seekable()) if callable(seekable) else False
+    except (OSError, ValueError):
+        return False

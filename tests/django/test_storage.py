@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import datetime, timezone
 from typing import Any
@@ -215,6 +216,28 @@ def test_large_file_through_storage(b2: B2Env) -> None:
     assert "b2_upload_file" not in counts
     with storage.open("large.bin") as handle:
         assert handle.read() == data
+
+
+@pytest.mark.parametrize("large_file_sha1", [False, True])
+def test_large_file_sha1_option(b2: B2Env, large_file_sha1: bool) -> None:
+    storage = b2.storage(part_size=2000, large_file_threshold=5000, large_file_sha1=large_file_sha1)
+    data = payload(12_345, seed=3)
+    name = storage.save("whole-sha1.bin", ContentFile(data))
+    version = next(
+        f for f in b2.client.iter_file_names(b2.private_bucket_id) if f["fileName"].endswith(name)
+    )
+    expected = {"large_file_sha1": hashlib.sha1(data).hexdigest()} if large_file_sha1 else {}
+    assert {k: v for k, v in version["fileInfo"].items() if k == "large_file_sha1"} == expected
+
+
+def test_large_file_sha1_option_must_be_a_bool() -> None:
+    with pytest.raises(B2ConfigurationError, match="large_file_sha1"):
+        B2Storage(
+            application_key_id="k",
+            application_key="s",
+            bucket_name="b-bucket",
+            large_file_sha1="yes",
+        )
 
 
 def test_b2_errors_propagate(b2: B2Env) -> None:
