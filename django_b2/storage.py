@@ -66,7 +66,10 @@ _MAX_COPY_SIZE: Final = 5_000_000_000
 
 @deconstructible(path="django_b2.storage.B2Storage")
 class B2Storage(Storage):
-    """Files on a B2 bucket. Options: see :mod:`django_b2.conf` and ``docs/storage.md``."""
+    """Files on a B2 bucket.
+
+    Options: see :mod:`django_b2.conf` and the README section "The Django storage".
+    """
 
     #: Static storages resolve ``B2_STATIC_<NAME>`` first and default to public, overwriting.
     static_defaults: bool = False

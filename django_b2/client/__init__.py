@@ -5,7 +5,7 @@
 >>> bucket = client.get_bucket(bucket_name="my-bucket")             # doctest: +SKIP
 >>> client.upload_file(bucket["bucketId"], "hello.txt", b"hello")   # doctest: +SKIP
 
-See ``docs/client.md`` for every group of calls.
+README.md ("The B2 client") has an example for every group of calls.
 """
 
 from __future__ import annotations

@@ -317,7 +317,7 @@ def _seekable(data: Any) -> bool:
 class B2Client:
     """A thread-safe client for the B2 native API (v3). No network traffic until the first call.
 
-    See ``docs/DESIGN.md`` for the contract and ``docs/client.md`` for examples.
+    See ``docs/DESIGN.md`` for the contract and README.md ("The B2 client") for examples.
     """
 
     def __init__(

@@ -112,6 +112,6 @@ def read_rules_file(path: str, field: str, option: str) -> list[dict[str, Any]]:
     if not isinstance(data, list) or not all(isinstance(rule, dict) for rule in data):
         raise CommandError(
             f"{option} {path} must hold a JSON list of rule objects "
-            f'(or an object with a "{field}" list); see docs/commands.md.'
+            f'(or an object with a "{field}" list); see README.md, "Management commands".'
         )
     return data

@@ -1,4 +1,4 @@
-"""The examples of docs/client.md run, in order, against the emulator."""
+"""The client examples of README.md run, in order, against the emulator."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ import pytest
 
 from django_b2.emulator import EmulatorServer
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "client.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
+START, END = "<!-- client-examples:start -->", "<!-- client-examples:end -->"
 
 
 def test_doc_examples_run(b2_emulator: EmulatorServer) -> None:
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index(START) : text.index(END)]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     assert len(blocks) >= 14  # one per group of calls
     namespace = {
         "KEY_ID": b2_emulator.application_key_id,
@@ -27,5 +30,5 @@ def test_doc_examples_run(b2_emulator: EmulatorServer) -> None:
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(block, f"{DOC.name}[block {index}]", "exec"), namespace)
         except Exception as exc:  # pragma: no cover - the message points at the block
-            pytest.fail(f"docs/client.md block {index} failed: {exc!r}\n{block}")
+            pytest.fail(f"README.md client block {index} failed: {exc!r}\n{block}")
     assert b2_emulator.application_key not in repr(namespace["client"])
