@@ -4,6 +4,9 @@
 Django's cache, ...) and shared by workers. ``AuthStore`` is the protocol such caches implement;
 ``lock(key)`` serializes re-authorization so that one worker logs in while the others wait and then
 reuse its token.
+
+For the client's own use: ``_Secret`` holds the application key (never in a repr, never pickled)
+and ``_needs_reauth`` says which 401s a newer account token may cure.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import B2ValidationError
+from .errors import B2AuthTokenExpired, B2Unauthorized, B2ValidationError
 
 __all__ = ["AccountAuthorization", "AuthStore", "InMemoryAuthStore", "auth_cache_key"]
 
@@ -143,3 +146,26 @@ def auth_cache_key(api_url: str, application_key_id: str, application_key: str) 
     key_hash = hashlib.sha256(application_key.encode("utf-8")).hexdigest()
     material = "\0".join((api_url.rstrip("/"), application_key_id, key_hash))
     return "django_b2:auth:" + hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+class _Secret:
+    """Holds the application key; its repr never shows it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "'********'"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("the application key is not picklable")
+
+
+def _needs_reauth(exc: B2Unauthorized) -> bool:
+    """``bad_auth_token``/``expired_auth_token``, or a body-less 401 (``HEAD``: code unknown)."""
+    return isinstance(exc, B2AuthTokenExpired) or (type(exc) is B2Unauthorized and not exc.code)

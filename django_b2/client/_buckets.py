@@ -1,0 +1,151 @@
+"""Bucket calls of ``B2Client``: create, delete, list, get and update buckets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import raw
+from ._core import _ClientCore, _require_id
+from ._transport import HttpOptions
+from .auth import AccountAuthorization
+from .errors import B2NotFound, B2ValidationError
+from .types import Bucket, ListBucketsResponse
+from .validation import validate_bucket_info, validate_bucket_name, validate_bucket_type
+
+
+class _BucketCalls(_ClientCore):
+    """Bucket calls (mixed into :class:`~django_b2.client.B2Client`)."""
+
+    def create_bucket(
+        self,
+        bucket_name: str,
+        bucket_type: str,
+        *,
+        bucket_info: Mapping[str, str] | None = None,
+        cors_rules: list[Any] | None = None,
+        lifecycle_rules: list[Any] | None = None,
+        file_lock_enabled: bool | None = None,
+        default_server_side_encryption: Mapping[str, Any] | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> Bucket:
+        validate_bucket_name(bucket_name)
+        validate_bucket_type(bucket_type)
+        return self._api(
+            raw.create_bucket,
+            http,
+            http_override,
+            account=True,
+            bucket_name=bucket_name,
+            bucket_type=bucket_type,
+            bucket_info=validate_bucket_info(bucket_info),
+            cors_rules=cors_rules,
+            lifecycle_rules=lifecycle_rules,
+            file_lock_enabled=file_lock_enabled,
+            default_server_side_encryption=default_server_side_encryption,
+        )
+
+    def delete_bucket(
+        self,
+        bucket_id: str,
+        *,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> Bucket:
+        _require_id("bucket_id", bucket_id)
+        return self._api(raw.delete_bucket, http, http_override, account=True, bucket_id=bucket_id)
+
+    def list_buckets(
+        self,
+        *,
+        bucket_id: str | None = None,
+        bucket_name: str | None = None,
+        bucket_types: list[str] | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> ListBucketsResponse:
+        """List buckets; a key restricted to one bucket lists that one when no filter is given."""
+        if bucket_name is not None:
+            validate_bucket_name(bucket_name)
+        if bucket_id is not None:
+            _require_id("bucket_id", bucket_id)
+        if isinstance(bucket_types, str):
+            raise B2ValidationError(f"bucket_types must be a list, e.g. [{bucket_types!r}]")
+
+        def run(auth: AccountAuthorization) -> ListBucketsResponse:
+            restricted_id = auth.bucket_id if bucket_id is None and bucket_name is None else None
+            return raw.list_buckets(
+                self._transport,
+                auth.api_url,
+                auth.authorization_token,
+                account_id=auth.account_id,
+                bucket_id=bucket_id or restricted_id,
+                bucket_name=bucket_name,
+                bucket_types=bucket_types,
+                http=http,
+                http_override=http_override,
+            )
+
+        return self._call(run)
+
+    def get_bucket(
+        self,
+        *,
+        bucket_name: str | None = None,
+        bucket_id: str | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> Bucket:
+        """The bucket with this name or id; raises :class:`B2NotFound` if there is none."""
+        if (bucket_name is None) == (bucket_id is None):
+            raise B2ValidationError("get_bucket needs exactly one of bucket_name= or bucket_id=")
+        buckets = self.list_buckets(
+            bucket_id=bucket_id,
+            bucket_name=bucket_name,
+            bucket_types=["all"],
+            http=http,
+            http_override=http_override,
+        )["buckets"]
+        if not buckets:
+            what = f"name {bucket_name!r}" if bucket_name is not None else f"id {bucket_id!r}"
+            raise B2NotFound(404, "not_found", f"no bucket with {what} is visible to this key")
+        return buckets[0]
+
+    def update_bucket(
+        self,
+        bucket_id: str,
+        *,
+        bucket_type: str | None = None,
+        bucket_info: Mapping[str, str] | None = None,
+        cors_rules: list[Any] | None = None,
+        lifecycle_rules: list[Any] | None = None,
+        default_retention: Mapping[str, Any] | None = None,
+        default_server_side_encryption: Mapping[str, Any] | None = None,
+        file_lock_enabled: bool | None = None,
+        if_revision_is: int | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> Bucket:
+        _require_id("bucket_id", bucket_id)
+        if bucket_type is not None:
+            validate_bucket_type(bucket_type)
+        if file_lock_enabled is False:
+            raise B2ValidationError(
+                "file_lock_enabled=False is not possible: Object Lock can only be turned on"
+            )
+        return self._api(
+            raw.update_bucket,
+            http,
+            http_override,
+            account=True,
+            bucket_id=bucket_id,
+            bucket_type=bucket_type,
+            bucket_info=validate_bucket_info(bucket_info),
+            cors_rules=cors_rules,
+            lifecycle_rules=lifecycle_rules,
+            default_retention=default_retention,
+            default_server_side_encryption=default_server_side_encryption,
+            file_lock_enabled=file_lock_enabled,
+            if_revision_is=if_revision_is,
+        )

@@ -1,0 +1,423 @@
+"""File calls of ``B2Client``: simple upload, listings, hide, info, delete, copy, retention
+and legal hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import raw
+from ._body import Data, _Payload
+from ._core import RangeArg, _ClientCore, _require_id
+from ._transport import HttpOptions
+from ._upload_urls import check_explicit_url, send_pooled, send_to_explicit_url
+from .auth import AccountAuthorization
+from .errors import B2ValidationError
+from .types import (
+    DeleteFileVersionResponse,
+    FileInfoByName,
+    FileLegalHoldResponse,
+    FileRetentionResponse,
+    FileVersion,
+    ListFileNamesResponse,
+    ListFileVersionsResponse,
+    UploadUrl,
+)
+from .validation import (
+    range_header,
+    validate_bucket_name,
+    validate_count,
+    validate_file_info,
+    validate_file_name,
+    validate_file_retention,
+    validate_legal_hold,
+    validate_prefix,
+)
+
+if TYPE_CHECKING:
+    from .progress import ProgressCallback
+
+
+class _FileCalls(_ClientCore):
+    """File calls (mixed into :class:`~django_b2.client.B2Client`)."""
+
+    def get_upload_url(
+        self,
+        bucket_id: str,
+        *,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> UploadUrl:
+        _require_id("bucket_id", bucket_id)
+        return self._api(raw.get_upload_url, http, http_override, bucket_id=bucket_id)
+
+    def upload_file(
+        self,
+        bucket_id: str,
+        file_name: str,
+        data: Data,
+        *,
+        content_type: str = "b2/x-auto",
+        content_length: int | None = None,
+        content_sha1: str | None = None,
+        file_info: Mapping[str, str] | None = None,
+        server_side_encryption: Mapping[str, Any] | None = None,
+        file_retention: Mapping[str, Any] | None = None,
+        legal_hold: str | None = None,
+        upload_url: str | None = None,
+        authorization_token: str | None = None,
+        progress: ProgressCallback | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> FileVersion:
+        """Upload ``data`` (bytes or a binary file object, read from its current position).
+
+        ``http``/``http_override`` apply to the upload request itself, not to the
+        ``b2_get_upload_url`` calls made on the way.
+        """
+        _require_id("bucket_id", bucket_id)
+        validate_file_name(file_name)
+        if not isinstance(content_type, str) or not content_type:
+            raise B2ValidationError("content_type must be a MIME type such as 'text/plain'")
+        info = validate_file_info(file_info)
+        retention = validate_file_retention(file_retention)
+        hold = validate_legal_hold(legal_hold)
+        check_explicit_url(upload_url, authorization_token)
+        payload = _Payload(data, content_length, content_sha1, progress)
+        headers = raw.upload_headers(
+            file_name=file_name,
+            content_type=content_type,
+            content_length=payload.wire_length,
+            content_sha1=payload.sha1,
+            file_info=info,
+            server_side_encryption=server_side_encryption,
+            file_retention=retention,
+            legal_hold=hold,
+        )
+
+        def send(url: str, token: str) -> FileVersion:
+            return raw.upload_file(
+                self._transport,
+                url,
+                token,
+                headers=headers,
+                body=payload.open(),  # type: ignore[arg-type]
+                http=http,
+                http_override=http_override,
+            )
+
+        if upload_url is not None and authorization_token is not None:
+            return send_to_explicit_url(
+                self.retry, payload, lambda: send(upload_url, authorization_token)
+            )
+
+        def fetch() -> tuple[str, str]:
+            got = self.get_upload_url(bucket_id)
+            return got["uploadUrl"], got["authorizationToken"]
+
+        return send_pooled(self.retry, self._upload_urls, bucket_id, fetch, send, payload)
+
+    def list_file_names(
+        self,
+        bucket_id: str,
+        *,
+        start_file_name: str | None = None,
+        max_file_count: int | None = None,
+        prefix: str | None = None,
+        delimiter: str | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> ListFileNamesResponse:
+        _check_listing(bucket_id, start_file_name, max_file_count, prefix, delimiter)
+        return self._api(
+            raw.list_file_names,
+            http,
+            http_override,
+            bucket_id=bucket_id,
+            start_file_name=start_file_name,
+            max_file_count=max_file_count,
+            prefix=prefix,
+            delimiter=delimiter,
+        )
+
+    def list_file_versions(
+        self,
+        bucket_id: str,
+        *,
+        start_file_name: str | None = None,
+        start_file_id: str | None = None,
+        max_file_count: int | None = None,
+        prefix: str | None = None,
+        delimiter: str | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> ListFileVersionsResponse:
+        _check_listing(bucket_id, start_file_name, max_file_count, prefix, delimiter)
+        if start_file_id is not None and start_file_name is None:
+            raise B2ValidationError(
+                "start_file_id only works together with start_file_name; pass both"
+            )
+        return self._api(
+            raw.list_file_versions,
+            http,
+            http_override,
+            bucket_id=bucket_id,
+            start_file_name=start_file_name,
+            start_file_id=start_file_id,
+            max_file_count=max_file_count,
+            prefix=prefix,
+            delimiter=delimiter,
+        )
+
+    def iter_file_names(
+        self,
+        bucket_id: str,
+        *,
+        prefix: str | None = None,
+        delimiter: str | None = None,
+        page_size: int = 1000,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> Iterator[FileVersion]:
+        """Every current file (and ``folder`` entry with a delimiter), fetched page by page."""
+        _check_listing(bucket_id, None, page_size, prefix, delimiter)
+        start: str | None = None
+        while True:
+            page = self.list_file_names(
+                bucket_id,
+                start_file_name=start,
+                max_file_count=page_size,
+                prefix=prefix,
+                delimiter=delimiter,
+                http=http,
+                http_override=http_override,
+            )
+            yield from page["files"]
+            start = page["nextFileName"]
+            if start is None:
+                return
+
+    def iter_file_versions(
+        self,
+        bucket_id: str,
+        *,
+        prefix: str | None = None,
+        delimiter: str | None = None,
+        page_size: int = 1000,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> Iterator[FileVersion]:
+        """Every file version (newest first per name), fetched page by page."""
+        _check_listing(bucket_id, None, page_size, prefix, delimiter)
+        start_name: str | None = None
+        start_id: str | None = None
+        while True:
+            page = self.list_file_versions(
+                bucket_id,
+                start_file_name=start_name,
+                start_file_id=start_id,
+                max_file_count=page_size,
+                prefix=prefix,
+                delimiter=delimiter,
+                http=http,
+                http_override=http_override,
+            )
+            yield from page["files"]
+            start_name, start_id = page["nextFileName"], page["nextFileId"]
+            if start_name is None:
+                return
+
+    def hide_file(
+        self,
+        bucket_id: str,
+        file_name: str,
+        *,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> FileVersion:
+        _require_id("bucket_id", bucket_id)
+        validate_file_name(file_name)
+        return self._api(
+            raw.hide_file, http, http_override, bucket_id=bucket_id, file_name=file_name
+        )
+
+    def get_file_info(
+        self,
+        file_id: str,
+        *,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> FileVersion:
+        _require_id("file_id", file_id)
+        return self._api(raw.get_file_info, http, http_override, file_id=file_id)
+
+    def get_file_info_by_name(
+        self,
+        bucket_name: str,
+        file_name: str,
+        *,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> FileInfoByName:
+        """``HEAD`` the newest version of a name: file-version fields plus ``headers``.
+
+        Raises :class:`B2NotFound` when the name is absent or hidden.
+        """
+        validate_bucket_name(bucket_name)
+        validate_file_name(file_name)
+
+        def run(auth: AccountAuthorization) -> FileInfoByName:
+            response = raw.download_file_by_name(
+                self._transport,
+                auth.download_url,
+                auth.authorization_token,
+                bucket_name=bucket_name,
+                file_name=file_name,
+                method="HEAD",
+                stream=False,
+                http=http,
+                http_override=http_override,
+            )
+            response.close()
+            return raw.file_info_from_headers(response.headers)
+
+        return self._call(run)
+
+    def delete_file_version(
+        self,
+        file_name: str,
+        file_id: str,
+        *,
+        bypass_governance: bool = False,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> DeleteFileVersionResponse:
+        validate_file_name(file_name)
+        _require_id("file_id", file_id)
+        return self._api(
+            raw.delete_file_version,
+            http,
+            http_override,
+            file_name=file_name,
+            file_id=file_id,
+            bypass_governance=bypass_governance,
+        )
+
+    def copy_file(
+        self,
+        source_file_id: str,
+        file_name: str,
+        *,
+        destination_bucket_id: str | None = None,
+        range: RangeArg = None,
+        metadata_directive: str | None = None,
+        content_type: str | None = None,
+        file_info: Mapping[str, str] | None = None,
+        file_retention: Mapping[str, Any] | None = None,
+        legal_hold: str | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> FileVersion:
+        """Server-side copy (≤ 5 GB). ``metadata_directive``: ``"COPY"`` (default) or ``"REPLACE"``
+        (then ``content_type`` is required and ``file_info`` is used)."""
+        _require_id("source_file_id", source_file_id)
+        validate_file_name(file_name)
+        if destination_bucket_id is not None:
+            _require_id("destination_bucket_id", destination_bucket_id)
+        directive = metadata_directive.upper() if metadata_directive is not None else None
+        if directive not in (None, "COPY", "REPLACE"):
+            raise B2ValidationError(
+                f"metadata_directive {metadata_directive!r} is invalid; use 'COPY' or 'REPLACE'"
+            )
+        if directive == "REPLACE" and not content_type:
+            raise B2ValidationError("metadata_directive='REPLACE' needs content_type=...")
+        if directive != "REPLACE" and (content_type is not None or file_info is not None):
+            raise B2ValidationError(
+                "content_type and file_info are only used with metadata_directive='REPLACE'; "
+                "add it or drop them"
+            )
+        return self._api(
+            raw.copy_file,
+            http,
+            http_override,
+            source_file_id=source_file_id,
+            file_name=file_name,
+            destination_bucket_id=destination_bucket_id,
+            range=range_header(range),
+            metadata_directive=directive,
+            content_type=content_type,
+            file_info=validate_file_info(file_info) if file_info is not None else None,
+            file_retention=validate_file_retention(file_retention),
+            legal_hold=validate_legal_hold(legal_hold),
+        )
+
+    def update_file_retention(
+        self,
+        file_name: str,
+        file_id: str,
+        file_retention: Mapping[str, Any],
+        *,
+        bypass_governance: bool = False,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> FileRetentionResponse:
+        validate_file_name(file_name)
+        _require_id("file_id", file_id)
+        retention = validate_file_retention(file_retention)
+        if retention is None:
+            raise B2ValidationError(
+                "file_retention is required; pass {'mode': None} to remove a retention"
+            )
+        return self._api(
+            raw.update_file_retention,
+            http,
+            http_override,
+            file_name=file_name,
+            file_id=file_id,
+            file_retention=retention,
+            bypass_governance=bypass_governance,
+        )
+
+    def update_file_legal_hold(
+        self,
+        file_name: str,
+        file_id: str,
+        legal_hold: str,
+        *,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> FileLegalHoldResponse:
+        validate_file_name(file_name)
+        _require_id("file_id", file_id)
+        hold = validate_legal_hold(legal_hold)
+        if hold is None:
+            raise B2ValidationError("legal_hold is required; use 'on' or 'off'")
+        return self._api(
+            raw.update_file_legal_hold,
+            http,
+            http_override,
+            file_name=file_name,
+            file_id=file_id,
+            legal_hold=hold,
+        )
+
+
+def _check_listing(
+    bucket_id: str,
+    start_file_name: str | None,
+    max_file_count: int | None,
+    prefix: str | None,
+    delimiter: str | None,
+) -> None:
+    _require_id("bucket_id", bucket_id)
+    if start_file_name is not None:
+        validate_file_name(start_file_name, "start_file_name")
+    if max_file_count is not None:
+        validate_count("max_file_count", max_file_count, 10_000)
+    if prefix is not None:
+        validate_prefix(prefix)
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        raise B2ValidationError(
+            f"delimiter must be a single character such as '/', not {delimiter!r}"
+        )

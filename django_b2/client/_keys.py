@@ -1,0 +1,82 @@
+"""Application-key calls of ``B2Client``: create, delete and list keys."""
+
+from __future__ import annotations
+
+from . import raw
+from ._core import _ClientCore, _require_id
+from ._transport import HttpOptions
+from .errors import B2ValidationError
+from .types import ApplicationKey, CreatedApplicationKey, ListKeysResponse
+from .validation import (
+    validate_capabilities,
+    validate_count,
+    validate_key_duration,
+    validate_key_name,
+    validate_prefix,
+)
+
+
+class _KeyCalls(_ClientCore):
+    """Application-key calls (mixed into :class:`~django_b2.client.B2Client`)."""
+
+    def create_key(
+        self,
+        key_name: str,
+        capabilities: list[str],
+        *,
+        valid_duration_in_seconds: int | None = None,
+        bucket_id: str | None = None,
+        name_prefix: str | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> CreatedApplicationKey:
+        validate_key_name(key_name)
+        caps = validate_capabilities(capabilities, bucket_restricted=bucket_id is not None)
+        if valid_duration_in_seconds is not None:
+            validate_key_duration(valid_duration_in_seconds)
+        if bucket_id is not None:
+            _require_id("bucket_id", bucket_id)
+        if name_prefix is not None:
+            validate_prefix(name_prefix, "name_prefix")
+            if bucket_id is None:
+                raise B2ValidationError("name_prefix needs bucket_id=... (API v3)")
+        return self._api(
+            raw.create_key,
+            http,
+            http_override,
+            account=True,
+            key_name=key_name,
+            capabilities=caps,
+            valid_duration_in_seconds=valid_duration_in_seconds,
+            bucket_id=bucket_id,
+            name_prefix=name_prefix,
+        )
+
+    def delete_key(
+        self,
+        application_key_id: str,
+        *,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> ApplicationKey:
+        _require_id("application_key_id", application_key_id)
+        return self._api(raw.delete_key, http, http_override, application_key_id=application_key_id)
+
+    def list_keys(
+        self,
+        *,
+        max_key_count: int | None = None,
+        start_application_key_id: str | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> ListKeysResponse:
+        if max_key_count is not None:
+            validate_count("max_key_count", max_key_count, 10_000)
+        return self._api(
+            raw.list_keys,
+            http,
+            http_override,
+            account=True,
+            max_key_count=max_key_count,
+            start_application_key_id=start_application_key_id,
+        )

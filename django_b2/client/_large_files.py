@@ -1,0 +1,232 @@
+"""Large-file calls of ``B2Client``: start, part URLs, upload/copy parts, finish, cancel and
+listings of parts and unfinished files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from . import raw
+from ._body import _SHA1_HEX, Data, _Payload
+from ._core import RangeArg, _ClientCore, _require_id
+from ._transport import HttpOptions
+from ._upload_urls import check_explicit_url, send_pooled, send_to_explicit_url
+from .errors import B2ValidationError
+from .types import (
+    CancelLargeFileResponse,
+    FileVersion,
+    ListPartsResponse,
+    ListUnfinishedLargeFilesResponse,
+    Part,
+    UploadPartUrl,
+)
+from .validation import (
+    range_header,
+    validate_count,
+    validate_file_info,
+    validate_file_name,
+    validate_file_retention,
+    validate_legal_hold,
+    validate_part_number,
+    validate_prefix,
+)
+
+if TYPE_CHECKING:
+    from .progress import ProgressCallback
+
+
+class _LargeFileCalls(_ClientCore):
+    """Large-file calls (mixed into :class:`~django_b2.client.B2Client`)."""
+
+    def start_large_file(
+        self,
+        bucket_id: str,
+        file_name: str,
+        *,
+        content_type: str = "b2/x-auto",
+        file_info: Mapping[str, str] | None = None,
+        file_retention: Mapping[str, Any] | None = None,
+        legal_hold: str | None = None,
+        server_side_encryption: Mapping[str, Any] | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> FileVersion:
+        _require_id("bucket_id", bucket_id)
+        validate_file_name(file_name)
+        return self._api(
+            raw.start_large_file,
+            http,
+            http_override,
+            bucket_id=bucket_id,
+            file_name=file_name,
+            content_type=content_type,
+            file_info=validate_file_info(file_info) if file_info is not None else None,
+            file_retention=validate_file_retention(file_retention),
+            legal_hold=validate_legal_hold(legal_hold),
+            server_side_encryption=server_side_encryption,
+        )
+
+    def get_upload_part_url(
+        self,
+        file_id: str,
+        *,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> UploadPartUrl:
+        _require_id("file_id", file_id)
+        return self._api(raw.get_upload_part_url, http, http_override, file_id=file_id)
+
+    def upload_part(
+        self,
+        file_id: str,
+        part_number: int,
+        data: Data,
+        *,
+        content_length: int | None = None,
+        content_sha1: str | None = None,
+        upload_url: str | None = None,
+        authorization_token: str | None = None,
+        progress: ProgressCallback | None = None,
+        server_side_encryption: Mapping[str, Any] | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> Part:
+        """Upload one part; same URL pooling and retry rules as :meth:`upload_file`."""
+        _require_id("file_id", file_id)
+        validate_part_number(part_number)
+        check_explicit_url(upload_url, authorization_token)
+        payload = _Payload(data, content_length, content_sha1, progress)
+
+        def send(url: str, token: str) -> Part:
+            return raw.upload_part(
+                self._transport,
+                url,
+                token,
+                part_number=part_number,
+                content_length=payload.wire_length,
+                content_sha1=payload.sha1,
+                body=payload.open(),  # type: ignore[arg-type]
+                server_side_encryption=server_side_encryption,
+                http=http,
+                http_override=http_override,
+            )
+
+        if upload_url is not None and authorization_token is not None:
+            return send_to_explicit_url(
+                self.retry, payload, lambda: send(upload_url, authorization_token)
+            )
+
+        def fetch() -> tuple[str, str]:
+            got = self.get_upload_part_url(file_id)
+            return got["uploadUrl"], got["authorizationToken"]
+
+        return send_pooled(self.retry, self._part_urls, file_id, fetch, send, payload)
+
+    def copy_part(
+        self,
+        source_file_id: str,
+        large_file_id: str,
+        part_number: int,
+        *,
+        range: RangeArg = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> Part:
+        _require_id("source_file_id", source_file_id)
+        _require_id("large_file_id", large_file_id)
+        validate_part_number(part_number)
+        return self._api(
+            raw.copy_part,
+            http,
+            http_override,
+            source_file_id=source_file_id,
+            large_file_id=large_file_id,
+            part_number=part_number,
+            range=range_header(range),
+        )
+
+    def finish_large_file(
+        self,
+        file_id: str,
+        part_sha1_array: list[str],
+        *,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> FileVersion:
+        _require_id("file_id", file_id)
+        sha1s = list(part_sha1_array)
+        if not sha1s:
+            raise B2ValidationError(
+                "part_sha1_array is empty; a large file needs its parts' SHA-1s"
+            )
+        bad = [s for s in sha1s if not isinstance(s, str) or not _SHA1_HEX.fullmatch(s)]
+        if bad:
+            raise B2ValidationError(
+                f"part_sha1_array holds values that are not 40 hex digits: {bad[:3]!r}"
+            )
+        result = self._api(
+            raw.finish_large_file, http, http_override, file_id=file_id, part_sha1_array=sha1s
+        )
+        self._part_urls.drop(file_id)
+        return result
+
+    def cancel_large_file(
+        self,
+        file_id: str,
+        *,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> CancelLargeFileResponse:
+        _require_id("file_id", file_id)
+        result = self._api(raw.cancel_large_file, http, http_override, file_id=file_id)
+        self._part_urls.drop(file_id)
+        return result
+
+    def list_parts(
+        self,
+        file_id: str,
+        *,
+        start_part_number: int | None = None,
+        max_part_count: int | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> ListPartsResponse:
+        _require_id("file_id", file_id)
+        if start_part_number is not None:
+            validate_part_number(start_part_number)
+        if max_part_count is not None:
+            validate_count("max_part_count", max_part_count, 1000)
+        return self._api(
+            raw.list_parts,
+            http,
+            http_override,
+            file_id=file_id,
+            start_part_number=start_part_number,
+            max_part_count=max_part_count,
+        )
+
+    def list_unfinished_large_files(
+        self,
+        bucket_id: str,
+        *,
+        name_prefix: str | None = None,
+        start_file_id: str | None = None,
+        max_file_count: int | None = None,
+        http: HttpOptions | None = None,
+        http_override: HttpOptions | None = None,
+    ) -> ListUnfinishedLargeFilesResponse:
+        _require_id("bucket_id", bucket_id)
+        if name_prefix is not None:
+            validate_prefix(name_prefix, "name_prefix")
+        if max_file_count is not None:
+            validate_count("max_file_count", max_file_count, 100)
+        return self._api(
+            raw.list_unfinished_large_files,
+            http,
+            http_override,
+            bucket_id=bucket_id,
+            name_prefix=name_prefix,
+            start_file_id=start_file_id,
+            max_file_count=max_file_count,
+        )
