@@ -11,7 +11,7 @@ from . import raw
 from ._body import Data, _Payload
 from ._core import RangeArg, _ClientCore, _require_id
 from ._transport import HttpOptions
-from ._upload_urls import check_explicit_url, send_pooled, send_to_explicit_url
+from ._upload_urls import check_explicit_url, send_upload, url_pair
 from .auth import AccountAuthorization
 from .errors import B2ValidationError
 from .types import (
@@ -107,16 +107,15 @@ class _FileCalls(_ClientCore):
                 http_override=http_override,
             )
 
-        if upload_url is not None and authorization_token is not None:
-            return send_to_explicit_url(
-                self.retry, payload, lambda: send(upload_url, authorization_token)
-            )
-
-        def fetch() -> tuple[str, str]:
-            got = self.get_upload_url(bucket_id)
-            return got["uploadUrl"], got["authorizationToken"]
-
-        return send_pooled(self.retry, self._upload_urls, bucket_id, fetch, send, payload)
+        return send_upload(
+            self.retry,
+            payload,
+            send,
+            explicit=(upload_url, authorization_token),
+            pool=self._upload_urls,
+            key=bucket_id,
+            fetch=lambda: url_pair(self.get_upload_url(bucket_id)),
+        )
 
     def list_file_names(
         self,

@@ -11,7 +11,7 @@ from . import raw
 from ._body import _SHA1_HEX, Data, _Payload
 from ._core import RangeArg, _ClientCore, _require_id
 from ._transport import HttpOptions
-from ._upload_urls import check_explicit_url, send_pooled, send_to_explicit_url
+from ._upload_urls import check_explicit_url, send_upload, url_pair
 from .errors import B2ValidationError
 from .types import (
     CancelLargeFileResponse,
@@ -112,16 +112,15 @@ class _LargeFileCalls(_ClientCore):
                 http_override=http_override,
             )
 
-        if upload_url is not None and authorization_token is not None:
-            return send_to_explicit_url(
-                self.retry, payload, lambda: send(upload_url, authorization_token)
-            )
-
-        def fetch() -> tuple[str, str]:
-            got = self.get_upload_part_url(file_id)
-            return got["uploadUrl"], got["authorizationToken"]
-
-        return send_pooled(self.retry, self._part_urls, file_id, fetch, send, payload)
+        return send_upload(
+            self.retry,
+            payload,
+            send,
+            explicit=(upload_url, authorization_token),
+            pool=self._part_urls,
+            key=file_id,
+            fetch=lambda: url_pair(self.get_upload_part_url(file_id)),
+        )
 
     def copy_part(
         self,

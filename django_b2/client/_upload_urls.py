@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from ._body import _Payload
@@ -123,3 +123,25 @@ def send_pooled(
         )
     except _NoRetry as wrapped:
         raise wrapped.error from wrapped.error.__cause__
+
+
+def url_pair(got: Mapping[str, object]) -> tuple[str, str]:
+    """``(uploadUrl, authorizationToken)`` of a get_upload_url / get_upload_part_url answer."""
+    return str(got["uploadUrl"]), str(got["authorizationToken"])
+
+
+def send_upload(
+    retry: RetryPolicy,
+    payload: _Payload,
+    send: Callable[[str, str], T],
+    *,
+    explicit: tuple[str | None, str | None],
+    pool: _UrlPool,
+    key: str,
+    fetch: Callable[[], tuple[str, str]],
+) -> T:
+    """Send to the caller's own URL when given (never pooled or replaced), else through ``pool``."""
+    upload_url, token = explicit
+    if upload_url is not None and token is not None:
+        return send_to_explicit_url(retry, payload, lambda: send(upload_url, token))
+    return send_pooled(retry, pool, key, fetch, send, payload)
