@@ -5,7 +5,7 @@ name or id.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import requests
@@ -130,25 +130,18 @@ class _DownloadCalls(_BucketCalls):
         """
         validate_bucket_name(bucket_name)
         validate_file_name(file_name)
-        overrides = override_params(b2_overrides)
-
-        def open_at(header: str | None) -> requests.Response:
-            def run(auth: AccountAuthorization) -> requests.Response:
-                return raw.download_file_by_name(
-                    self._transport,
-                    auth.download_url,
-                    authorization or auth.authorization_token,
-                    bucket_name=bucket_name,
-                    file_name=file_name,
-                    range_header=header,
-                    overrides=overrides,
-                    http=http,
-                    http_override=http_override,
-                )
-
-            return self._call(run, reauth=authorization is None)
-
-        return self._downloaded(open_at, range, progress, verify)
+        target = {"bucket_name": bucket_name, "file_name": file_name}
+        return self._download(
+            raw.download_file_by_name,
+            target,
+            authorization,
+            b2_overrides,
+            http,
+            http_override,
+            range,
+            progress,
+            verify,
+        )
 
     def download_file_by_id(
         self,
@@ -164,33 +157,53 @@ class _DownloadCalls(_BucketCalls):
     ) -> DownloadedFile:
         """Start a streamed download of one exact file version."""
         _require_id("file_id", file_id)
-        overrides = override_params(b2_overrides)
+        return self._download(
+            raw.download_file_by_id,
+            {"file_id": file_id},
+            authorization,
+            b2_overrides,
+            http,
+            http_override,
+            range,
+            progress,
+            verify,
+        )
 
-        def open_at(header: str | None) -> requests.Response:
-            def run(auth: AccountAuthorization) -> requests.Response:
-                return raw.download_file_by_id(
-                    self._transport,
-                    auth.download_url,
-                    authorization or auth.authorization_token,
-                    file_id=file_id,
-                    range_header=header,
-                    overrides=overrides,
-                    http=http,
-                    http_override=http_override,
-                )
-
-            return self._call(run, reauth=authorization is None)
-
-        return self._downloaded(open_at, range, progress, verify)
-
-    def _downloaded(
+    def _download(
         self,
-        open_at: Callable[[str | None], requests.Response],
+        raw_download: Callable[..., requests.Response],
+        target: dict[str, str],
+        authorization: str | None,
+        b2_overrides: Mapping[str, str | None],
+        http: HttpOptions | None,
+        http_override: HttpOptions | None,
         range: RangeArg,
         progress: ProgressCallback | None,
         verify: bool,
     ) -> DownloadedFile:
+        """Open ``raw_download(..., **target)`` (by name or by id) as a :class:`DownloadedFile`.
+
+        The account token (re-authorized on expiry) unless ``authorization`` (a download
+        token) is given; a broken stream reopens with a ``Range`` from where it stopped.
+        """
         from .download import DownloadedFile
+
+        overrides = override_params(b2_overrides)
+
+        def open_at(header: str | None) -> requests.Response:
+            def run(auth: AccountAuthorization) -> requests.Response:
+                return raw_download(
+                    self._transport,
+                    auth.download_url,
+                    authorization or auth.authorization_token,
+                    range_header=header,
+                    overrides=overrides,
+                    http=http,
+                    http_override=http_override,
+                    **target,
+                )
+
+            return self._call(run, reauth=authorization is None)
 
         response = open_at(range_header(range))
         match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
