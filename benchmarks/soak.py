@@ -149,12 +149,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--part-size", type=h.size_arg, default=h.size_arg("1M"))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--retry-attempts",
+        type=int,
+        default=None,
+        help="storage option retry={'attempts': N}; default: the client's (5, B2's rule)",
+    )
     a = ap.parse_args(argv)
 
     h.print_machine()
     print(
         f"soak: {a.saves} small saves + {a.large} multi-part files ({h.human(a.part_size)} "
-        f"parts), {a.threads} threads, faults {FAULTS}"
+        f"parts), {a.threads} threads, faults {FAULTS}, retry attempts "
+        f"{a.retry_attempts or 'default (5)'}"
     )
     tmp = h.scratch_dir("b2bench-soak-")
     with h.emulator(min_part_size=a.part_size, data_dir=tmp / "emu") as emu:
@@ -170,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             part_size=a.part_size,
             large_file_threshold=2 * a.part_size,
             max_workers=2,
+            **({"retry": {"attempts": a.retry_attempts}} if a.retry_attempts else {}),
         )
         from django.core.files.storage import default_storage
 

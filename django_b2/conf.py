@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULTS",
     "DELETE_POLICIES",
     "MAX_URL_EXPIRE",
+    "RETRY_FIELDS",
     "SIGNED_URL_SCOPES",
     "STATIC_DEFAULTS",
     "TEST_MODES",
@@ -82,6 +83,7 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "content_disposition": None,
     "file_info": None,
     "http_options": None,
+    "retry": None,
     "test_mode": None,
 }
 
@@ -185,6 +187,7 @@ class B2Config:
     content_disposition: PerFile
     file_info: FileInfoOption
     http_options: Mapping[str, Any] | None
+    retry: Mapping[str, Any] | None
     test_mode: str | None
 
 
@@ -409,8 +412,55 @@ def load_config(options: Mapping[str, Any], *, static: bool = False) -> B2Config
         content_disposition=values["content_disposition"],
         file_info=file_info,
         http_options=http_options,
+        retry=_retry_option(values["retry"], static),
         test_mode=test_mode,
     )
+
+
+#: Fields of ``django_b2.client.RetryPolicy`` that the ``retry`` option may set.
+RETRY_FIELDS: Final = (
+    "attempts",
+    "initial_backoff",
+    "max_backoff",
+    "multiplier",
+    "jitter",
+    "max_retry_after",
+)
+
+
+def _retry_option(value: Any, static: bool) -> dict[str, Any] | None:
+    """``retry``: a dict of RetryPolicy fields, e.g. ``{"attempts": 8, "max_backoff": 30}``."""
+    if value is None:
+        return None
+    where = _where("retry", static=static)
+    if not isinstance(value, Mapping):
+        _fail(
+            f"django_b2 option 'retry' must be a dict of RetryPolicy fields "
+            f"({', '.join(RETRY_FIELDS)}); got {value!r}. Fix {where}.",
+            "retry",
+        )
+    for key, number in value.items():
+        if key not in RETRY_FIELDS:
+            close = difflib.get_close_matches(str(key), RETRY_FIELDS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            _fail(
+                f"django_b2 option 'retry' has an unknown field {key!r}; it takes "
+                f"{', '.join(RETRY_FIELDS)}.{hint} Fix {where}.",
+                "retry",
+            )
+        if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
+            _fail(
+                f"django_b2 option retry[{key!r}] must be a number >= 0, got {number!r}. "
+                f"Fix {where}.",
+                "retry",
+            )
+    if "attempts" in value and (not isinstance(value["attempts"], int) or value["attempts"] < 1):
+        _fail(
+            f"django_b2 option retry['attempts'] counts every try, the first included: a whole "
+            f"number >= 1, got {value['attempts']!r}. Fix {where}.",
+            "retry",
+        )
+    return dict(value)
 
 
 def _check_contradictions(values: Mapping[str, Any], file_info: Any, static: bool) -> None:

@@ -38,6 +38,7 @@ from django.utils.deconstruct import deconstructible
 from django_b2 import conf
 from django_b2.cache import DjangoCacheAuthStore, cache_lock
 from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
+from django_b2.client.retry import RetryPolicy
 from django_b2.client.signing import download_url_by_name
 from django_b2.client.validation import validate_file_name
 
@@ -157,6 +158,7 @@ class B2Storage(Storage):
             "auth_store": DjangoCacheAuthStore(cfg.auth_cache),
             "http_options": dict(cfg.http_options) if cfg.http_options else None,
             "test_mode": cfg.test_mode,
+            "retry": RetryPolicy(**cfg.retry) if cfg.retry else None,
         }
 
     def _build_client(self) -> B2Client:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -310,3 +311,27 @@ def test_saving_a_b2_file_copies_server_side(b2: B2Env) -> None:
         )
         is False
     )
+
+
+def test_retry_option_sets_the_clients_policy(b2: B2Env) -> None:
+    storage = b2.storage(retry={"attempts": 2, "initial_backoff": 0, "max_retry_after": 0})
+    assert storage.client.retry.attempts == 2
+    b2.server.set_faults(upload_503_rate=1.0)
+    with pytest.raises(B2Error, match="503"):
+        storage.save("never.txt", ContentFile(b"x"))
+    assert b2.counts()["b2_upload_file"] == 2  # two upload URLs tried, then the error surfaced
+    b2.server.set_faults()
+
+
+@pytest.mark.parametrize(
+    ("retry", "fragment"),
+    [
+        ("5", "must be a dict of RetryPolicy fields"),
+        ({"attempt": 3}, "Did you mean 'attempts'"),
+        ({"attempts": 0}, "a whole number >= 1"),
+        ({"max_backoff": -1}, "must be a number >= 0"),
+    ],
+)
+def test_retry_option_is_validated(retry: Any, fragment: str) -> None:
+    with pytest.raises(B2ConfigurationError, match=re.escape(fragment)):
+        B2Storage(application_key_id="k", application_key="s", bucket_name="b-bucket", retry=retry)
