@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 Data = bytes | bytearray | memoryview | IO[bytes]
 _SHA1_HEX = re.compile(r"[0-9a-fA-F]{40}")
+HEX_DIGITS_AT_END = "hex_digits_at_end"
 
 
 class _Payload:
@@ -68,16 +69,27 @@ class _Payload:
             elif self.rewindable:
                 self.sha1 = self._hash_stream()
             else:
-                self.sha1 = "hex_digits_at_end"
+                self.sha1 = HEX_DIGITS_AT_END
                 self.trailer = True
         else:
             raise B2ValidationError(
                 f"data must be bytes or a binary file object, not {type(data).__name__}"
             )
-        if content_sha1 is not None and not _SHA1_HEX.fullmatch(content_sha1):
+        # ``hex_digits_at_end`` from the caller: the data already ends with its 40 hex digits
+        # (e.g. a body that hashes while it is read); progress counts the content only.
+        self._content_length = self.length
+        if content_sha1 == HEX_DIGITS_AT_END:
+            if self.length < 40:
+                raise B2ValidationError(
+                    f"with content_sha1='{HEX_DIGITS_AT_END}' the data must end with the 40 hex "
+                    f"digits of its SHA-1, but it has only {self.length} bytes"
+                )
+            self._content_length = self.length - 40
+        elif content_sha1 is not None and not _SHA1_HEX.fullmatch(content_sha1):
             raise B2ValidationError(
                 f"content_sha1 {content_sha1!r} is not 40 hex digits; pass the SHA-1 hex digest "
-                "or leave it out to have it computed"
+                f"(or '{HEX_DIGITS_AT_END}' for data ending with it) or leave it out to have it "
+                "computed"
             )
         if self.length < 0:
             raise B2ValidationError(f"content_length must be >= 0, not {self.length}")
@@ -111,9 +123,10 @@ class _Payload:
         return _BodyReader(self, self._stream, self.length, self.trailer)
 
     def report(self, sent: int) -> None:
+        sent = min(sent, self._content_length)
         if self._progress is not None and sent > self._high_water:
             self._high_water = sent
-            self._progress(sent, self.length)
+            self._progress(sent, self._content_length)
 
 
 class _BodyReader:

@@ -92,7 +92,12 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Part:
-        """Upload one part; same URL pooling and retry rules as :meth:`upload_file`."""
+        """Upload one part; same URL pooling and retry rules as :meth:`upload_file`.
+
+        ``content_sha1="hex_digits_at_end"`` sends ``data`` as it is, which must already end
+        with the 40 hex digits of the SHA-1 of the bytes before them (``content_length``
+        counts them too; progress does not).
+        """
         _require_id("file_id", file_id)
         validate_part_number(part_number)
         check_explicit_url(upload_url, authorization_token)

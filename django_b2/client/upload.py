@@ -69,6 +69,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Union, cast
 
+from django_b2.client._body import HEX_DIGITS_AT_END
 from django_b2.client.errors import (
     B2AuthTokenExpired,
     B2BadRequest,
@@ -196,6 +197,10 @@ class _Source:
         """
         raise NotImplementedError
 
+    def file_range(self, offset: int, length: int) -> _FileRange | None:
+        """The part as a file range to hash while it is sent, or None (then use :meth:`part`)."""
+        return None
+
     def read(self, length: int) -> bytes:
         """Sequential read: ``length`` bytes, fewer only at the end of the source."""
         raise NotImplementedError
@@ -287,21 +292,37 @@ class _FileRange:
     def __len__(self) -> int:
         return self.length
 
-    def open(self) -> _FileRangeBody:
-        return _FileRangeBody(self)
+    def open(self, *, hash_trailer: bool = False) -> _FileRangeBody:
+        return _FileRangeBody(self, hash_trailer)
 
 
 class _FileRangeBody:
     """A rewindable body reading a file range with ``preadv`` into one reused 1 MiB buffer.
 
     Each read returns a view of that buffer, valid until the next read (the HTTP stack sends
-    each block before it reads the next).
+    each block before it reads the next). With ``hash_trailer`` each block also goes through
+    the range's SHA-1 as it is read, and the body ends with the 40 hex digits (for
+    ``X-Bz-Content-Sha1: hex_digits_at_end``): the file is read once, not once to hash and once
+    to send. Rewinding to the start starts the hash again.
     """
 
-    def __init__(self, part: _FileRange) -> None:
+    def __init__(self, part: _FileRange, hash_trailer: bool = False) -> None:
         self._part = part
         self._position = 0
         self._buffer: memoryview | None = None
+        self._hash_trailer = hash_trailer
+        self._digest: Any = hashlib.sha1() if hash_trailer else None
+        self._hex = b""
+        self._length = part.length + (40 if hash_trailer else 0)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def hexdigest(self) -> str:
+        """The SHA-1 hex of the range, once the body was read to its end."""
+        if not self._hex:
+            raise B2IntegrityError("internal error: the part's body was not sent to its end")
+        return self._hex.decode("ascii")
 
     def readable(self) -> bool:
         return True
@@ -313,12 +334,20 @@ class _FileRangeBody:
         return self._position
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._part.length}
-        self._position = max(0, base[whence] + offset)
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._length}
+        position = max(0, base[whence] + offset)
+        if self._hash_trailer and position != self._position:
+            if position:
+                raise io.UnsupportedOperation("a hashing body rewinds only to its start")
+            self._digest = hashlib.sha1()
+            self._hex = b""
+        self._position = position
         return self._position
 
     def read(self, size: int = -1) -> memoryview:
         left = self._part.length - self._position
+        if left <= 0:
+            return self._read_trailer(size)
         want = left if size is None or size < 0 else min(size, left)
         want = min(want, HASH_CHUNK_SIZE)
         if want <= 0:
@@ -333,7 +362,19 @@ class _FileRangeBody:
                 "during the upload?"
             )
         self._position += count
+        if self._digest is not None:
+            self._digest.update(block[:count])
         return block[:count]
+
+    def _read_trailer(self, size: int) -> memoryview:
+        if self._digest is None:
+            return memoryview(b"")
+        if not self._hex:
+            self._hex = self._digest.hexdigest().encode("ascii")
+        at = self._position - self._part.length
+        end = 40 if size is None or size < 0 else min(40, at + size)
+        self._position += max(0, end - at)
+        return memoryview(self._hex[at:end])
 
     def close(self) -> None:
         self._buffer = None
@@ -428,8 +469,8 @@ class _FileSource(_Source):
         if fd is not None:
             # A regular file: hash the part through a small cache-hot buffer with positioned
             # reads (no lock: workers read and hash, which releases the GIL, at the same time),
-            # then send it straight from the file the same way. Reading twice from the page
-            # cache costs less than filling a part-sized buffer, and memory stays small.
+            # then send it straight from the file the same way. Only for parts whose SHA-1 is
+            # needed before sending (resume); others use file_range(), hashed while sent.
             digest = hashlib.sha1()
             chunk = self._chunk_buffer(length)
             got = 0
@@ -446,6 +487,13 @@ class _FileSource(_Source):
             self._handle.seek(self._start + offset)
             got = _read_into(self._handle, view)
         return view[:got], hashlib.sha1(view[:got]).hexdigest()
+
+    def file_range(self, offset: int, length: int) -> _FileRange | None:
+        assert self.size is not None
+        fd = self._pread_fd()
+        if fd is None:
+            return None
+        return _FileRange(fd, self._start + offset, max(0, min(length, self.size - offset)))
 
     def _chunk_buffer(self, length: int) -> memoryview:
         """This thread's hashing buffer: 1 MiB, or the part's length if smaller."""
@@ -1019,36 +1067,48 @@ class _Job:
         file_id: str,
         number: int,
         data: memoryview | _FileRange,
-        digest: str,
+        digest: str | None,
         piece: PieceProgress,
-    ) -> None:
+    ) -> str:
         """One part, through the client's URL pool and retries.
 
         The client re-authorizes once per failed call. With several workers sharing one account
         token, a fresh token can expire again before a worker's retry uses it (B2's
         ``expire_some_account_authorization_tokens`` test mode does exactly that), so an expired
         token gets the part a few more tries here; every other error is final.
+
+        Without ``digest`` (a file range), the part is hashed while it is sent and ends with
+        its hex SHA-1 (``hex_digits_at_end``); returns the part's SHA-1 hex either way.
         """
         for attempt in range(1, AUTH_EXPIRED_PART_ATTEMPTS + 1):
             # Sent from the worker's buffer without copies; closed afterwards, so whatever the
             # HTTP stack keeps referring to (until the garbage collector runs) pins nothing.
-            body = data.open() if isinstance(data, _FileRange) else _ViewBody(data)
+            body: _FileRangeBody | _ViewBody
+            if isinstance(data, _FileRange):
+                body = data.open(hash_trailer=digest is None)
+            else:
+                assert digest is not None
+                body = _ViewBody(data)
             try:
                 self.client.upload_part(
                     file_id,
                     number,
                     body,  # type: ignore[arg-type]
-                    content_length=len(data),
-                    content_sha1=digest,
+                    content_length=len(data) + (40 if digest is None else 0),
+                    content_sha1=HEX_DIGITS_AT_END if digest is None else digest,
                     progress=piece,
                 )
-                return
+                if isinstance(body, _FileRangeBody) and digest is None:
+                    return body.hexdigest()
+                assert digest is not None
+                return digest
             except B2AuthTokenExpired:
                 if attempt == AUTH_EXPIRED_PART_ATTEMPTS:
                     raise
                 logger.info("Part %d of %s: token expired again; retrying", number, file_id)
             finally:
                 body.close()
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _send_parts(
         self,
@@ -1080,14 +1140,24 @@ class _Job:
             try:
                 if failed.is_set():
                     return
+                data: memoryview | _FileRange
+                digest: str | None
                 if chunk is None:
                     assert part is not None
-                    if src.buffer_needed():
-                        with lock:
-                            buffer = free_buffers.pop() if free_buffers else None
-                        if buffer is None:
-                            buffer = bytearray(buffer_size)
-                    data, digest = src.part(part.offset, part.length, buffer)
+                    # A part not uploaded before goes straight from the file, hashed as it is
+                    # sent; one that may be there already is hashed first to compare.
+                    ranged = None
+                    if existing.get(number, (-1, ""))[0] != part.length:
+                        ranged = src.file_range(part.offset, part.length)
+                    if ranged is not None:
+                        data, digest = ranged, None
+                    else:
+                        if src.buffer_needed():
+                            with lock:
+                                buffer = free_buffers.pop() if free_buffers else None
+                            if buffer is None:
+                                buffer = bytearray(buffer_size)
+                        data, digest = src.part(part.offset, part.length, buffer)
                     if len(data) != part.length:
                         raise B2ValidationError(
                             f"the source returned {len(data)} bytes for part {number} instead "
@@ -1095,12 +1165,12 @@ class _Job:
                         )
                 else:
                     data = memoryview(chunk)
-                    digest = _sha1_hex(data)
-                if existing.get(number) == (len(data), digest):
+                    digest = _sha1_hex(chunk)
+                if digest is not None and existing.get(number) == (len(data), digest):
                     tracker.add(len(data))
                 else:
                     piece = tracker.attempt(len(data))
-                    self._upload_part(file_id, number, data, digest, piece)
+                    digest = self._upload_part(file_id, number, data, digest, piece)
                     piece.complete()
                 with lock:
                     digests[number] = digest

@@ -1,0 +1,206 @@
+"""Parts of a file on disk are read once: hashed while sent, ending with ``hex_digits_at_end``.
+
+Covers the body itself (trailer, rewind, no partial rewinds), uploads from a path through dropped
+connections (a resend must re-read and re-hash from the part's start), ``partSha1Array`` and
+resume (parts that may be on B2 already are hashed first to compare).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from django_b2.client import B2Client, RetryPolicy
+from django_b2.client.errors import B2ServiceError, B2ValidationError
+from django_b2.client.upload import _FileRange
+
+PART = 1000
+THRESHOLD = 3000
+
+
+def _no_sleep(_seconds: float) -> None:
+    return None
+
+
+@pytest.fixture
+def client(b2_emulator: Any) -> B2Client:
+    return B2Client(
+        b2_emulator.application_key_id,
+        b2_emulator.application_key,
+        api_url=b2_emulator.url,
+        retry=RetryPolicy(sleep=_no_sleep),
+    )
+
+
+@pytest.fixture
+def bucket(client: B2Client) -> dict[str, Any]:
+    return client.create_bucket("single-read", "allPrivate")
+
+
+def _data(size: int, seed: int) -> bytes:
+    block = hashlib.sha256(str(seed).encode()).digest()
+    return (block * (size // len(block) + 1))[:size]
+
+
+def _fetch(client: B2Client, bucket: dict[str, Any], name: str) -> bytes:
+    with client.download_file_by_name(bucket["bucketName"], name) as f:
+        return f.read()
+
+
+def _calls(srv: Any, endpoint: str) -> int:
+    return int(srv.counters()["by_endpoint"].get(endpoint, 0))
+
+
+def _read_all(body: Any, size: int) -> bytes:
+    out = bytearray()
+    while True:
+        block = body.read(size)
+        if not len(block):
+            return bytes(out)
+        out += block
+
+
+def test_hashing_body_ends_with_the_hex_sha1_and_rewinds(tmp_path: Path) -> None:
+    data = _data(3 * 1024 * 1024 + 17, seed=1)
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"head" + data + b"tail")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        body = _FileRange(fd, 4, len(data)).open(hash_trailer=True)
+        digest = hashlib.sha1(data).hexdigest()
+        assert len(body) == len(data) + 40
+        with pytest.raises(Exception, match="not sent to its end"):
+            body.hexdigest()
+        first = _read_all(body, 700_000)
+        assert first == data + digest.encode()
+        assert body.hexdigest() == digest
+        # Half sent, then rewound (a retry on a fresh URL): the hash starts again.
+        body.seek(0)
+        assert bytes(body.read(1000)) == data[:1000]
+        body.seek(0)
+        assert _read_all(body, 13) == data + digest.encode()
+        assert body.hexdigest() == digest
+        with pytest.raises(io.UnsupportedOperation):
+            body.seek(5)
+        body.close()
+        plain = _FileRange(fd, 4, len(data)).open()
+        assert len(plain) == len(data)
+        assert _read_all(plain, 1 << 20) == data
+    finally:
+        os.close(fd)
+
+
+def test_upload_part_accepts_data_already_ending_with_its_sha1(
+    client: B2Client, bucket: dict[str, Any]
+) -> None:
+    started = client.start_large_file(bucket["bucketId"], "trailer.bin")
+    data = _data(PART, seed=2)
+    seen: list[tuple[int, int | None]] = []
+    body = data + hashlib.sha1(data).hexdigest().encode()
+    part = client.upload_part(
+        started["fileId"],
+        1,
+        io.BytesIO(body),
+        content_length=len(body),
+        content_sha1="hex_digits_at_end",
+        progress=lambda sent, total: seen.append((sent, total)),
+    )
+    assert part["contentSha1"] == hashlib.sha1(data).hexdigest()
+    assert part["contentLength"] == len(data)
+    assert seen[-1] == (len(data), len(data))  # progress counts the content, not the digits
+    with pytest.raises(B2ValidationError, match="40 hex"):
+        client.upload_part(started["fileId"], 2, b"short", content_sha1="hex_digits_at_end")
+    client.cancel_large_file(started["fileId"])
+
+
+def test_path_parts_go_up_with_hex_digits_at_end_through_dropped_connections(
+    client: B2Client,
+    bucket: dict[str, Any],
+    b2_emulator: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = _data(9500, seed=3)
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    real = client.upload_part
+    headers: list[str | None] = []
+    finished: list[list[str]] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        headers.append(kwargs.get("content_sha1"))
+        return real(*args, **kwargs)
+
+    real_finish = client.finish_large_file
+
+    def spy_finish(file_id: str, digests: Any, **kwargs: Any) -> Any:
+        finished.append(list(digests))
+        return real_finish(file_id, digests, **kwargs)
+
+    monkeypatch.setattr(client, "upload_part", spy)
+    monkeypatch.setattr(client, "finish_large_file", spy_finish)
+    b2_emulator.reset_counters()
+    b2_emulator.set_faults(seed=5, drop_connection_rate=0.3)
+    result = client.upload(
+        bucket["bucketId"],
+        "big.bin",
+        path,
+        large_file_threshold=THRESHOLD,
+        part_size=PART,
+        max_workers=2,
+    )
+    b2_emulator.set_faults(drop_connection_rate=0.0)
+    assert _calls(b2_emulator, "b2_upload_part") > 10  # some bodies were cut off and resent
+    assert headers == ["hex_digits_at_end"] * 10
+    expected = [hashlib.sha1(data[i : i + PART]).hexdigest() for i in range(0, len(data), PART)]
+    assert finished == [expected]
+    assert result["contentLength"] == len(data)
+    assert _fetch(client, bucket, "big.bin") == data
+
+
+def test_resume_from_a_path_hashes_parts_that_may_be_there(
+    client: B2Client,
+    bucket: dict[str, Any],
+    b2_emulator: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = _data(7000, seed=4)
+    path = tmp_path / "resume.bin"
+    path.write_bytes(data)
+    options: dict[str, Any] = {
+        "large_file_threshold": THRESHOLD,
+        "part_size": PART,
+        "max_workers": 1,
+        "large_file_sha1": True,
+    }
+    real = client.upload_part
+    sent: list[int] = []
+
+    def break_after_three(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        sent.append(args[1])
+        if len(sent) == 3:
+            b2_emulator.set_faults(upload_503_rate=1.0)
+        return result
+
+    monkeypatch.setattr(client, "upload_part", break_after_three)
+    with pytest.raises(B2ServiceError):
+        client.upload(bucket["bucketId"], "resume.bin", path, cancel_on_failure=False, **options)
+    monkeypatch.undo()
+    b2_emulator.set_faults(upload_503_rate=0.0)
+
+    # Part 2 on B2 is replaced by other bytes of the same size: it must be sent again.
+    (unfinished,) = client.list_unfinished_large_files(bucket["bucketId"])["files"]
+    client.upload_part(unfinished["fileId"], 2, _data(PART, seed=99))
+    b2_emulator.reset_counters()
+    result = client.upload(bucket["bucketId"], "resume.bin", path, **options)
+    assert result["fileId"] == unfinished["fileId"]
+    assert _calls(b2_emulator, "b2_upload_part") == 1 + 4  # part 2 again, then parts 4..7
+    with client.download_file_by_id(result["fileId"]) as f:
+        assert f.read() == data
