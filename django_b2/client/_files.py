@@ -4,7 +4,8 @@ and legal hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import raw
@@ -181,21 +182,17 @@ class _FileCalls(_ClientCore):
     ) -> Iterator[FileVersion]:
         """Every current file (and ``folder`` entry with a delimiter), fetched page by page."""
         _check_listing(bucket_id, None, page_size, prefix, delimiter)
-        start: str | None = None
-        while True:
-            page = self.list_file_names(
+        return _walk_pages(
+            partial(
+                self.list_file_names,
                 bucket_id,
-                start_file_name=start,
                 max_file_count=page_size,
                 prefix=prefix,
                 delimiter=delimiter,
                 http=http,
                 http_override=http_override,
             )
-            yield from page["files"]
-            start = page["nextFileName"]
-            if start is None:
-                return
+        )
 
     def iter_file_versions(
         self,
@@ -209,23 +206,17 @@ class _FileCalls(_ClientCore):
     ) -> Iterator[FileVersion]:
         """Every file version (newest first per name), fetched page by page."""
         _check_listing(bucket_id, None, page_size, prefix, delimiter)
-        start_name: str | None = None
-        start_id: str | None = None
-        while True:
-            page = self.list_file_versions(
+        return _walk_pages(
+            partial(
+                self.list_file_versions,
                 bucket_id,
-                start_file_name=start_name,
-                start_file_id=start_id,
                 max_file_count=page_size,
                 prefix=prefix,
                 delimiter=delimiter,
                 http=http,
                 http_override=http_override,
             )
-            yield from page["files"]
-            start_name, start_id = page["nextFileName"], page["nextFileId"]
-            if start_name is None:
-                return
+        )
 
     def hide_file(
         self,
@@ -420,3 +411,18 @@ def _check_listing(
         raise B2ValidationError(
             f"delimiter must be a single character such as '/', not {delimiter!r}"
         )
+
+
+#: B2's "next page" fields and the listing arguments they feed.
+_CURSOR = {"nextFileName": "start_file_name", "nextFileId": "start_file_id"}
+
+
+def _walk_pages(list_page: Callable[..., Any]) -> Iterator[FileVersion]:
+    """Yield the ``files`` of every page; each page starts where the last one's ``next*`` point."""
+    cursor: dict[str, Any] = {}
+    while True:
+        page = list_page(**cursor)
+        yield from page["files"]
+        if page["nextFileName"] is None:
+            return
+        cursor = {arg: page[key] for key, arg in _CURSOR.items() if key in page}
