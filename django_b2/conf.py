@@ -425,6 +425,8 @@ RETRY_FIELDS: Final = (
     "multiplier",
     "jitter",
     "max_retry_after",
+    "deadline",
+    "connect_deadline",
 )
 
 
@@ -452,6 +454,13 @@ def _retry_option(value: Any, static: bool) -> dict[str, Any] | None:
             _fail(
                 f"django_b2 option retry[{key!r}] must be a number >= 0, got {number!r}. "
                 f"Fix {where}.",
+                "retry",
+            )
+    for key in ("deadline", "connect_deadline"):
+        if key in value and not value[key] > 0:
+            _fail(
+                f"django_b2 option retry[{key!r}] is the seconds one call may take in all; it "
+                f"must be > 0, got {value[key]!r}. Fix {where}.",
                 "retry",
             )
     if "attempts" in value and (not isinstance(value["attempts"], int) or value["attempts"] < 1):
