@@ -55,4 +55,3 @@ def test_derived_views_follow_the_declaration() -> None:
     assert [o.name for o in conf.OPTIONS.values() if o.secret] == ["application_key"]
     assert conf.OPTIONS["url_expire"].setting == "B2_URL_EXPIRE"
     assert conf.DEFAULTS["read_block_size"] == 8 * 1024 * 1024
-
