@@ -14,7 +14,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
-from .. import __version__
+from .. import DISTRIBUTION, __version__
 from .errors import (
     B2APIError,
     B2ConnectionError,
@@ -99,7 +99,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def user_agent(comment: str | None = None) -> str:
-    agent = f"django-b2/{__version__} python-requests/{requests.__version__}"
+    agent = f"{DISTRIBUTION}/{__version__} python-requests/{requests.__version__}"
     return f"{agent} {comment}" if comment else agent
 
 
