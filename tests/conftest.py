@@ -1,13 +1,14 @@
 """Suite-wide fixtures.
 
-The emulator fixtures (``b2_emulator_server``, ``b2_emulator``) come from the pytest plugin that
-``django_b2.emulator.pytest_plugin`` registers through the ``pytest11`` entry point.
+The emulator fixtures (``b2_emulator_server``, ``b2_emulator``) come from the opt-in pytest plugin
+``django_b2.emulator.pytest_plugin``, loaded here exactly as a user's project would load it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ settings.register_profile(
     print_blob=True,
 )
 settings.load_profile("django_b2")
+
+pytest_plugins = ["django_b2.emulator.pytest_plugin"]
 
 REQUIRE_SERVICES = os.environ.get("DJANGO_B2_REQUIRE_SERVICES") == "1"
 
@@ -38,6 +41,12 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         above = collection_path in _INTEGRATIONS.parents
         return None if inside or above else True
     return True if inside else None
+
+
+def pytest_report_header() -> str:
+    import django
+
+    return f"django_b2 suite: Python {sys.version.split()[0]}, Django {django.get_version()}"
 
 
 def require_binary(name: str, why: str) -> str:
