@@ -24,10 +24,15 @@ from tests.django.conftest import PUBLIC_BUCKET, B2Env, b2, fresh_cache  # noqa:
 
 
 def _forget_package_storages() -> None:
+    """Drop what packages keep between tests: storages and caches they looked up once."""
+    from imagekit import utils as imagekit_utils
     from sorl.thumbnail import default as sorl_default
 
     for lazy in (sorl_default.storage, sorl_default.kvstore):
         lazy._wrapped = empty
+    # imagekit's cache-file backends keep the Django cache they first used (a test's own).
+    for singleton in imagekit_utils._singletons.values():
+        vars(singleton).pop("_cache", None)
 
 
 class Site:

@@ -27,6 +27,12 @@ class Gallery(models.Model):
 
     original = models.ImageField(upload_to="gallery/")
     thumbnail = ImageSpecField(source="original", processors=[ResizeToFill(40, 30)], format="JPEG")
+    banner = ImageSpecField(
+        source="original",
+        processors=[ResizeToFill(60, 20)],
+        format="JPEG",
+        cachefile_strategy="imagekit.cachefiles.strategies.Optimistic",
+    )
     avatar = ProcessedImageField(
         upload_to="avatars/", processors=[ResizeToFill(20, 20)], format="JPEG", blank=True
     )
