@@ -19,6 +19,7 @@ A missing file is never an error for :meth:`delete`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import hashlib
@@ -81,6 +82,14 @@ class B2Storage(Storage):
             (),
             {k: v for k, v in options.items() if k not in _SECRET_OPTIONS},
         )
+        if "application_key" not in options and options.get("application_key_id"):
+            # Rebuilt from deconstruct() (which leaves the key out), as Wagtail does to delete
+            # files in a task: take the key configured for this key id, as unpickling does.
+            with contextlib.suppress(conf.B2ConfigurationError):
+                key = conf.find_application_key(
+                    options["application_key_id"], static=self.static_defaults
+                )
+                options = {**options, "application_key": key}
         self.config: conf.B2Config = conf.load_config(options, static=self.static_defaults)
         self._lock = threading.RLock()
         self._client: B2Client | None = None
