@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.template import Context, Template
+from django.test import override_settings
 from imagekit.specs import ImageSpec
 
 from .conftest import Site, image_size, png
@@ -133,3 +134,16 @@ def test_thumbnail_tag_with_optimistic_strategy_raises_file_not_found(
     )
     with pytest.raises(FileNotFoundError):
         template.render(Context({"galleries": galleries}))
+
+
+def test_cache_file_storage_with_cache_control(site: Site, fetch: Any) -> None:
+    """The documented setting: IMAGEKIT_DEFAULT_FILE_STORAGE names an alias with cache_control."""
+    options = site.b2.options(location="media", cache_control="public, max-age=86400")
+    with override_settings(
+        STORAGES=site.storages(imagekit=options), IMAGEKIT_DEFAULT_FILE_STORAGE="imagekit"
+    ):
+        gallery = Gallery.objects.create(original=png(80, 60))
+        download = fetch(gallery.thumbnail.url)
+        assert download.status_code == 200
+        assert download.headers["Cache-Control"] == "public, max-age=86400"
+        assert "Cache-Control" not in fetch(gallery.original.url).headers
