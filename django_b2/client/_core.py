@@ -23,6 +23,7 @@ from ._transport import HttpOptions, Transport
 from ._upload_urls import _UrlPool
 from .auth import (
     AccountAuthorization,
+    ApplicationKeyAuth,
     AuthStore,
     InMemoryAuthStore,
     _needs_reauth,
@@ -75,11 +76,15 @@ class _ClientCore:
         test_mode: str | None = None,
         user_agent: str | None = None,
     ) -> None:
+        # From here on only the secret holder has the key: no frame of a traceback raised
+        # below (a bad option, say) shows it among its local variables.
+        self._application_key = _Secret(application_key)
+        del application_key
         if not isinstance(application_key_id, str) or not application_key_id:
             raise B2ValidationError(
                 "application_key_id is empty; pass the key id shown in the B2 console"
             )
-        if not isinstance(application_key, str) or not application_key:
+        if not self._application_key.is_filled():
             raise B2ValidationError(
                 "application_key is empty; pass the secret key shown once when the key was made"
             )
@@ -100,12 +105,14 @@ class _ClientCore:
                 f"timeout {timeout!r} must be seconds > 0 or a (connect, read) pair of them"
             )
         self.application_key_id = application_key_id
-        self._application_key = _Secret(application_key)
+        self._key_auth = ApplicationKeyAuth(application_key_id, self._application_key)
         self.api_url = api_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.auth_store: AuthStore = auth_store if auth_store is not None else InMemoryAuthStore()
         self.auth_max_age = float(auth_max_age)
-        self.auth_cache_key = auth_cache_key(self.api_url, application_key_id, application_key)
+        self.auth_cache_key = auth_cache_key(
+            self.api_url, application_key_id, self._application_key.reveal()
+        )
         self._transport = Transport(
             session=session,
             timeout=timeout,
@@ -122,7 +129,11 @@ class _ClientCore:
         self._part_urls = _UrlPool()
 
     def __repr__(self) -> str:
-        return f"B2Client(application_key_id={self.application_key_id!r}, api_url={self.api_url!r})"
+        # getattr: a traceback of __init__ may show the half-built client.
+        key_id = getattr(self, "application_key_id", None)
+        return (
+            f"B2Client(application_key_id={key_id!r}, api_url={getattr(self, 'api_url', None)!r})"
+        )
 
     def close(self) -> None:
         """Close the HTTP sessions this client opened."""
@@ -155,8 +166,7 @@ class _ClientCore:
                 return raw.authorize_account(
                     self._transport,
                     self.api_url,
-                    self.application_key_id,
-                    self._application_key.reveal(),
+                    self._key_auth,
                     http=http,
                     http_override=http_override,
                 )

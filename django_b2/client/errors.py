@@ -57,7 +57,8 @@ class B2Error(Exception):
 
 
 class B2TransportError(B2Error):
-    """No HTTP response arrived (the ``requests`` exception is the ``__cause__``)."""
+    """No HTTP response arrived (the ``requests`` exception is the ``__cause__``, except for
+    ``b2_authorize_account``: its request carries the application key, so nothing is chained)."""
 
     retryable = True
 
