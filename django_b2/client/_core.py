@@ -155,6 +155,25 @@ class _ClientCore:
         return self._authorization()
 
     @property
+    def last_authorization(self) -> AccountAuthorization | None:
+        """The authorization this client used last (None before the first); no I/O."""
+        return self._current
+
+    def current_authorization(self) -> AccountAuthorization:
+        """The authorization shared through the auth store now (one store read).
+
+        When another worker has replaced the stored one (a re-authorization after B2 rejected
+        the old token, or another key) this client adopts it; authorizes when there is none.
+        Use it to tell whether something obtained under an earlier authorization is still
+        current, e.g. a cached download token.
+        """
+        stored = self.auth_store.get(self.auth_cache_key)
+        if stored is not None and self._usable(stored, None):
+            self._current = stored
+            return stored
+        return self._authorization()
+
+    @property
     def account_id(self) -> str:
         return self._authorization().account_id
 
