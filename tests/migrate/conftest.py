@@ -20,6 +20,9 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from django_b2.client import B2Client
+from tests.commands.conftest import answer, no_prompt
+
+__all__ = ["answer", "no_prompt"]  # the prompt fixtures of the command tests, used here too
 
 SITE_BUCKET = "site-bucket"
 OLD_BUCKET = "old-bucket"
