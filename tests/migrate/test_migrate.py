@@ -209,3 +209,23 @@ def test_human_output(env: Env, tmp_path: Path) -> None:
     assert lines[0] == f"Copying storage:disk to b2://site-bucket/media; journal: {journal}"
     assert lines[1].startswith("Copied 3 file(s), ")
     assert "skipped 0 already there; 0 failed; 0 missing at the source;" in lines[1]
+
+
+def test_progress_bars_on_a_terminal_only(env: Env, tmp_path: Path) -> None:
+    pytest.importorskip("tqdm", reason="the progress bars need the progress extra (tqdm)")
+    from tests.commands.helpers import TTYStringIO
+
+    make_tree(env.disk, 5)
+    err = io.StringIO()
+    call_command(
+        "b2_migrate", "--from-dir", str(env.disk), "--journal", str(tmp_path / "j.sqlite3"),
+        stdout=TTYStringIO(), stderr=err,
+    )  # fmt: skip
+    assert "files: " in err.getvalue() and "sent: " in err.getvalue()
+    assert "5file" in err.getvalue().replace(" ", "")
+    quiet = io.StringIO()
+    call_command(
+        "b2_migrate", "--from-dir", str(env.disk), "--journal", str(tmp_path / "k.sqlite3"),
+        stdout=io.StringIO(), stderr=quiet,
+    )  # fmt: skip
+    assert quiet.getvalue() == ""
