@@ -7,6 +7,7 @@ import hashlib
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,8 @@ class Destination:
         self._temp_dir = temp_dir
         self._index: sqlite3.Connection | None = None
         self._index_path: str | None = None
+        # One connection shared by the workers: sqlite3 cursors must not run concurrently.
+        self._index_lock = threading.Lock()
 
     # -- what is there ------------------------------------------------------------------
 
@@ -91,9 +94,10 @@ class Destination:
     def existing(self, key: str) -> Existing | None:
         if self._index is None:
             return None
-        row = self._index.execute(
-            "SELECT size, sha1, file_id FROM files WHERE name = ?", (key,)
-        ).fetchone()
+        with self._index_lock:
+            row = self._index.execute(
+                "SELECT size, sha1, file_id FROM files WHERE name = ?", (key,)
+            ).fetchone()
         return Existing(int(row[0]), row[1], str(row[2])) if row else None
 
     def close(self) -> None:

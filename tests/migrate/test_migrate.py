@@ -55,13 +55,13 @@ def test_from_filesystem_storage_byte_for_byte_then_nothing(env: Env, tmp_path: 
     # Again with the same journal: every file is confirmed there, nothing is read or sent.
     env.server.reset_counters()
     second = run("--from", "disk", "--to", "default", "--journal", journal)
-    assert (second["copied"], second["skipped"], second["failed"]) == (0, len(files), 0)
+    assert (second["copied"], second["skipped"], second["failed"]) == (0, len(files), 0), second
     assert "b2_upload_file" not in env.counts() and "b2_upload_part" not in env.counts()
 
     # With a new journal: the destination's listing (size + SHA-1) says they are all there.
     env.server.reset_counters()
     third = run("--from", "disk", "--to", "default", "--journal", str(tmp_path / "new.sqlite3"))
-    assert (third["copied"], third["skipped"], third["failed"]) == (0, len(files), 0)
+    assert (third["copied"], third["skipped"], third["failed"]) == (0, len(files), 0), third
     counts = env.counts()
     assert set(counts) <= {"b2_authorize_account", "b2_list_buckets", "b2_list_file_names"}
     assert {name: len(v) for name, v in env.site_files().items()} == {
