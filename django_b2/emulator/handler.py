@@ -118,6 +118,7 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
                 raise bad_request("the request body must be a JSON object")
             params.update(decoded)
         if route is None:
+            self.app.faults.authorize()
             self._send_json(200, self._authorize(version))
             return
         self.app.faults.api_call()
