@@ -37,10 +37,10 @@ from django.utils.deconstruct import deconstructible
 
 from django_b2 import conf
 from django_b2.cache import DjangoCacheAuthStore, cache_lock
+from django_b2.client._retry import RetryPolicy
+from django_b2.client._signing import download_url_by_name
+from django_b2.client._validation import validate_file_name
 from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
-from django_b2.client.retry import RetryPolicy
-from django_b2.client.signing import download_url_by_name
-from django_b2.client.validation import validate_file_name
 
 from .files import B2File
 

@@ -10,8 +10,11 @@ README.md ("The B2 client") has an example for every group of calls.
 
 from __future__ import annotations
 
-from .auth import AccountAuthorization, AuthStore, InMemoryAuthStore
-from .client import B2Client
+from ._auth import AccountAuthorization, AuthStore, InMemoryAuthStore
+from ._client import B2Client
+from ._retry import RetryPolicy, is_retryable
+from ._signing import download_url_by_id, download_url_by_name, percent_decode, percent_encode
+from ._types import KEY_CAPABILITIES
 from .errors import (
     B2APIError,
     B2AuthTokenExpired,
@@ -32,9 +35,6 @@ from .errors import (
     B2ValidationError,
     error_from_response,
 )
-from .retry import RetryPolicy, is_retryable
-from .signing import download_url_by_id, download_url_by_name, percent_decode, percent_encode
-from .types import KEY_CAPABILITIES
 
 __all__ = [
     "KEY_CAPABILITIES",

@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 from .errors import B2ValidationError
 
 if TYPE_CHECKING:
-    from .progress import ProgressCallback
+    from ._progress import ProgressCallback
 
 
 Data = bytes | bytearray | memoryview | IO[bytes]

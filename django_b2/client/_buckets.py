@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import raw
+from . import _raw as raw
+from ._auth import AccountAuthorization
 from ._core import _ClientCore, _require_id
 from ._transport import HttpOptions
-from .auth import AccountAuthorization
+from ._types import Bucket, ListBucketsResponse
+from ._validation import validate_bucket_info, validate_bucket_name, validate_bucket_type
 from .errors import B2NotFound, B2ValidationError
-from .types import Bucket, ListBucketsResponse
-from .validation import validate_bucket_info, validate_bucket_name, validate_bucket_type
 
 
 class _BucketCalls(_ClientCore):

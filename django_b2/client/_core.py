@@ -1,7 +1,7 @@
 """The core of ``B2Client``: configuration, account authorization and the JSON call path.
 
 Each JSON call goes *re-authorize once* -> *retry policy* -> *raw call*: transient failures
-(transport errors, 408, 429, 5xx) are retried by :class:`~django_b2.client.retry.RetryPolicy`; an
+(transport errors, 408, 429, 5xx) are retried by :class:`~django_b2.client._retry.RetryPolicy`; an
 expired or rejected account token (``401 expired_auth_token`` / ``bad_auth_token``) makes the client
 re-authorize exactly once (serialized through the :class:`AuthStore` lock) and try again.
 
@@ -18,10 +18,8 @@ from typing import Any, TypeVar
 
 import requests
 
-from . import raw
-from ._transport import HttpOptions, Transport
-from ._upload_urls import _UrlPool
-from .auth import (
+from . import _raw as raw
+from ._auth import (
     AccountAuthorization,
     AuthStore,
     InMemoryAuthStore,
@@ -29,9 +27,11 @@ from .auth import (
     _Secret,
     auth_cache_key,
 )
+from ._retry import RetryPolicy
+from ._transport import HttpOptions, Transport
+from ._types import AuthorizeAccountResponse
+from ._upload_urls import _UrlPool
 from .errors import B2Unauthorized, B2ValidationError
-from .retry import RetryPolicy
-from .types import AuthorizeAccountResponse
 
 logger = logging.getLogger("django_b2.client")
 

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import requests
 
-from . import raw
+from . import _raw as raw
+from ._auth import AccountAuthorization
 from ._buckets import _BucketCalls
 from ._core import RangeArg, _require_id
+from ._signing import download_url_by_name, override_params
 from ._transport import HttpOptions
-from .auth import AccountAuthorization
-from .signing import download_url_by_name, override_params
-from .types import DownloadAuthorization
-from .validation import (
+from ._types import DownloadAuthorization
+from ._validation import (
     range_header,
     validate_bucket_name,
     validate_download_duration,
@@ -26,8 +26,8 @@ from .validation import (
 )
 
 if TYPE_CHECKING:
-    from .download import DownloadedFile
-    from .progress import ProgressCallback
+    from ._download import DownloadedFile
+    from ._progress import ProgressCallback
 
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 
@@ -186,7 +186,7 @@ class _DownloadCalls(_BucketCalls):
         The account token (re-authorized on expiry) unless ``authorization`` (a download
         token) is given; a broken stream reopens with a ``Range`` from where it stopped.
         """
-        from .download import DownloadedFile
+        from ._download import DownloadedFile
 
         overrides = override_params(b2_overrides)
 

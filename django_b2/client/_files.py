@@ -8,14 +8,12 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from . import raw
+from . import _raw as raw
+from ._auth import AccountAuthorization
 from ._body import Data, _Payload
 from ._core import RangeArg, _ClientCore, _require_id
 from ._transport import HttpOptions
-from ._upload_urls import check_explicit_url, send_upload, url_pair
-from .auth import AccountAuthorization
-from .errors import B2ValidationError
-from .types import (
+from ._types import (
     DeleteFileVersionResponse,
     FileInfoByName,
     FileLegalHoldResponse,
@@ -25,7 +23,8 @@ from .types import (
     ListFileVersionsResponse,
     UploadUrl,
 )
-from .validation import (
+from ._upload_urls import check_explicit_url, send_upload, url_pair
+from ._validation import (
     range_header,
     validate_bucket_name,
     validate_count,
@@ -35,9 +34,10 @@ from .validation import (
     validate_legal_hold,
     validate_prefix,
 )
+from .errors import B2ValidationError
 
 if TYPE_CHECKING:
-    from .progress import ProgressCallback
+    from ._progress import ProgressCallback
 
 
 class _FileCalls(_ClientCore):

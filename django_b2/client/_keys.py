@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from . import raw
+from . import _raw as raw
 from ._core import _ClientCore, _require_id
 from ._transport import HttpOptions
-from .errors import B2ValidationError
-from .types import ApplicationKey, CreatedApplicationKey, ListKeysResponse
-from .validation import (
+from ._types import ApplicationKey, CreatedApplicationKey, ListKeysResponse
+from ._validation import (
     validate_capabilities,
     validate_count,
     validate_key_duration,
     validate_key_name,
     validate_prefix,
 )
+from .errors import B2ValidationError
 
 
 class _KeyCalls(_ClientCore):

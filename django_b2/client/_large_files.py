@@ -7,13 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import raw
+from . import _raw as raw
 from ._body import _SHA1_HEX, Data, _Payload
 from ._core import RangeArg, _ClientCore, _require_id
 from ._transport import HttpOptions
-from ._upload_urls import check_explicit_url, send_upload, url_pair
-from .errors import B2ValidationError
-from .types import (
+from ._types import (
     CancelLargeFileResponse,
     FileVersion,
     ListPartsResponse,
@@ -21,7 +19,8 @@ from .types import (
     Part,
     UploadPartUrl,
 )
-from .validation import (
+from ._upload_urls import check_explicit_url, send_upload, url_pair
+from ._validation import (
     range_header,
     validate_count,
     validate_file_info,
@@ -31,9 +30,10 @@ from .validation import (
     validate_part_number,
     validate_prefix,
 )
+from .errors import B2ValidationError
 
 if TYPE_CHECKING:
-    from .progress import ProgressCallback
+    from ._progress import ProgressCallback
 
 
 class _LargeFileCalls(_ClientCore):

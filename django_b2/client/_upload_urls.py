@@ -12,10 +12,10 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
+from ._auth import _needs_reauth
 from ._body import _Payload
-from .auth import _needs_reauth
+from ._retry import RetryPolicy, is_retryable
 from .errors import B2BadRequest, B2Error, B2TooManyRequests, B2Unauthorized, B2ValidationError
-from .retry import RetryPolicy, is_retryable
 
 logger = logging.getLogger("django_b2.client")
 

@@ -20,8 +20,8 @@ from django.core.files.storage import InvalidStorageError, storages
 from django.core.management import BaseCommand, CommandError, CommandParser
 
 from django_b2.client import AccountAuthorization, B2Client
+from django_b2.client._types import Bucket
 from django_b2.client.errors import B2AuthTokenExpired, B2Error, B2NotFound, B2Unauthorized
-from django_b2.client.types import Bucket
 from django_b2.management.errors import (
     explain_b2_error,
     missing_bucket_error,

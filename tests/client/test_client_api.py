@@ -17,7 +17,7 @@ from django_b2.client import (
     B2RangeNotSatisfiable,
     B2Unauthorized,
 )
-from django_b2.client.types import Bucket
+from django_b2.client._types import Bucket
 from django_b2.emulator import EmulatorServer
 
 # --- account -------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from django_b2.client import B2Client, B2NotFound, RetryPolicy
-from django_b2.client.types import Bucket
+from django_b2.client._types import Bucket
 from django_b2.emulator import EmulatorServer
 
 DATA = bytes(range(256)) * 120  # 30,720 bytes

@@ -10,12 +10,12 @@ import django_b2.client as client_pkg
 MODULES = [
     "django_b2.client",
     "django_b2.client.errors",
-    "django_b2.client.types",
-    "django_b2.client.retry",
-    "django_b2.client.auth",
-    "django_b2.client.client",
-    "django_b2.client.validation",
-    "django_b2.client.signing",
+    "django_b2.client._types",
+    "django_b2.client._retry",
+    "django_b2.client._auth",
+    "django_b2.client._client",
+    "django_b2.client._validation",
+    "django_b2.client._signing",
 ]
 
 
@@ -55,7 +55,7 @@ def test_key_capabilities_complete() -> None:
 
 def test_client_does_not_import_django_or_emulator() -> None:
     code = (
-        "import sys, django_b2.client, django_b2.client.client;"
+        "import sys, django_b2.client, django_b2.client._client;"
         "bad=[m for m in sys.modules"
         " if m=='django' or m.startswith(('django.','django_b2.emulator'))];"
         "print(bad); sys.exit(1 if bad else 0)"

@@ -13,7 +13,7 @@ from django_b2.client import (
     B2Unauthorized,
     B2ValidationError,
 )
-from django_b2.client.types import Bucket
+from django_b2.client._types import Bucket
 from django_b2.emulator import EmulatorServer
 
 from .conftest import SleepRecorder

@@ -14,7 +14,7 @@ from django_b2.client import (
     B2TooManyRequests,
     RetryPolicy,
 )
-from django_b2.client.types import Bucket
+from django_b2.client._types import Bucket
 from django_b2.emulator import EmulatorServer
 
 from .conftest import SleepRecorder, make_client

@@ -24,8 +24,8 @@ from django_b2.client import (
     B2Unauthorized,
     RetryPolicy,
 )
-from django_b2.client.client import _Payload
-from django_b2.client.types import Bucket
+from django_b2.client._client import _Payload
+from django_b2.client._types import Bucket
 from django_b2.emulator import EmulatorServer
 
 

@@ -27,12 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from django_b2.client import B2Client, RetryPolicy
-from django_b2.client.errors import (
-    B2ServiceError,
-    B2TimeoutError,
-    B2ValidationError,
-)
-from django_b2.client.progress import (
+from django_b2.client._progress import (
     LoggingProgress,
     ProgressTracker,
     TqdmProgress,
@@ -41,7 +36,7 @@ from django_b2.client.progress import (
     throttle,
     tqdm_available,
 )
-from django_b2.client.upload import (
+from django_b2.client._upload import (
     MAX_PART_SIZE,
     MAX_PARTS,
     PartPlan,
@@ -49,6 +44,11 @@ from django_b2.client.upload import (
     choose_part_size,
     choose_threshold,
     plan_parts,
+)
+from django_b2.client.errors import (
+    B2ServiceError,
+    B2TimeoutError,
+    B2ValidationError,
 )
 
 PART = 1000
@@ -1084,7 +1084,7 @@ def test_long_destination_names_save(tmp_path: Path) -> None:
     """The temporary file of a download fits NAME_MAX even for a 255-byte final name."""
     import requests
 
-    from django_b2.client.download import DownloadedFile
+    from django_b2.client._download import DownloadedFile
 
     response = requests.Response()
     response.status_code = 200
@@ -1096,7 +1096,7 @@ def test_long_destination_names_save(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["django_b2.client.upload", "django_b2.client.download", "django_b2.client.progress"]
+    "name", ["django_b2.client._upload", "django_b2.client._download", "django_b2.client._progress"]
 )
 def test_transfer_modules_export_what_they_list(name: str) -> None:
     import importlib

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from django_b2.client import B2Client, RetryPolicy
+from django_b2.client._upload import _FileRange
 from django_b2.client.errors import B2ServiceError, B2ValidationError
-from django_b2.client.upload import _FileRange
 
 PART = 1000
 THRESHOLD = 3000

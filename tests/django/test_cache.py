@@ -10,7 +10,7 @@ from django.core.cache import caches
 
 from django_b2.cache import KEY_PREFIX, MAX_TTL, DjangoCacheAuthStore
 from django_b2.client import B2Client
-from django_b2.client.auth import AccountAuthorization, AuthStore
+from django_b2.client._auth import AccountAuthorization, AuthStore
 
 from .conftest import B2Env
 

@@ -7,7 +7,7 @@ The class is assembled from one mixin per group of calls, each subclassing the c
 - ``_upload_urls`` (upload URL pools and send loops) and ``_body`` (upload request bodies)
 
 Each JSON call goes *re-authorize once* -> *retry policy* -> *raw call*: transient failures
-(transport errors, 408, 429, 5xx) are retried by :class:`~django_b2.client.retry.RetryPolicy`; an
+(transport errors, 408, 429, 5xx) are retried by :class:`~django_b2.client._retry.RetryPolicy`; an
 expired or rejected account token (``401 expired_auth_token`` / ``bad_auth_token``) makes the client
 re-authorize exactly once (serialized through the :class:`AuthStore` lock) and try again.
 
@@ -16,7 +16,7 @@ and goes back to the pool only after a success; after a connection error, 408, 5
 discarded and a fresh one is fetched (up to ``retry.attempts`` URLs).
 
 The high-level ``upload``/``download`` live here and delegate to
-:mod:`django_b2.client.upload` and :mod:`django_b2.client.download`.
+:mod:`django_b2.client._upload` and :mod:`django_b2.client._download`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from ._keys import _KeyCalls
 from ._large_files import _LargeFileCalls
 
 if TYPE_CHECKING:
-    from .progress import ProgressCallback
+    from ._progress import ProgressCallback
 
 __all__ = ["B2Client"]
 
@@ -77,9 +77,9 @@ class B2Client(_FileCalls, _LargeFileCalls, _DownloadCalls, _BucketCalls, _KeyCa
         large_file_sha1: str | bool | None = None,
     ) -> dict[str, Any]:
         """Upload from bytes, a path, a file object or an iterable of bytes (small or large file);
-        see :func:`django_b2.client.upload.upload`. ``large_file_sha1``: None (default, not
+        see :func:`django_b2.client._upload.upload`. ``large_file_sha1``: None (default, not
         set), True (computed with one extra read) or the file's SHA-1 hex."""
-        from .upload import upload
+        from ._upload import upload
 
         result: dict[str, Any] = upload(
             self,
@@ -111,8 +111,8 @@ class B2Client(_FileCalls, _LargeFileCalls, _DownloadCalls, _BucketCalls, _KeyCa
         verify: bool = True,
     ) -> dict[str, Any]:
         """Download into a path or a writable binary file; see
-        :func:`django_b2.client.download.download`."""
-        from .download import download
+        :func:`django_b2.client._download.download`."""
+        from ._download import download
 
         return download(
             self,

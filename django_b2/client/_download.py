@@ -42,11 +42,11 @@ import requests
 import urllib3.exceptions
 import urllib3.response
 
+from django_b2.client._progress import ProgressCallback
 from django_b2.client.errors import B2ConnectionError, B2IntegrityError, B2ValidationError
-from django_b2.client.progress import ProgressCallback
 
 if TYPE_CHECKING:
-    from django_b2.client.client import B2Client
+    from django_b2.client._client import B2Client
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",

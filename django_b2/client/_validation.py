@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._types import BUCKET_TYPES, KEY_CAPABILITIES, RESTRICTED_KEY_FORBIDDEN_CAPABILITIES
 from .errors import B2ValidationError
-from .types import BUCKET_TYPES, KEY_CAPABILITIES, RESTRICTED_KEY_FORBIDDEN_CAPABILITIES
 
 __all__ = [
     "MAX_DOWNLOAD_AUTH_SECONDS",

@@ -1,6 +1,6 @@
 """One function per B2 native API call (v3): URL + token in, decoded JSON out.
 
-No retries, no re-authorization, no validation: :class:`~django_b2.client.client.B2Client` adds
+No retries, no re-authorization, no validation: :class:`~django_b2.client._client.B2Client` adds
 those. Optional arguments left as ``None`` are not sent.
 """
 
@@ -12,10 +12,10 @@ from typing import IO, Any
 
 import requests
 
+from ._signing import API_VERSION, download_url_by_id, download_url_by_name, percent_decode
+from ._signing import percent_encode as _enc
 from ._transport import HttpOptions, Transport
-from .signing import API_VERSION, download_url_by_id, download_url_by_name, percent_decode
-from .signing import percent_encode as _enc
-from .types import (
+from ._types import (
     ApplicationKey,
     AuthorizeAccountResponse,
     Bucket,

@@ -51,7 +51,7 @@ If ``b2_finish_large_file`` times out, loses its connection, gets a 5xx, or a 40
 a retried finish that had succeeded), ``b2_get_file_info`` decides whether it actually finished.
 
 Progress: ``progress(bytes_done, total_or_None)`` is called with monotonically growing counts,
-never concurrently (see :mod:`django_b2.client.progress`).
+never concurrently (see :mod:`django_b2.client._progress`).
 """
 
 from __future__ import annotations
@@ -70,6 +70,8 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Union, cast
 
 from django_b2.client._body import HEX_DIGITS_AT_END
+from django_b2.client._progress import PieceProgress, ProgressCallback, ProgressTracker
+from django_b2.client._validation import validate_file_info, validate_file_name
 from django_b2.client.errors import (
     B2AuthTokenExpired,
     B2BadRequest,
@@ -81,11 +83,9 @@ from django_b2.client.errors import (
     B2Unauthorized,
     B2ValidationError,
 )
-from django_b2.client.progress import PieceProgress, ProgressCallback, ProgressTracker
-from django_b2.client.validation import validate_file_info, validate_file_name
 
 if TYPE_CHECKING:
-    from django_b2.client.client import B2Client
+    from django_b2.client._client import B2Client
 
 __all__ = [
     "LARGE_FILE_SHA1",
@@ -100,7 +100,7 @@ __all__ = [
     "upload",
 ]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("django_b2.client.upload")
 
 MAX_PARTS = 10_000
 MAX_PART_SIZE = 5_000_000_000

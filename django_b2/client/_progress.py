@@ -37,7 +37,7 @@ __all__ = [
 
 ProgressCallback = Callable[[int, "int | None"], None]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("django_b2.client.progress")
 
 
 class ProgressTracker:
