@@ -29,7 +29,7 @@ from django_b2.client._download import DEFAULT_DRAIN_LIMIT
 from django_b2.client.errors import B2NotFound, B2RangeNotSatisfiable
 
 if TYPE_CHECKING:
-    from django_b2.client._download import DownloadedFile
+    from django_b2.client import DownloadedFile
 
     from .storage import B2Storage
 

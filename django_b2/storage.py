@@ -27,7 +27,7 @@ import posixpath
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from django.core.cache import BaseCache, caches
 from django.core.exceptions import SuspiciousFileOperation
@@ -37,15 +37,12 @@ from django.utils.deconstruct import deconstructible
 
 from django_b2 import conf
 from django_b2.cache import DjangoCacheAuthStore, cache_lock
-from django_b2.client._retry import RetryPolicy
-from django_b2.client._signing import download_url_by_name
+from django_b2.client import B2Client, RetryPolicy, download_url_by_name
 from django_b2.client._validation import validate_file_name
 from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
+from django_b2.signed_urls import signed_url
 
 from .files import B2File
-
-if TYPE_CHECKING:
-    from django_b2.client import B2Client
 
 __all__ = ["BUCKET_ID_CACHE_PREFIX", "B2Storage"]
 
@@ -162,8 +159,6 @@ class B2Storage(Storage):
         }
 
     def _build_client(self) -> B2Client:
-        from django_b2.client import B2Client
-
         cfg = self.config
         return B2Client(cfg.application_key_id, cfg.application_key, **self.client_kwargs())
 
@@ -444,8 +439,6 @@ class B2Storage(Storage):
             key = self.b2_name(name)
             base = self.config.custom_domain or self.download_url
             return download_url_by_name(base, self.bucket_name, key)
-        from django_b2.signed_urls import signed_url
-
         return signed_url(self, name, expire=expire, content_disposition=content_disposition)
 
     def get_modified_time(self, name: str) -> datetime:
@@ -454,11 +447,11 @@ class B2Storage(Storage):
         millis = (info.get("fileInfo") or {}).get("src_last_modified_millis")
         if millis is None or not str(millis).isdigit():
             millis = info.get("uploadTimestamp")
-        return _datetime_from_millis(int(millis or 0))
+        return datetime_from_millis(int(millis or 0))
 
     def get_created_time(self, name: str) -> datetime:
         """When the current version was uploaded (B2 versions are immutable)."""
-        return _datetime_from_millis(int(self.file_info(name).get("uploadTimestamp") or 0))
+        return datetime_from_millis(int(self.file_info(name).get("uploadTimestamp") or 0))
 
     def get_accessed_time(self, name: str) -> datetime:
         raise NotImplementedError(
@@ -482,7 +475,7 @@ def _find_b2_file(content: Any) -> B2File | None:
     return None
 
 
-def _datetime_from_millis(millis: int) -> datetime:
+def datetime_from_millis(millis: int) -> datetime:
     moment = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
     if conf.use_tz():
         return moment

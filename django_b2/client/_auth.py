@@ -5,8 +5,8 @@ Django's cache, ...) and shared by workers. ``AuthStore`` is the protocol such c
 ``lock(key)`` serializes re-authorization so that one worker logs in while the others wait and then
 reuse its token.
 
-For the client's own use: ``_Secret`` holds the application key (never in a repr, never pickled)
-and ``_needs_reauth`` says which 401s a newer account token may cure.
+For the client's own use: ``Secret`` holds the application key (never in a repr, never pickled)
+and ``needs_reauth`` says which 401s a newer account token may cure.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def auth_cache_key(api_url: str, application_key_id: str, application_key: str) 
     return "django_b2:auth:" + hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-class _Secret:
+class Secret:
     """Holds the application key; its repr never shows it."""
 
     __slots__ = ("_value",)
@@ -166,6 +166,6 @@ class _Secret:
         raise TypeError("the application key is not picklable")
 
 
-def _needs_reauth(exc: B2Unauthorized) -> bool:
+def needs_reauth(exc: B2Unauthorized) -> bool:
     """``bad_auth_token``/``expired_auth_token``, or a body-less 401 (``HEAD``: code unknown)."""
     return isinstance(exc, B2AuthTokenExpired) or (type(exc) is B2Unauthorized and not exc.code)

@@ -22,7 +22,7 @@ _SHA1_HEX = re.compile(r"[0-9a-fA-F]{40}")
 HEX_DIGITS_AT_END = "hex_digits_at_end"
 
 
-class _Payload:
+class Payload:
     """An upload body that can be sent again from its start (or says it cannot)."""
 
     def __init__(
@@ -133,7 +133,7 @@ class _BodyReader:
     """What requests sends: reads at most ``length`` bytes, reports progress, and appends the
     hex SHA-1 when the body uses ``hex_digits_at_end``."""
 
-    def __init__(self, payload: _Payload, stream: IO[bytes], length: int, trailer: bool) -> None:
+    def __init__(self, payload: Payload, stream: IO[bytes], length: int, trailer: bool) -> None:
         self._payload = payload
         self._stream = stream
         self._remaining = length

@@ -7,14 +7,14 @@ from typing import Any
 
 from . import _raw as raw
 from ._auth import AccountAuthorization
-from ._core import _ClientCore, _require_id
+from ._core import ClientCore, require_id
 from ._transport import HttpOptions
 from ._types import Bucket, ListBucketsResponse
 from ._validation import validate_bucket_info, validate_bucket_name, validate_bucket_type
 from .errors import B2NotFound, B2ValidationError
 
 
-class _BucketCalls(_ClientCore):
+class BucketCalls(ClientCore):
     """Bucket calls (mixed into :class:`~django_b2.client.B2Client`)."""
 
     def create_bucket(
@@ -53,7 +53,7 @@ class _BucketCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Bucket:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         return self._api(raw.delete_bucket, http, http_override, account=True, bucket_id=bucket_id)
 
     def list_buckets(
@@ -69,7 +69,7 @@ class _BucketCalls(_ClientCore):
         if bucket_name is not None:
             validate_bucket_name(bucket_name)
         if bucket_id is not None:
-            _require_id("bucket_id", bucket_id)
+            require_id("bucket_id", bucket_id)
         if isinstance(bucket_types, str):
             raise B2ValidationError(f"bucket_types must be a list, e.g. [{bucket_types!r}]")
 
@@ -127,7 +127,7 @@ class _BucketCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Bucket:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         if bucket_type is not None:
             validate_bucket_type(bucket_type)
         if file_lock_enabled is False:

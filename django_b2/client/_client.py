@@ -24,23 +24,22 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-from ._body import _Payload as _Payload  # re-exported: tests look at live payloads
-from ._buckets import _BucketCalls
+from ._buckets import BucketCalls
 from ._core import RangeArg
-from ._downloads import _DownloadCalls
-from ._files import _FileCalls
-from ._keys import _KeyCalls
-from ._large_files import _LargeFileCalls
-
-if TYPE_CHECKING:
-    from ._progress import ProgressCallback
+from ._download import download
+from ._downloads import DownloadCalls
+from ._files import FileCalls
+from ._keys import KeyCalls
+from ._large_files import LargeFileCalls
+from ._progress import ProgressCallback
+from ._upload import upload
 
 __all__ = ["B2Client"]
 
 
-class B2Client(_FileCalls, _LargeFileCalls, _DownloadCalls, _BucketCalls, _KeyCalls):
+class B2Client(FileCalls, LargeFileCalls, DownloadCalls, BucketCalls, KeyCalls):
     """A thread-safe client for the B2 native API (v3). No network traffic until the first call.
 
     See ``docs/DESIGN.md`` for the contract and README.md ("The B2 client") for examples.
@@ -79,8 +78,6 @@ class B2Client(_FileCalls, _LargeFileCalls, _DownloadCalls, _BucketCalls, _KeyCa
         """Upload from bytes, a path, a file object or an iterable of bytes (small or large file);
         see :func:`django_b2.client._upload.upload`. ``large_file_sha1``: None (default, not
         set), True (computed with one extra read) or the file's SHA-1 hex."""
-        from ._upload import upload
-
         result: dict[str, Any] = upload(
             self,
             bucket_id,
@@ -112,8 +109,6 @@ class B2Client(_FileCalls, _LargeFileCalls, _DownloadCalls, _BucketCalls, _KeyCa
     ) -> dict[str, Any]:
         """Download into a path or a writable binary file; see
         :func:`django_b2.client._download.download`."""
-        from ._download import download
-
         return download(
             self,
             bucket_name=bucket_name,

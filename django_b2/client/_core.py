@@ -5,8 +5,8 @@ Each JSON call goes *re-authorize once* -> *retry policy* -> *raw call*: transie
 expired or rejected account token (``401 expired_auth_token`` / ``bad_auth_token``) makes the client
 re-authorize exactly once (serialized through the :class:`AuthStore` lock) and try again.
 
-The call groups (``_buckets``, ``_files``, ...) subclass :class:`_ClientCore` as mixins and go
-through :meth:`_ClientCore._api` / :meth:`_ClientCore._call`.
+The call groups (``_buckets``, ``_files``, ...) subclass :class:`ClientCore` as mixins and go
+through :meth:`ClientCore._api` / :meth:`ClientCore._call`.
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from ._auth import (
     AccountAuthorization,
     AuthStore,
     InMemoryAuthStore,
-    _needs_reauth,
-    _Secret,
+    Secret,
     auth_cache_key,
+    needs_reauth,
 )
 from ._retry import RetryPolicy
 from ._transport import HttpOptions, Transport
 from ._types import AuthorizeAccountResponse
-from ._upload_urls import _UrlPool
+from ._upload_urls import UrlPool
 from .errors import B2Unauthorized, B2ValidationError
 
 logger = logging.getLogger("django_b2.client")
@@ -47,13 +47,13 @@ DEFAULT_API_URL = "https://api.backblazeb2.com"
 _TOKEN_ROUNDS = 4
 
 
-def _require_id(what: str, value: object) -> str:
+def require_id(what: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         raise B2ValidationError(f"{what} must be a non-empty str, got {value!r}")
     return value
 
 
-class _ClientCore:
+class ClientCore:
     """Configuration, authorization and the retried, re-authorizing JSON call path."""
 
     def __init__(
@@ -100,7 +100,7 @@ class _ClientCore:
                 f"timeout {timeout!r} must be seconds > 0 or a (connect, read) pair of them"
             )
         self.application_key_id = application_key_id
-        self._application_key = _Secret(application_key)
+        self._application_key = Secret(application_key)
         self.api_url = api_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.auth_store: AuthStore = auth_store if auth_store is not None else InMemoryAuthStore()
@@ -118,8 +118,8 @@ class _ClientCore:
             test_mode=test_mode,
         )
         self._current: AccountAuthorization | None = None
-        self._upload_urls = _UrlPool()
-        self._part_urls = _UrlPool()
+        self._upload_urls = UrlPool()
+        self._part_urls = UrlPool()
 
     def __repr__(self) -> str:
         return f"B2Client(application_key_id={self.application_key_id!r}, api_url={self.api_url!r})"
@@ -225,7 +225,7 @@ class _ClientCore:
             try:
                 return self.retry.call(partial(fn, auth))
             except B2Unauthorized as exc:
-                if not reauth or not _needs_reauth(exc) or rounds >= _TOKEN_ROUNDS:
+                if not reauth or not needs_reauth(exc) or rounds >= _TOKEN_ROUNDS:
                     raise
                 if not exc.code and rounds > 1:
                     raise  # a body-less 401 (HEAD) may be a permission problem: one retry only

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 import requests
 
 from . import _raw as raw
 from ._auth import AccountAuthorization
-from ._buckets import _BucketCalls
-from ._core import RangeArg, _require_id
+from ._buckets import BucketCalls
+from ._core import RangeArg, require_id
+from ._download import DownloadedFile
+from ._progress import ProgressCallback
 from ._signing import download_url_by_name, override_params
 from ._transport import HttpOptions
 from ._types import DownloadAuthorization
@@ -25,14 +26,10 @@ from ._validation import (
     validate_prefix,
 )
 
-if TYPE_CHECKING:
-    from ._download import DownloadedFile
-    from ._progress import ProgressCallback
-
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 
 
-class _DownloadCalls(_BucketCalls):
+class DownloadCalls(BucketCalls):
     """Download calls (mixed into :class:`~django_b2.client.B2Client`); signed URLs look the
     bucket id up by name, hence the bucket calls."""
 
@@ -51,7 +48,7 @@ class _DownloadCalls(_BucketCalls):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> DownloadAuthorization:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         validate_prefix(file_name_prefix, "file_name_prefix")
         validate_download_duration(valid_duration_in_seconds)
         overrides = override_params(
@@ -156,7 +153,7 @@ class _DownloadCalls(_BucketCalls):
         **b2_overrides: str | None,
     ) -> DownloadedFile:
         """Start a streamed download of one exact file version."""
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         return self._download(
             raw.download_file_by_id,
             {"file_id": file_id},
@@ -186,8 +183,6 @@ class _DownloadCalls(_BucketCalls):
         The account token (re-authorized on expiry) unless ``authorization`` (a download
         token) is given; a broken stream reopens with a ``Range`` from where it stopped.
         """
-        from ._download import DownloadedFile
-
         overrides = override_params(b2_overrides)
 
         def open_at(header: str | None) -> requests.Response:

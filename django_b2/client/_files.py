@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import _raw as raw
 from ._auth import AccountAuthorization
-from ._body import Data, _Payload
-from ._core import RangeArg, _ClientCore, _require_id
+from ._body import Data, Payload
+from ._core import ClientCore, RangeArg, require_id
 from ._transport import HttpOptions
 from ._types import (
     DeleteFileVersionResponse,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ._progress import ProgressCallback
 
 
-class _FileCalls(_ClientCore):
+class FileCalls(ClientCore):
     """File calls (mixed into :class:`~django_b2.client.B2Client`)."""
 
     def get_upload_url(
@@ -50,7 +50,7 @@ class _FileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> UploadUrl:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         return self._api(raw.get_upload_url, http, http_override, bucket_id=bucket_id)
 
     def upload_file(
@@ -77,7 +77,7 @@ class _FileCalls(_ClientCore):
         ``http``/``http_override`` apply to the upload request itself, not to the
         ``b2_get_upload_url`` calls made on the way.
         """
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
         if not isinstance(content_type, str) or not content_type:
             raise B2ValidationError("content_type must be a MIME type such as 'text/plain'")
@@ -85,7 +85,7 @@ class _FileCalls(_ClientCore):
         retention = validate_file_retention(file_retention)
         hold = validate_legal_hold(legal_hold)
         check_explicit_url(upload_url, authorization_token)
-        payload = _Payload(data, content_length, content_sha1, progress)
+        payload = Payload(data, content_length, content_sha1, progress)
         headers = raw.upload_headers(
             file_name=file_name,
             content_type=content_type,
@@ -226,7 +226,7 @@ class _FileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
         return self._api(
             raw.hide_file, http, http_override, bucket_id=bucket_id, file_name=file_name
@@ -239,7 +239,7 @@ class _FileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         return self._api(raw.get_file_info, http, http_override, file_id=file_id)
 
     def get_file_info_by_name(
@@ -284,7 +284,7 @@ class _FileCalls(_ClientCore):
         http_override: HttpOptions | None = None,
     ) -> DeleteFileVersionResponse:
         validate_file_name(file_name)
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         return self._api(
             raw.delete_file_version,
             http,
@@ -311,10 +311,10 @@ class _FileCalls(_ClientCore):
     ) -> FileVersion:
         """Server-side copy (≤ 5 GB). ``metadata_directive``: ``"COPY"`` (default) or ``"REPLACE"``
         (then ``content_type`` is required and ``file_info`` is used)."""
-        _require_id("source_file_id", source_file_id)
+        require_id("source_file_id", source_file_id)
         validate_file_name(file_name)
         if destination_bucket_id is not None:
-            _require_id("destination_bucket_id", destination_bucket_id)
+            require_id("destination_bucket_id", destination_bucket_id)
         directive = metadata_directive.upper() if metadata_directive is not None else None
         if directive not in (None, "COPY", "REPLACE"):
             raise B2ValidationError(
@@ -353,7 +353,7 @@ class _FileCalls(_ClientCore):
         http_override: HttpOptions | None = None,
     ) -> FileRetentionResponse:
         validate_file_name(file_name)
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         retention = validate_file_retention(file_retention)
         if retention is None:
             raise B2ValidationError(
@@ -379,7 +379,7 @@ class _FileCalls(_ClientCore):
         http_override: HttpOptions | None = None,
     ) -> FileLegalHoldResponse:
         validate_file_name(file_name)
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         hold = validate_legal_hold(legal_hold)
         if hold is None:
             raise B2ValidationError("legal_hold is required; use 'on' or 'off'")
@@ -400,7 +400,7 @@ def _check_listing(
     prefix: str | None,
     delimiter: str | None,
 ) -> None:
-    _require_id("bucket_id", bucket_id)
+    require_id("bucket_id", bucket_id)
     if start_file_name is not None:
         validate_file_name(start_file_name, "start_file_name")
     if max_file_count is not None:

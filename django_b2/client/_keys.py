@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import _raw as raw
-from ._core import _ClientCore, _require_id
+from ._core import ClientCore, require_id
 from ._transport import HttpOptions
 from ._types import ApplicationKey, CreatedApplicationKey, ListKeysResponse
 from ._validation import (
@@ -16,7 +16,7 @@ from ._validation import (
 from .errors import B2ValidationError
 
 
-class _KeyCalls(_ClientCore):
+class KeyCalls(ClientCore):
     """Application-key calls (mixed into :class:`~django_b2.client.B2Client`)."""
 
     def create_key(
@@ -35,7 +35,7 @@ class _KeyCalls(_ClientCore):
         if valid_duration_in_seconds is not None:
             validate_key_duration(valid_duration_in_seconds)
         if bucket_id is not None:
-            _require_id("bucket_id", bucket_id)
+            require_id("bucket_id", bucket_id)
         if name_prefix is not None:
             validate_prefix(name_prefix, "name_prefix")
             if bucket_id is None:
@@ -59,7 +59,7 @@ class _KeyCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> ApplicationKey:
-        _require_id("application_key_id", application_key_id)
+        require_id("application_key_id", application_key_id)
         return self._api(raw.delete_key, http, http_override, application_key_id=application_key_id)
 
     def list_keys(

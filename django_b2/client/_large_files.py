@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _raw as raw
-from ._body import _SHA1_HEX, Data, _Payload
-from ._core import RangeArg, _ClientCore, _require_id
+from ._body import _SHA1_HEX, Data, Payload
+from ._core import ClientCore, RangeArg, require_id
 from ._transport import HttpOptions
 from ._types import (
     CancelLargeFileResponse,
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ._progress import ProgressCallback
 
 
-class _LargeFileCalls(_ClientCore):
+class LargeFileCalls(ClientCore):
     """Large-file calls (mixed into :class:`~django_b2.client.B2Client`)."""
 
     def start_large_file(
@@ -52,7 +52,7 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
         return self._api(
             raw.start_large_file,
@@ -74,7 +74,7 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> UploadPartUrl:
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         return self._api(raw.get_upload_part_url, http, http_override, file_id=file_id)
 
     def upload_part(
@@ -98,10 +98,10 @@ class _LargeFileCalls(_ClientCore):
         with the 40 hex digits of the SHA-1 of the bytes before them (``content_length``
         counts them too; progress does not).
         """
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         validate_part_number(part_number)
         check_explicit_url(upload_url, authorization_token)
-        payload = _Payload(data, content_length, content_sha1, progress)
+        payload = Payload(data, content_length, content_sha1, progress)
 
         def send(url: str, token: str) -> Part:
             return raw.upload_part(
@@ -137,8 +137,8 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Part:
-        _require_id("source_file_id", source_file_id)
-        _require_id("large_file_id", large_file_id)
+        require_id("source_file_id", source_file_id)
+        require_id("large_file_id", large_file_id)
         validate_part_number(part_number)
         return self._api(
             raw.copy_part,
@@ -158,7 +158,7 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         sha1s = list(part_sha1_array)
         if not sha1s:
             raise B2ValidationError(
@@ -182,7 +182,7 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> CancelLargeFileResponse:
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         result = self._api(raw.cancel_large_file, http, http_override, file_id=file_id)
         self._part_urls.drop(file_id)
         return result
@@ -196,7 +196,7 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> ListPartsResponse:
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         if start_part_number is not None:
             validate_part_number(start_part_number)
         if max_part_count is not None:
@@ -220,7 +220,7 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> ListUnfinishedLargeFilesResponse:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         if name_prefix is not None:
             validate_prefix(name_prefix, "name_prefix")
         if max_file_count is not None:

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, TypeAlias
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import InvalidStorageError, storages
 from django.core.management import BaseCommand, CommandError, CommandParser
 
-from django_b2.client import AccountAuthorization, B2Client
-from django_b2.client._types import Bucket
+from django_b2.client import AccountAuthorization, B2Client, Bucket
 from django_b2.client.errors import B2AuthTokenExpired, B2Error, B2NotFound, B2Unauthorized
 from django_b2.management.errors import (
     explain_b2_error,
@@ -161,8 +161,6 @@ class B2Command(BaseCommand):
             try:
                 storage = storages[alias]
             except InvalidStorageError:
-                from django.conf import settings
-
                 known = ", ".join(sorted(getattr(settings, "STORAGES", {}))) or "none"
                 raise CommandError(
                     f"No storage named {alias!r} in settings.STORAGES (defined: {known}); "

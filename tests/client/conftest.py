@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from django_b2.client import B2Client, RetryPolicy
-from django_b2.client._types import Bucket
+from django_b2.client import B2Client, Bucket, RetryPolicy
 from django_b2.emulator import EmulatorServer
 
 from .echo_server import EchoServer, running

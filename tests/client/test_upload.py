@@ -1084,7 +1084,7 @@ def test_long_destination_names_save(tmp_path: Path) -> None:
     """The temporary file of a download fits NAME_MAX even for a 255-byte final name."""
     import requests
 
-    from django_b2.client._download import DownloadedFile
+    from django_b2.client import DownloadedFile
 
     response = requests.Response()
     response.status_code = 200

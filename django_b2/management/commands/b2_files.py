@@ -13,8 +13,7 @@ from typing import Any
 
 from django.core.management import CommandError
 
-from django_b2.client._signing import download_url_by_name
-from django_b2.client._types import FileVersion
+from django_b2.client import FileVersion, download_url_by_name
 from django_b2.client.errors import B2BadRequest, B2NotFound
 from django_b2.management.arguments import info_dict, key_value, positive_int
 from django_b2.management.base import B2Command, Subparsers

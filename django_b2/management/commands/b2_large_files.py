@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management import CommandError
 
-from django_b2.client._types import CancelLargeFileResponse, FileVersion, Part
+from django_b2.client import CancelLargeFileResponse, FileVersion, Part
 from django_b2.client.errors import B2BadRequest, B2NotFound
 from django_b2.management.arguments import non_negative_float
 from django_b2.management.base import B2Command, Subparsers
