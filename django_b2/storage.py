@@ -44,7 +44,7 @@ from django_b2.signed_urls import signed_url
 
 from .files import B2File
 
-__all__ = ["BUCKET_ID_CACHE_PREFIX", "B2Storage"]
+__all__ = ["BUCKET_ID_CACHE_PREFIX", "B2Storage", "datetime_from_millis"]
 
 BUCKET_ID_CACHE_PREFIX: Final = "django_b2:bucket:v1:"
 _BUCKET_ID_TTL: Final = 3600
@@ -476,6 +476,7 @@ def _find_b2_file(content: Any) -> B2File | None:
 
 
 def datetime_from_millis(millis: int) -> datetime:
+    """B2's milliseconds since the epoch as Django wants them (aware UTC when ``USE_TZ``)."""
     moment = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
     if conf.use_tz():
         return moment
