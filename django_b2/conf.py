@@ -28,6 +28,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from django_b2.client._limits import MAX_DOWNLOAD_AUTH_SECONDS
+
 __all__ = [
     "DEFAULTS",
     "DELETE_POLICIES",
@@ -51,7 +53,7 @@ __all__ = [
 ]
 
 #: Longest lifetime B2 accepts for a download authorization (seconds).
-MAX_URL_EXPIRE: Final = 604_800
+MAX_URL_EXPIRE: Final = MAX_DOWNLOAD_AUTH_SECONDS
 DELETE_POLICIES: Final = ("hide", "delete_newest", "delete_all")
 SIGNED_URL_SCOPES: Final = ("location", "file")
 TEST_MODES: Final = (

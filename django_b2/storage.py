@@ -38,6 +38,8 @@ from django.utils.deconstruct import deconstructible
 from django_b2 import conf
 from django_b2.cache import DjangoCacheAuthStore, cache_lock
 from django_b2.client import B2Client, RetryPolicy, download_url_by_name
+from django_b2.client._limits import MAX_COPY_SIZE
+from django_b2.client._streams import length_from, rereadable
 from django_b2.client._validation import validate_file_name
 from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
 from django_b2.signed_urls import signed_url
@@ -59,7 +61,6 @@ _ENCODING_TYPES: Final[Mapping[str, str]] = {
 }
 _SECRET_OPTIONS: Final = ("application_key",)
 #: Largest result of a single ``b2_copy_file``.
-_MAX_COPY_SIZE: Final = 5_000_000_000
 
 
 @deconstructible(path="django_b2.storage.B2Storage")
@@ -314,7 +315,7 @@ class B2Storage(Storage):
             self.config.api_url,
             self.config.application_key_id,
         )
-        if not same_account or size > _MAX_COPY_SIZE:
+        if not same_account or size > MAX_COPY_SIZE:
             return False
         self.client.copy_file(
             file_id,
@@ -345,7 +346,7 @@ class B2Storage(Storage):
             part_size=cfg.part_size,
             max_workers=cfg.max_workers,
             # A whole-file SHA-1 costs one more read of the file: only when asked and possible.
-            large_file_sha1=True if cfg.large_file_sha1 and _seekable(source) else None,
+            large_file_sha1=True if cfg.large_file_sha1 and rereadable(source) else None,
         )
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
@@ -500,9 +501,7 @@ def _upload_source(content: Any) -> tuple[Any, int | None]:
         except (AttributeError, OSError, TypeError, ValueError):
             length = None
         if length is None:
-            position = content.tell()
-            length = content.seek(0, 2) - position
-            content.seek(position)
+            length = length_from(content, content.tell())
         return content, length
     return content, _size_or_none(content)
 
@@ -513,14 +512,3 @@ def _size_or_none(content: Any) -> int | None:
     except (AttributeError, OSError, TypeError, ValueError):
         return None
     return int(size) if isinstance(size, int) else None
-
-
-def _seekable(source: Any) -> bool:
-    """Whether ``source`` can be read twice (bytes, or a file object that seeks)."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        return True
-    seekable = getattr(source, "seekable", None)
-    try:
-        return bool(seekable()) if callable(seekable) else False
-    except (OSError, ValueError):
-        return False

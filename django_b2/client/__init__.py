@@ -77,6 +77,7 @@ from ._types import (
     UploadPartUrl,
     UploadUrl,
 )
+from ._validation import RangeArg
 from .errors import (
     B2APIError,
     B2AuthTokenExpired,
@@ -149,6 +150,7 @@ __all__ = [
     "LoggingProgress",
     "Part",
     "ProgressCallback",
+    "RangeArg",
     "RetryPolicy",
     "ServerSideEncryption",
     "StorageApiInfo",

@@ -21,19 +21,14 @@ The high-level ``upload``/``download`` live here and delegate to
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from types import TracebackType
-from typing import IO, Any
 
 from ._buckets import BucketCalls
-from ._core import RangeArg
 from ._download import download
 from ._downloads import DownloadCalls
 from ._files import FileCalls
 from ._keys import KeyCalls
 from ._large_files import LargeFileCalls
-from ._progress import ProgressCallback
 from ._upload import upload
 
 __all__ = ["B2Client"]
@@ -42,7 +37,7 @@ __all__ = ["B2Client"]
 class B2Client(FileCalls, LargeFileCalls, DownloadCalls, BucketCalls, KeyCalls):
     """A thread-safe client for the B2 native API (v3). No network traffic until the first call.
 
-    See ``docs/DESIGN.md`` for the contract and README.md ("The B2 client") for examples.
+    See ``docs/client.md`` for examples and ``docs/architecture.md`` for how it is built.
     """
 
     def __enter__(self) -> B2Client:
@@ -56,66 +51,9 @@ class B2Client(FileCalls, LargeFileCalls, DownloadCalls, BucketCalls, KeyCalls):
     ) -> None:
         self.close()
 
-    # --- high level (client transfers) ---------------------------------------------------------
+    # --- high level (client transfers): the engines' entry points, bound as methods ---------
 
-    def upload(
-        self,
-        bucket_id: str,
-        file_name: str,
-        source: Any,
-        *,
-        content_type: str = "b2/x-auto",
-        file_info: Mapping[str, str] | None = None,
-        content_length: int | None = None,
-        large_file_threshold: int | None = None,
-        part_size: int | None = None,
-        max_workers: int = 4,
-        resume: bool = True,
-        cancel_on_failure: bool = True,
-        progress: ProgressCallback | None = None,
-        large_file_sha1: str | bool | None = None,
-    ) -> dict[str, Any]:
-        """Upload from bytes, a path, a file object or an iterable of bytes (small or large file);
-        see :func:`django_b2.client._upload.upload`. ``large_file_sha1``: None (default, not
-        set), True (computed with one extra read) or the file's SHA-1 hex."""
-        result: dict[str, Any] = upload(
-            self,
-            bucket_id,
-            file_name,
-            source,
-            content_type=content_type,
-            file_info=file_info,
-            content_length=content_length,
-            large_file_threshold=large_file_threshold,
-            part_size=part_size,
-            max_workers=max_workers,
-            resume=resume,
-            cancel_on_failure=cancel_on_failure,
-            progress=progress,
-            large_file_sha1=large_file_sha1,
-        )
-        return result
-
-    def download(
-        self,
-        *,
-        bucket_name: str | None = None,
-        file_name: str | None = None,
-        file_id: str | None = None,
-        destination: str | os.PathLike[str] | IO[bytes],
-        range: RangeArg = None,
-        progress: ProgressCallback | None = None,
-        verify: bool = True,
-    ) -> dict[str, Any]:
-        """Download into a path or a writable binary file; see
-        :func:`django_b2.client._download.download`."""
-        return download(
-            self,
-            bucket_name=bucket_name,
-            file_name=file_name,
-            file_id=file_id,
-            destination=destination,
-            range=range,
-            progress=progress,
-            verify=verify,
-        )
+    #: Upload from bytes, a path, a file object or an iterable of bytes (small or large file).
+    upload = upload
+    #: Download into a path or a writable binary file.
+    download = download

@@ -36,7 +36,6 @@ from .errors import B2Unauthorized, B2ValidationError
 logger = logging.getLogger("django_b2.client")
 
 T = TypeVar("T")
-RangeArg = tuple[int, int | None] | str | None
 
 DEFAULT_API_URL = "https://api.backblazeb2.com"
 #: Tokens one call may try after its first is rejected as expired or bad. Each must be newer

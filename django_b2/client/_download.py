@@ -42,7 +42,9 @@ import requests
 import urllib3.exceptions
 import urllib3.response
 
+from django_b2.client._limits import SHA1_HEX
 from django_b2.client._progress import ProgressCallback
+from django_b2.client._validation import RangeArg
 from django_b2.client.errors import B2ConnectionError, B2IntegrityError, B2ValidationError
 
 if TYPE_CHECKING:
@@ -64,9 +66,7 @@ MAX_RESUMES = 10
 DEFAULT_DRAIN_LIMIT = 256 * 1024
 
 Destination = Union[str, "os.PathLike[str]", IO[bytes]]
-RangeArg = Union[tuple[int, Union[int, None]], str, None]  # noqa: UP007 - runtime alias on 3.10
 
-_SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 _CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 _INFO_PREFIX = "x-bz-info-"
 
@@ -106,10 +106,10 @@ def expected_sha1(content_sha1: str | None, file_info: Mapping[str, str]) -> str
     value = (content_sha1 or "").strip()
     if value.lower().startswith("unverified:"):
         value = value[len("unverified:") :]
-    if _SHA1_RE.match(value):
+    if SHA1_HEX.fullmatch(value):
         return value.lower()
     whole = file_info.get("large_file_sha1", "")
-    if _SHA1_RE.match(whole):
+    if SHA1_HEX.fullmatch(whole):
         return whole.lower()
     return None
 

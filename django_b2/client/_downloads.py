@@ -12,13 +12,14 @@ import requests
 from . import _raw as raw
 from ._auth import AccountAuthorization
 from ._buckets import BucketCalls
-from ._core import RangeArg, require_id
+from ._core import require_id
 from ._download import DownloadedFile
 from ._progress import ProgressCallback
 from ._signing import download_url_by_name, override_params
 from ._transport import HttpOptions
 from ._types import DownloadAuthorization
 from ._validation import (
+    RangeArg,
     range_header,
     validate_bucket_name,
     validate_download_duration,

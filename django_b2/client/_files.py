@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from . import _raw as raw
 from ._auth import AccountAuthorization
 from ._body import Data, Payload
-from ._core import ClientCore, RangeArg, require_id
+from ._core import ClientCore, require_id
+from ._limits import MAX_LIST_COUNT
 from ._transport import HttpOptions
 from ._types import (
     DeleteFileVersionResponse,
@@ -25,6 +26,7 @@ from ._types import (
 )
 from ._upload_urls import check_explicit_url, send_upload, url_pair
 from ._validation import (
+    RangeArg,
     range_header,
     validate_bucket_name,
     validate_count,
@@ -404,7 +406,7 @@ def _check_listing(
     if start_file_name is not None:
         validate_file_name(start_file_name, "start_file_name")
     if max_file_count is not None:
-        validate_count("max_file_count", max_file_count, 10_000)
+        validate_count("max_file_count", max_file_count, MAX_LIST_COUNT)
     if prefix is not None:
         validate_prefix(prefix)
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):

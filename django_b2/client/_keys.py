@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import _raw as raw
 from ._core import ClientCore, require_id
+from ._limits import MAX_LIST_COUNT
 from ._transport import HttpOptions
 from ._types import ApplicationKey, CreatedApplicationKey, ListKeysResponse
 from ._validation import (
@@ -71,7 +72,7 @@ class KeyCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> ListKeysResponse:
         if max_key_count is not None:
-            validate_count("max_key_count", max_key_count, 10_000)
+            validate_count("max_key_count", max_key_count, MAX_LIST_COUNT)
         return self._api(
             raw.list_keys,
             http,

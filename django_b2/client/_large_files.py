@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _raw as raw
-from ._body import _SHA1_HEX, Data, Payload
-from ._core import ClientCore, RangeArg, require_id
+from ._body import Data, Payload
+from ._core import ClientCore, require_id
+from ._limits import SHA1_HEX
 from ._transport import HttpOptions
 from ._types import (
     CancelLargeFileResponse,
@@ -21,6 +22,7 @@ from ._types import (
 )
 from ._upload_urls import check_explicit_url, send_upload, url_pair
 from ._validation import (
+    RangeArg,
     range_header,
     validate_count,
     validate_file_info,
@@ -101,7 +103,12 @@ class LargeFileCalls(ClientCore):
         require_id("file_id", file_id)
         validate_part_number(part_number)
         check_explicit_url(upload_url, authorization_token)
-        payload = Payload(data, content_length, content_sha1, progress)
+        # The upload engine hands over a ready Payload (one that hashes while it sends).
+        payload = (
+            data
+            if isinstance(data, Payload)
+            else Payload(data, content_length, content_sha1, progress)
+        )
 
         def send(url: str, token: str) -> Part:
             return raw.upload_part(
@@ -164,7 +171,7 @@ class LargeFileCalls(ClientCore):
             raise B2ValidationError(
                 "part_sha1_array is empty; a large file needs its parts' SHA-1s"
             )
-        bad = [s for s in sha1s if not isinstance(s, str) or not _SHA1_HEX.fullmatch(s)]
+        bad = [s for s in sha1s if not isinstance(s, str) or not SHA1_HEX.fullmatch(s)]
         if bad:
             raise B2ValidationError(
                 f"part_sha1_array holds values that are not 40 hex digits: {bad[:3]!r}"

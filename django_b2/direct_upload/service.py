@@ -14,11 +14,11 @@ write any name in the bucket. Only the names that pass ``confirm`` are recorded;
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django_b2.client._limits import SHA1_HEX
 from django_b2.client.errors import B2APIError, B2BadRequest, B2Error, B2NotFound
 from django_b2.direct_upload.policy import (
     DirectUploadRefused,
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ConfirmedUpload", "DirectUploadService", "b2_file_name"]
 
-_SHA1 = re.compile(r"^[0-9a-f]{40}$")
 _PARTS_PAGE = 1000
 
 
@@ -63,7 +62,7 @@ def b2_file_name(storage: Any, name: str) -> str:
 
 
 def _check_sha1(value: object, what: str) -> str:
-    if not isinstance(value, str) or not _SHA1.match(value.lower()):
+    if not isinstance(value, str) or not SHA1_HEX.fullmatch(value):
         raise DirectUploadRefused(
             f"{what} must be 40 hexadecimal digits (the SHA-1 of the bytes sent)."
         )

@@ -71,6 +71,7 @@ PUBLIC_SURFACE = [
     "Part",
     "ProgressCallback",
     "RESTRICTED_KEY_FORBIDDEN_CAPABILITIES",
+    "RangeArg",
     "RetryPolicy",
     "ServerSideEncryption",
     "StorageApiInfo",

@@ -27,6 +27,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from django_b2.client import B2Client, RetryPolicy
+from django_b2.client._limits import MAX_PART_SIZE, MAX_PARTS
+from django_b2.client._plan import PartPlan, choose_part_size, choose_threshold, plan_parts
 from django_b2.client._progress import (
     LoggingProgress,
     ProgressTracker,
@@ -36,15 +38,7 @@ from django_b2.client._progress import (
     throttle,
     tqdm_available,
 )
-from django_b2.client._upload import (
-    MAX_PART_SIZE,
-    MAX_PARTS,
-    PartPlan,
-    _open_source,
-    choose_part_size,
-    choose_threshold,
-    plan_parts,
-)
+from django_b2.client._sources import open_source
 from django_b2.client.errors import (
     B2ServiceError,
     B2TimeoutError,
@@ -174,12 +168,12 @@ def test_choose_threshold() -> None:
 def test_bytes_like_sources() -> None:
     data = _data(40)
     for source in (data, bytearray(data), memoryview(data)):
-        src = _open_source(source, None)
+        src = open_source(source, None)
         assert src.size == 40
         assert src.read_at(5, 10) == data[5:15]
         assert src.sha1() == hashlib.sha1(data).hexdigest()
     ints = array.array("i", [1, 2, 3])
-    src = _open_source(memoryview(ints), None)
+    src = open_source(memoryview(ints), None)
     assert src.size == ints.itemsize * 3
     assert src.read_at(0, 100) == ints.tobytes()
 
@@ -189,13 +183,13 @@ def test_seekable_file_is_read_from_its_position(tmp_path: Path) -> None:
     path.write_bytes(b"HEADER" + _data(100))
     with open(path, "rb") as handle:
         handle.seek(6)
-        src = _open_source(handle, None)
+        src = open_source(handle, None)
         assert src.size == 100
         assert src.read_at(0, 10) == _data(100)[:10]
         assert src.sha1() == hashlib.sha1(_data(100)).hexdigest()
         src.close()
         assert not handle.closed  # the caller's file stays open
-    limited = _open_source(io.BytesIO(_data(100)), 30)
+    limited = open_source(io.BytesIO(_data(100)), 30)
     assert limited.size == 30
     assert limited.read_at(25, 100) == _data(100)[25:30]
 
@@ -204,7 +198,7 @@ def test_path_source_is_opened_and_closed(tmp_path: Path) -> None:
     path = tmp_path / "f.bin"
     path.write_bytes(_data(64))
     for source in (str(path), path):
-        src = _open_source(source, None)
+        src = open_source(source, None)
         assert src.size == 64
         assert src.read_at(60, 10) == _data(64)[60:]
         src.close()
@@ -212,10 +206,10 @@ def test_path_source_is_opened_and_closed(tmp_path: Path) -> None:
 
 def test_stream_and_iterable_sources_are_recut() -> None:
     data = _data(3000)
-    stream = _open_source(Unseekable(data, step=333), None)
+    stream = open_source(Unseekable(data, step=333), None)
     assert stream.size is None and not stream.random_access
     assert stream.read(1000) == data[:1000]
-    iterable = _open_source(_chunks(data), len(data))
+    iterable = open_source(_chunks(data), len(data))
     assert iterable.size == 3000
     assert iterable.read(1000) + iterable.read(5000) == data
     assert iterable.read(10) == b""
@@ -231,18 +225,18 @@ def test_stream_and_iterable_sources_are_recut() -> None:
 )
 def test_bad_sources(source: Any, kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(B2ValidationError, match=message):
-        _open_source(source, kwargs.get("content_length"))
+        open_source(source, kwargs.get("content_length"))
 
 
 def test_text_mode_file_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "t.txt"
     path.write_text("hello")
     with open(path) as handle, pytest.raises(B2ValidationError, match="binary"):
-        _open_source(handle, None)
+        open_source(handle, None)
 
 
 def test_iterable_of_str_is_rejected() -> None:
-    src = _open_source(iter(["text"]), None)
+    src = open_source(iter(["text"]), None)
     with pytest.raises(B2ValidationError, match="yield bytes"):
         src.read(10)
 
