@@ -24,7 +24,7 @@ from __future__ import annotations
 from types import TracebackType
 
 from ._buckets import BucketCalls
-from ._download import download
+from ._download_into import download
 from ._downloads import DownloadCalls
 from ._files import FileCalls
 from ._keys import KeyCalls

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 import requests
 
 from . import _raw as raw
+from . import _raw_transfers as transfers
 from ._auth import AccountAuthorization
 from ._buckets import BucketCalls
 from ._core import require_id
@@ -130,7 +131,7 @@ class DownloadCalls(BucketCalls):
         validate_file_name(file_name)
         target = {"bucket_name": bucket_name, "file_name": file_name}
         return self._download(
-            raw.download_file_by_name,
+            transfers.download_file_by_name,
             target,
             authorization,
             b2_overrides,
@@ -156,7 +157,7 @@ class DownloadCalls(BucketCalls):
         """Start a streamed download of one exact file version."""
         require_id("file_id", file_id)
         return self._download(
-            raw.download_file_by_id,
+            transfers.download_file_by_id,
             {"file_id": file_id},
             authorization,
             b2_overrides,

@@ -9,6 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import _raw as raw
+from . import _raw_transfers as transfers
 from ._auth import AccountAuthorization
 from ._body import Data, Payload
 from ._core import ClientCore, require_id
@@ -53,7 +54,7 @@ class FileCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> UploadUrl:
         require_id("bucket_id", bucket_id)
-        return self._api(raw.get_upload_url, http, http_override, bucket_id=bucket_id)
+        return self._api(transfers.get_upload_url, http, http_override, bucket_id=bucket_id)
 
     def upload_file(
         self,
@@ -88,7 +89,7 @@ class FileCalls(ClientCore):
         hold = validate_legal_hold(legal_hold)
         check_explicit_url(upload_url, authorization_token)
         payload = Payload(data, content_length, content_sha1, progress)
-        headers = raw.upload_headers(
+        headers = transfers.upload_headers(
             file_name=file_name,
             content_type=content_type,
             content_length=payload.wire_length,
@@ -100,7 +101,7 @@ class FileCalls(ClientCore):
         )
 
         def send(url: str, token: str) -> FileVersion:
-            return raw.upload_file(
+            return transfers.upload_file(
                 self._transport,
                 url,
                 token,
@@ -260,7 +261,7 @@ class FileCalls(ClientCore):
         validate_file_name(file_name)
 
         def run(auth: AccountAuthorization) -> FileInfoByName:
-            response = raw.download_file_by_name(
+            response = transfers.download_file_by_name(
                 self._transport,
                 auth.download_url,
                 auth.authorization_token,
@@ -272,7 +273,7 @@ class FileCalls(ClientCore):
                 http_override=http_override,
             )
             response.close()
-            return raw.file_info_from_headers(response.headers)
+            return transfers.file_info_from_headers(response.headers)
 
         return self._call(run)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import _raw as raw
+from . import _raw_transfers as raw
 from ._body import Data, Payload
 from ._core import ClientCore, require_id
 from ._limits import SHA1_HEX

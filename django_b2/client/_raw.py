@@ -1,4 +1,5 @@
-"""One function per B2 native API call (v3): URL + token in, decoded JSON out.
+"""One function per B2 native API call (v3): URL + token in, decoded JSON out. Account, buckets,
+listings and file operations, keys; the transfer calls are in :mod:`._raw_transfers`.
 
 No retries, no re-authorization, no validation: :class:`~django_b2.client._client.B2Client` adds
 those. Optional arguments left as ``None`` are not sent.
@@ -10,20 +11,15 @@ import base64
 from collections.abc import Mapping
 from typing import IO, Any
 
-import requests
-
-from ._signing import API_VERSION, download_url_by_id, download_url_by_name, percent_decode
-from ._signing import percent_encode as _enc
+from ._signing import API_VERSION
 from ._transport import HttpOptions, Transport
 from ._types import (
     ApplicationKey,
     AuthorizeAccountResponse,
     Bucket,
-    CancelLargeFileResponse,
     CreatedApplicationKey,
     DeleteFileVersionResponse,
     DownloadAuthorization,
-    FileInfoByName,
     FileLegalHoldResponse,
     FileRetentionResponse,
     FileVersion,
@@ -31,21 +27,16 @@ from ._types import (
     ListFileNamesResponse,
     ListFileVersionsResponse,
     ListKeysResponse,
-    ListPartsResponse,
-    ListUnfinishedLargeFilesResponse,
-    Part,
-    UploadPartUrl,
-    UploadUrl,
 )
 
 Body = bytes | IO[bytes]
 
 
-def _url(api_url: str, name: str) -> str:
+def api_url_for(api_url: str, name: str) -> str:
     return f"{api_url.rstrip('/')}/b2api/{API_VERSION}/{name}"
 
 
-def _post(
+def post(
     t: Transport,
     api_url: str,
     token: str,
@@ -57,7 +48,7 @@ def _post(
     payload = {key: value for key, value in body.items() if value is not None}
     return t.request_json(
         "POST",
-        _url(api_url, name),
+        api_url_for(api_url, name),
         headers={"Authorization": token},
         json=payload,
         http=http,
@@ -80,7 +71,7 @@ def authorize_account(
     basic = base64.b64encode(f"{application_key_id}:{application_key}".encode()).decode("ascii")
     result: AuthorizeAccountResponse = t.request_json(
         "GET",
-        _url(api_url, "b2_authorize_account"),
+        api_url_for(api_url, "b2_authorize_account"),
         headers={"Authorization": f"Basic {basic}"},
         http=http,
         http_override=http_override,
@@ -117,7 +108,7 @@ def create_bucket(
         "fileLockEnabled": file_lock_enabled,
         "defaultServerSideEncryption": default_server_side_encryption,
     }
-    result: Bucket = _post(t, api_url, token, "b2_create_bucket", body, http, http_override)
+    result: Bucket = post(t, api_url, token, "b2_create_bucket", body, http, http_override)
     return result
 
 
@@ -132,7 +123,7 @@ def delete_bucket(
     http_override: HttpOptions | None = None,
 ) -> Bucket:
     body = {"accountId": account_id, "bucketId": bucket_id}
-    result: Bucket = _post(t, api_url, token, "b2_delete_bucket", body, http, http_override)
+    result: Bucket = post(t, api_url, token, "b2_delete_bucket", body, http, http_override)
     return result
 
 
@@ -154,7 +145,7 @@ def list_buckets(
         "bucketName": bucket_name,
         "bucketTypes": bucket_types,
     }
-    result: ListBucketsResponse = _post(
+    result: ListBucketsResponse = post(
         t, api_url, token, "b2_list_buckets", body, http, http_override
     )
     return result
@@ -190,260 +181,7 @@ def update_bucket(
         "fileLockEnabled": file_lock_enabled,
         "ifRevisionIs": if_revision_is,
     }
-    result: Bucket = _post(t, api_url, token, "b2_update_bucket", body, http, http_override)
-    return result
-
-
-# --- uploads -----------------------------------------------------------------------------------
-
-
-def get_upload_url(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    bucket_id: str,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> UploadUrl:
-    body = {"bucketId": bucket_id}
-    result: UploadUrl = _post(t, api_url, token, "b2_get_upload_url", body, http, http_override)
-    return result
-
-
-def sse_headers(sse: Mapping[str, Any] | None) -> dict[str, str]:
-    """Upload/download headers for a ``serverSideEncryption`` object (reference §3.7)."""
-    if not sse or not sse.get("mode") or sse.get("mode") == "none":
-        return {}
-    algorithm = str(sse.get("algorithm") or "AES256")
-    if sse["mode"] == "SSE-B2":
-        return {"X-Bz-Server-Side-Encryption": algorithm}
-    prefix = "X-Bz-Server-Side-Encryption-Customer-"
-    return {
-        prefix + "Algorithm": algorithm,
-        prefix + "Key": str(sse.get("customerKey", "")),
-        prefix + "Key-Md5": str(sse.get("customerKeyMd5", "")),
-    }
-
-
-def upload_headers(
-    *,
-    file_name: str,
-    content_type: str,
-    content_length: int,
-    content_sha1: str,
-    file_info: Mapping[str, str] | None = None,
-    server_side_encryption: Mapping[str, Any] | None = None,
-    file_retention: Mapping[str, Any] | None = None,
-    legal_hold: str | None = None,
-) -> dict[str, str]:
-    """The ``b2_upload_file`` headers (without ``Authorization``)."""
-    headers = {
-        "X-Bz-File-Name": _enc(file_name),
-        "Content-Type": content_type,
-        "Content-Length": str(content_length),
-        "X-Bz-Content-Sha1": content_sha1,
-    }
-    for key, value in (file_info or {}).items():
-        headers[f"X-Bz-Info-{key}"] = _enc(value)
-    if file_retention and file_retention.get("mode"):
-        headers["X-Bz-File-Retention-Mode"] = str(file_retention["mode"])
-        headers["X-Bz-File-Retention-Retain-Until-Timestamp"] = str(
-            file_retention["retainUntilTimestamp"]
-        )
-    if legal_hold is not None:
-        headers["X-Bz-File-Legal-Hold"] = legal_hold
-    headers.update(sse_headers(server_side_encryption))
-    return headers
-
-
-def upload_file(
-    t: Transport,
-    upload_url: str,
-    upload_token: str,
-    *,
-    headers: Mapping[str, str],
-    body: Body,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> FileVersion:
-    """``POST`` ``body`` to an upload URL; ``headers`` come from :func:`upload_headers`."""
-    result: FileVersion = t.request_json(
-        "POST",
-        upload_url,
-        headers={"Authorization": upload_token, **headers},
-        data=body,
-        http=http,
-        http_override=http_override,
-    )
-    return result
-
-
-# --- large files -------------------------------------------------------------------------------
-
-
-def start_large_file(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    bucket_id: str,
-    file_name: str,
-    content_type: str,
-    file_info: Mapping[str, str] | None = None,
-    file_retention: Mapping[str, Any] | None = None,
-    legal_hold: str | None = None,
-    server_side_encryption: Mapping[str, Any] | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> FileVersion:
-    body = {
-        "bucketId": bucket_id,
-        "fileName": file_name,
-        "contentType": content_type,
-        "fileInfo": file_info,
-        "fileRetention": file_retention,
-        "legalHold": legal_hold,
-        "serverSideEncryption": server_side_encryption,
-    }
-    result: FileVersion = _post(t, api_url, token, "b2_start_large_file", body, http, http_override)
-    return result
-
-
-def get_upload_part_url(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    file_id: str,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> UploadPartUrl:
-    body = {"fileId": file_id}
-    result: UploadPartUrl = _post(
-        t, api_url, token, "b2_get_upload_part_url", body, http, http_override
-    )
-    return result
-
-
-def upload_part(
-    t: Transport,
-    upload_url: str,
-    upload_token: str,
-    *,
-    part_number: int,
-    content_length: int,
-    content_sha1: str,
-    body: Body,
-    server_side_encryption: Mapping[str, Any] | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> Part:
-    headers = {
-        "Authorization": upload_token,
-        "X-Bz-Part-Number": str(part_number),
-        "Content-Length": str(content_length),
-        "X-Bz-Content-Sha1": content_sha1,
-        **sse_headers(server_side_encryption),
-    }
-    result: Part = t.request_json(
-        "POST", upload_url, headers=headers, data=body, http=http, http_override=http_override
-    )
-    return result
-
-
-def copy_part(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    source_file_id: str,
-    large_file_id: str,
-    part_number: int,
-    range: str | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> Part:
-    body = {
-        "sourceFileId": source_file_id,
-        "largeFileId": large_file_id,
-        "partNumber": part_number,
-        "range": range,
-    }
-    result: Part = _post(t, api_url, token, "b2_copy_part", body, http, http_override)
-    return result
-
-
-def finish_large_file(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    file_id: str,
-    part_sha1_array: list[str],
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> FileVersion:
-    body = {"fileId": file_id, "partSha1Array": part_sha1_array}
-    result: FileVersion = _post(
-        t, api_url, token, "b2_finish_large_file", body, http, http_override
-    )
-    return result
-
-
-def cancel_large_file(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    file_id: str,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> CancelLargeFileResponse:
-    body = {"fileId": file_id}
-    result: CancelLargeFileResponse = _post(
-        t, api_url, token, "b2_cancel_large_file", body, http, http_override
-    )
-    return result
-
-
-def list_parts(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    file_id: str,
-    start_part_number: int | None = None,
-    max_part_count: int | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> ListPartsResponse:
-    body = {"fileId": file_id, "startPartNumber": start_part_number, "maxPartCount": max_part_count}
-    result: ListPartsResponse = _post(t, api_url, token, "b2_list_parts", body, http, http_override)
-    return result
-
-
-def list_unfinished_large_files(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    bucket_id: str,
-    name_prefix: str | None = None,
-    start_file_id: str | None = None,
-    max_file_count: int | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> ListUnfinishedLargeFilesResponse:
-    body = {
-        "bucketId": bucket_id,
-        "namePrefix": name_prefix,
-        "startFileId": start_file_id,
-        "maxFileCount": max_file_count,
-    }
-    result: ListUnfinishedLargeFilesResponse = _post(
-        t, api_url, token, "b2_list_unfinished_large_files", body, http, http_override
-    )
+    result: Bucket = post(t, api_url, token, "b2_update_bucket", body, http, http_override)
     return result
 
 
@@ -470,7 +208,7 @@ def list_file_names(
         "prefix": prefix,
         "delimiter": delimiter,
     }
-    result: ListFileNamesResponse = _post(
+    result: ListFileNamesResponse = post(
         t, api_url, token, "b2_list_file_names", body, http, http_override
     )
     return result
@@ -498,7 +236,7 @@ def list_file_versions(
         "prefix": prefix,
         "delimiter": delimiter,
     }
-    result: ListFileVersionsResponse = _post(
+    result: ListFileVersionsResponse = post(
         t, api_url, token, "b2_list_file_versions", body, http, http_override
     )
     return result
@@ -515,7 +253,7 @@ def hide_file(
     http_override: HttpOptions | None = None,
 ) -> FileVersion:
     body = {"bucketId": bucket_id, "fileName": file_name}
-    result: FileVersion = _post(t, api_url, token, "b2_hide_file", body, http, http_override)
+    result: FileVersion = post(t, api_url, token, "b2_hide_file", body, http, http_override)
     return result
 
 
@@ -529,7 +267,7 @@ def get_file_info(
     http_override: HttpOptions | None = None,
 ) -> FileVersion:
     body = {"fileId": file_id}
-    result: FileVersion = _post(t, api_url, token, "b2_get_file_info", body, http, http_override)
+    result: FileVersion = post(t, api_url, token, "b2_get_file_info", body, http, http_override)
     return result
 
 
@@ -547,7 +285,7 @@ def delete_file_version(
     body: dict[str, Any] = {"fileName": file_name, "fileId": file_id}
     if bypass_governance:
         body["bypassGovernance"] = True
-    result: DeleteFileVersionResponse = _post(
+    result: DeleteFileVersionResponse = post(
         t, api_url, token, "b2_delete_file_version", body, http, http_override
     )
     return result
@@ -581,7 +319,7 @@ def copy_file(
         "fileRetention": file_retention,
         "legalHold": legal_hold,
     }
-    result: FileVersion = _post(t, api_url, token, "b2_copy_file", body, http, http_override)
+    result: FileVersion = post(t, api_url, token, "b2_copy_file", body, http, http_override)
     return result
 
 
@@ -604,7 +342,7 @@ def update_file_retention(
     }
     if bypass_governance:
         body["bypassGovernance"] = True
-    result: FileRetentionResponse = _post(
+    result: FileRetentionResponse = post(
         t, api_url, token, "b2_update_file_retention", body, http, http_override
     )
     return result
@@ -622,7 +360,7 @@ def update_file_legal_hold(
     http_override: HttpOptions | None = None,
 ) -> FileLegalHoldResponse:
     body = {"fileName": file_name, "fileId": file_id, "legalHold": legal_hold}
-    result: FileLegalHoldResponse = _post(
+    result: FileLegalHoldResponse = post(
         t, api_url, token, "b2_update_file_legal_hold", body, http, http_override
     )
     return result
@@ -647,92 +385,10 @@ def get_download_authorization(
         "validDurationInSeconds": valid_duration_in_seconds,
         **(overrides or {}),
     }
-    result: DownloadAuthorization = _post(
+    result: DownloadAuthorization = post(
         t, api_url, token, "b2_get_download_authorization", body, http, http_override
     )
     return result
-
-
-# --- downloads ---------------------------------------------------------------------------------
-
-
-def _download(
-    t: Transport,
-    method: str,
-    url: str,
-    token: str | None,
-    range_header: str | None,
-    stream: bool,
-    http: HttpOptions | None,
-    http_override: HttpOptions | None,
-) -> requests.Response:
-    headers: dict[str, str] = {}
-    if token is not None:
-        headers["Authorization"] = token
-    if range_header is not None:
-        headers["Range"] = range_header
-    return t.request(
-        method, url, headers=headers, stream=stream, http=http, http_override=http_override
-    )
-
-
-def download_file_by_name(
-    t: Transport,
-    download_url: str,
-    token: str | None,
-    *,
-    bucket_name: str,
-    file_name: str,
-    range_header: str | None = None,
-    overrides: Mapping[str, str] | None = None,
-    method: str = "GET",
-    stream: bool = True,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> requests.Response:
-    """``GET``/``HEAD`` ``/file/<bucket>/<name>``; the response is returned unread."""
-    url = download_url_by_name(download_url, bucket_name, file_name, **(overrides or {}))
-    return _download(t, method, url, token, range_header, stream, http, http_override)
-
-
-def download_file_by_id(
-    t: Transport,
-    download_url: str,
-    token: str | None,
-    *,
-    file_id: str,
-    range_header: str | None = None,
-    overrides: Mapping[str, str] | None = None,
-    method: str = "GET",
-    stream: bool = True,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> requests.Response:
-    """``GET``/``HEAD`` ``b2_download_file_by_id``; the response is returned unread."""
-    url = download_url_by_id(download_url, file_id, **(overrides or {}))
-    return _download(t, method, url, token, range_header, stream, http, http_override)
-
-
-def file_info_from_headers(headers: Mapping[str, str]) -> FileInfoByName:
-    """The file-version fields carried by download/``HEAD`` response headers."""
-    lowered = {key.lower(): value for key, value in headers.items()}
-    info = {
-        key[len("x-bz-info-") :]: percent_decode(value)
-        for key, value in lowered.items()
-        if key.startswith("x-bz-info-")
-    }
-    timestamp = lowered.get("x-bz-upload-timestamp")
-    file_name = lowered.get("x-bz-file-name")
-    return {
-        "fileId": lowered.get("x-bz-file-id"),
-        "fileName": percent_decode(file_name) if file_name is not None else "",
-        "contentLength": int(lowered.get("content-length") or 0),
-        "contentType": lowered.get("content-type"),
-        "contentSha1": lowered.get("x-bz-content-sha1"),
-        "fileInfo": info,
-        "uploadTimestamp": int(timestamp) if timestamp else None,
-        "headers": dict(headers),
-    }
 
 
 # --- keys --------------------------------------------------------------------------------------
@@ -760,7 +416,7 @@ def create_key(
         "bucketId": bucket_id,
         "namePrefix": name_prefix,
     }
-    result: CreatedApplicationKey = _post(
+    result: CreatedApplicationKey = post(
         t, api_url, token, "b2_create_key", body, http, http_override
     )
     return result
@@ -776,7 +432,7 @@ def delete_key(
     http_override: HttpOptions | None = None,
 ) -> ApplicationKey:
     body = {"applicationKeyId": application_key_id}
-    result: ApplicationKey = _post(t, api_url, token, "b2_delete_key", body, http, http_override)
+    result: ApplicationKey = post(t, api_url, token, "b2_delete_key", body, http, http_override)
     return result
 
 
@@ -796,5 +452,5 @@ def list_keys(
         "maxKeyCount": max_key_count,
         "startApplicationKeyId": start_application_key_id,
     }
-    result: ListKeysResponse = _post(t, api_url, token, "b2_list_keys", body, http, http_override)
+    result: ListKeysResponse = post(t, api_url, token, "b2_list_keys", body, http, http_override)
     return result

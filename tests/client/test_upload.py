@@ -1090,7 +1090,13 @@ def test_long_destination_names_save(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["django_b2.client._upload", "django_b2.client._download", "django_b2.client._progress"]
+    "name",
+    [
+        "django_b2.client._upload",
+        "django_b2.client._download",
+        "django_b2.client._download_into",
+        "django_b2.client._progress",
+    ],
 )
 def test_transfer_modules_export_what_they_list(name: str) -> None:
     import importlib
