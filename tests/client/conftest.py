@@ -23,6 +23,22 @@ class SleepRecorder:
         self.waits.append(seconds)
 
 
+def no_sleep(_seconds: float) -> None:
+    """A ``RetryPolicy(sleep=...)`` that does not wait: retries run at once."""
+
+
+@pytest.fixture
+def transfer_client(b2_emulator: EmulatorServer) -> Iterator[B2Client]:
+    """A client with the default retry policy and timeouts, minus the waits between tries."""
+    with B2Client(
+        b2_emulator.application_key_id,
+        b2_emulator.application_key,
+        api_url=b2_emulator.url,
+        retry=RetryPolicy(sleep=no_sleep),
+    ) as c:
+        yield c
+
+
 @pytest.fixture
 def sleeps() -> SleepRecorder:
     return SleepRecorder()

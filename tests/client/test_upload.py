@@ -44,23 +44,19 @@ from django_b2.client.errors import (
     B2TimeoutError,
     B2ValidationError,
 )
+from tests.client.conftest import no_sleep
 
 PART = 1000
 THRESHOLD = 3000
 
 
-def _no_sleep(_seconds: float) -> None:
-    return None
-
-
 def _make_client(url: str, key_id: str, key: str) -> B2Client:
-    return B2Client(key_id, key, api_url=url, retry=RetryPolicy(sleep=_no_sleep))
+    return B2Client(key_id, key, api_url=url, retry=RetryPolicy(sleep=no_sleep))
 
 
 @pytest.fixture
-def client(b2_emulator: Any) -> B2Client:
-    srv = b2_emulator
-    return _make_client(srv.url, srv.application_key_id, srv.application_key)
+def client(transfer_client: B2Client) -> B2Client:
+    return transfer_client
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from django_b2.client import B2Client, RetryPolicy
+from django_b2.client import B2Client
 from django_b2.client._body import Payload
 from django_b2.client._streams import FileRange
 from django_b2.client.errors import B2ServiceError, B2ValidationError
@@ -24,18 +24,9 @@ PART = 1000
 THRESHOLD = 3000
 
 
-def _no_sleep(_seconds: float) -> None:
-    return None
-
-
 @pytest.fixture
-def client(b2_emulator: Any) -> B2Client:
-    return B2Client(
-        b2_emulator.application_key_id,
-        b2_emulator.application_key,
-        api_url=b2_emulator.url,
-        retry=RetryPolicy(sleep=_no_sleep),
-    )
+def client(transfer_client: B2Client) -> B2Client:
+    return transfer_client
 
 
 @pytest.fixture
