@@ -21,9 +21,8 @@ The high-level ``upload``/``download`` live here and delegate to
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from ._buckets import BucketCalls
+from ._closing import Closing
 from ._download_into import download
 from ._downloads import DownloadCalls
 from ._files import FileCalls
@@ -34,22 +33,11 @@ from ._upload import upload
 __all__ = ["B2Client"]
 
 
-class B2Client(FileCalls, LargeFileCalls, DownloadCalls, BucketCalls, KeyCalls):
+class B2Client(FileCalls, LargeFileCalls, DownloadCalls, BucketCalls, KeyCalls, Closing):
     """A thread-safe client for the B2 native API (v3). No network traffic until the first call.
 
     See ``docs/client.md`` for examples and ``docs/architecture.md`` for how it is built.
     """
-
-    def __enter__(self) -> B2Client:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     # --- high level (client transfers): the engines' entry points, bound as methods ---------
 

@@ -34,7 +34,6 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Generator, Iterator, Mapping
-from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Union
 from urllib.parse import unquote_plus
 
@@ -42,6 +41,7 @@ import requests
 import urllib3.exceptions
 import urllib3.response
 
+from django_b2.client._closing import Closing
 from django_b2.client._limits import SHA1_HEX
 from django_b2.client._progress import ProgressCallback
 from django_b2.client.errors import B2ConnectionError, B2IntegrityError, B2ValidationError
@@ -112,7 +112,7 @@ def expected_sha1(content_sha1: str | None, file_info: Mapping[str, str]) -> str
     return None
 
 
-class DownloadedFile:
+class DownloadedFile(Closing):
     """A streamed B2 download: metadata from the headers, the body in checked chunks.
 
     Attributes: ``file_id``, ``file_name`` (decoded), ``content_length`` (of this body),
@@ -383,17 +383,6 @@ class DownloadedFile:
                 raw.read(1, decode_content=False)
         except _DRAIN_ERRORS:
             return  # the connection is closed just below
-
-    def __enter__(self) -> DownloadedFile:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return (

@@ -103,7 +103,30 @@ def check_binary(data: object) -> None:
         )
 
 
-class FileRange:
+class _PartReader:
+    """A rewindable, read-only binary file object of a known length (the part readers' base)."""
+
+    _position = 0
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self)}
+        self._position = max(0, base[whence] + offset)
+        return self._position
+
+
+class FileRange(_PartReader):
     """A part read straight from a file descriptor with ``preadv`` into one reused 1 MiB buffer.
 
     A rewindable binary reader: each read returns a view of that buffer, valid until the next
@@ -116,25 +139,10 @@ class FileRange:
         self.fd = fd
         self.start = start
         self.length = length
-        self._position = 0
         self._buffer: memoryview | None = None
 
     def __len__(self) -> int:
         return self.length
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self.length}
-        self._position = max(0, base[whence] + offset)
-        return self._position
 
     def read(self, size: int = -1) -> memoryview:
         left = self.length - self._position
@@ -159,30 +167,14 @@ class FileRange:
         self._buffer = None
 
 
-class ViewReader:
+class ViewReader(_PartReader):
     """A part's bytes as a rewindable file object whose reads are views, not copies."""
 
     def __init__(self, view: memoryview) -> None:
         self._view: memoryview | None = view
-        self._position = 0
 
     def __len__(self) -> int:
         return len(self._view) if self._view is not None else 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        assert self._view is not None
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: len(self._view)}
-        self._position = max(0, base[whence] + offset)
-        return self._position
 
     def read(self, size: int = -1) -> memoryview:
         assert self._view is not None
