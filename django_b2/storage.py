@@ -39,7 +39,7 @@ from django_b2 import conf
 from django_b2.cache import DjangoCacheAuthStore, cache_lock
 from django_b2.client import B2Client, RetryPolicy, download_url_by_name
 from django_b2.client._limits import MAX_COPY_SIZE
-from django_b2.client._streams import length_from, rereadable
+from django_b2.client._streams import length_from, rereadable, seek_position
 from django_b2.client._validation import validate_file_name
 from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
 from django_b2.signed_urls import signed_url
@@ -486,7 +486,7 @@ def datetime_from_millis(millis: int) -> datetime:
 
 def _upload_source(content: Any) -> tuple[Any, int | None]:
     """What to hand to ``client.upload``: the file object itself (streamed) and its length."""
-    seekable = bool(getattr(content, "seekable", lambda: False)())
+    seekable = seek_position(content) is not None
     if seekable:
         content.seek(0)
     probe = content.read(0)
