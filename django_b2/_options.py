@@ -43,6 +43,8 @@ RETRY_FIELDS: Final = (
     "multiplier",
     "jitter",
     "max_retry_after",
+    "deadline",
+    "connect_deadline",
 )
 
 _BUCKET_NAME_RE: Final = re.compile(r"^[A-Za-z0-9-]{6,63}$")
@@ -281,6 +283,12 @@ def retry(value: Any, s: Subject) -> dict[str, Any] | None:
             s.fail(
                 f"django_b2 option retry[{key!r}] must be a number >= 0, got {number!r}. "
                 f"Fix {where}."
+            )
+    for key in ("deadline", "connect_deadline"):
+        if key in value and not value[key] > 0:
+            s.fail(
+                f"django_b2 option retry[{key!r}] is the seconds one call may take in all; it "
+                f"must be > 0, got {value[key]!r}. Fix {where}."
             )
     if "attempts" in value and (not isinstance(value["attempts"], int) or value["attempts"] < 1):
         s.fail(

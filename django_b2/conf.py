@@ -270,9 +270,12 @@ class B2Config:
     retry: Mapping[str, Any] | None = _option(
         None,
         check=v.retry,
-        doc='RetryPolicy fields for the client, e.g. `{"attempts": 8, "max_backoff": 30}` '
+        doc='RetryPolicy fields for the client, e.g. `{"attempts": 8, "deadline": 20}` '
         "(`attempts`, `initial_backoff`, `max_backoff`, `multiplier`, `jitter`, "
-        "`max_retry_after`); default: 5 attempts, 1 s doubling to 64 s, Retry-After honoured.",
+        "`max_retry_after`, `deadline`, `connect_deadline`); default for the storage: "
+        "`RetryPolicy.for_web_requests()`, a call gives up within 30 s (4 s if B2 refuses "
+        "connections) and a Retry-After over 10 s ends it at once; management commands use the "
+        "client's looser defaults. See [Reliability](reliability.md).",
     )
     read_block_size: int = _option(
         8 * 1024 * 1024,
