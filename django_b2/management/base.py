@@ -15,11 +15,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, TypeAlias
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import InvalidStorageError, storages
 from django.core.management import BaseCommand, CommandError, CommandParser
 
+from django_b2 import conf
 from django_b2.client import AccountAuthorization, B2Client, Bucket
 from django_b2.client.errors import B2AuthTokenExpired, B2Error, B2NotFound, B2Unauthorized
 from django_b2.management.errors import (
@@ -167,7 +167,7 @@ class B2Command(BaseCommand):
             try:
                 storage = storages[alias]
             except InvalidStorageError:
-                known = ", ".join(sorted(getattr(settings, "STORAGES", {}))) or "none"
+                known = ", ".join(sorted(conf.storage_definitions())) or "none"
                 raise CommandError(
                     f"No storage named {alias!r} in settings.STORAGES (defined: {known}); "
                     "pass --storage with the alias of a django_b2 storage."
