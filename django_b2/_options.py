@@ -204,8 +204,10 @@ def url_expire(value: Any, s: Subject) -> int:
     return int(value)
 
 
-def seconds_or_zero(value: Any, s: Subject) -> int:
-    expect(s, value, (int,), "an integer >= 0")
+def seconds_or_none(value: Any, s: Subject) -> int | None:
+    if value is None:
+        return None
+    expect(s, value, (int,), "None or an integer >= 0")
     if value < 0:
         s.fail(f"django_b2 option {s.name!r} must be >= 0 seconds, got {value!r}. Fix {s.where}.")
     return int(value)

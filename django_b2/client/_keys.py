@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import _raw as raw
 from ._core import ClientCore, require_id
 from ._limits import MAX_LIST_COUNT
+from ._resend import unless_maybe_acted
 from ._transport import HttpOptions
 from ._types import ApplicationKey, CreatedApplicationKey, ListKeysResponse
 from ._validation import (
@@ -14,7 +15,7 @@ from ._validation import (
     validate_key_name,
     validate_prefix,
 )
-from .errors import B2ValidationError
+from .errors import B2TransportError, B2ValidationError
 
 
 class KeyCalls(ClientCore):
@@ -31,6 +32,8 @@ class KeyCalls(ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> CreatedApplicationKey:
+        """Create a key. Never resent once B2 may have received it: a lost answer raises the
+        transport error with a message saying how to find the key that may have been made."""
         validate_key_name(key_name)
         caps = validate_capabilities(capabilities, bucket_restricted=bucket_id is not None)
         if valid_duration_in_seconds is not None:
@@ -41,17 +44,28 @@ class KeyCalls(ClientCore):
             validate_prefix(name_prefix, "name_prefix")
             if bucket_id is None:
                 raise B2ValidationError("name_prefix needs bucket_id=... (API v3)")
-        return self._api(
-            raw.create_key,
-            http,
-            http_override,
-            account=True,
-            key_name=key_name,
-            capabilities=caps,
-            valid_duration_in_seconds=valid_duration_in_seconds,
-            bucket_id=bucket_id,
-            name_prefix=name_prefix,
-        )
+        try:
+            return self._api(
+                raw.create_key,
+                http,
+                http_override,
+                account=True,
+                retry_if=unless_maybe_acted,
+                key_name=key_name,
+                capabilities=caps,
+                valid_duration_in_seconds=valid_duration_in_seconds,
+                bucket_id=bucket_id,
+                name_prefix=name_prefix,
+            )
+        except B2TransportError as exc:
+            if not exc.may_have_reached:
+                raise
+            raise type(exc)(
+                f"b2_create_key got no answer ({exc}), so B2 may have created key {key_name!r}; "
+                "it was not sent again, which could make a second key. Look for it with "
+                "`manage.py b2_keys list` or B2Client.list_keys(), delete it (its secret is "
+                "shown only once), then create the key again."
+            ) from exc
 
     def delete_key(
         self,

@@ -4,13 +4,16 @@ listings of parts and unfinished files.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import _raw_transfers as raw
+from . import _raw as raw
+from . import _raw_transfers as transfers
 from ._body import Data, Payload
 from ._core import ClientCore, require_id
 from ._limits import SHA1_HEX
+from ._resend import Tracked, extras, remove_extras
 from ._transport import HttpOptions
 from ._types import (
     CancelLargeFileResponse,
@@ -32,10 +35,13 @@ from ._validation import (
     validate_part_number,
     validate_prefix,
 )
-from .errors import B2ValidationError
+from .errors import B2BadRequest, B2Error, B2NotFound, B2ValidationError
 
 if TYPE_CHECKING:
     from ._progress import ProgressCallback
+
+
+logger = logging.getLogger("django_b2.client")
 
 
 class LargeFileCalls(ClientCore):
@@ -54,10 +60,13 @@ class LargeFileCalls(ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
+        """Start a large file. If an attempt's answer was lost and the call was resent, the
+        unfinished large files that the lost attempts made are cancelled."""
         require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
-        return self._api(
-            raw.start_large_file,
+        call = Tracked(transfers.start_large_file)
+        started = self._api(
+            call,
             http,
             http_override,
             bucket_id=bucket_id,
@@ -68,6 +77,23 @@ class LargeFileCalls(ClientCore):
             legal_hold=validate_legal_hold(legal_hold),
             server_side_encryption=server_side_encryption,
         )
+        if call.maybe_acted:
+            self._cancel_extra_starts(started, call.elapsed())
+        return started
+
+    def _cancel_extra_starts(self, kept: FileVersion, elapsed: float) -> None:
+        try:
+            listed = self.list_unfinished_large_files(
+                kept["bucketId"], name_prefix=kept["fileName"], max_file_count=100
+            )["files"]
+        except B2Error as exc:
+            logger.warning("could not look for extra unfinished large files: %s", exc)
+            return
+        remove_extras(
+            "unfinished large file",
+            extras(listed, kept, elapsed),
+            lambda extra: self.cancel_large_file(str(extra["fileId"])),
+        )
 
     def get_upload_part_url(
         self,
@@ -77,7 +103,7 @@ class LargeFileCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> UploadPartUrl:
         require_id("file_id", file_id)
-        return self._api(raw.get_upload_part_url, http, http_override, file_id=file_id)
+        return self._api(transfers.get_upload_part_url, http, http_override, file_id=file_id)
 
     def upload_part(
         self,
@@ -111,7 +137,7 @@ class LargeFileCalls(ClientCore):
         )
 
         def send(url: str, token: str) -> Part:
-            return raw.upload_part(
+            return transfers.upload_part(
                 self._transport,
                 url,
                 token,
@@ -148,7 +174,7 @@ class LargeFileCalls(ClientCore):
         require_id("large_file_id", large_file_id)
         validate_part_number(part_number)
         return self._api(
-            raw.copy_part,
+            transfers.copy_part,
             http,
             http_override,
             source_file_id=source_file_id,
@@ -176,11 +202,25 @@ class LargeFileCalls(ClientCore):
             raise B2ValidationError(
                 f"part_sha1_array holds values that are not 40 hex digits: {bad[:3]!r}"
             )
-        result = self._api(
-            raw.finish_large_file, http, http_override, file_id=file_id, part_sha1_array=sha1s
-        )
+        call = Tracked(transfers.finish_large_file)
+        try:
+            result = self._api(call, http, http_override, file_id=file_id, part_sha1_array=sha1s)
+        except (B2BadRequest, B2NotFound):
+            # A resend after a lost answer finds the file no longer unfinished: if it is now a
+            # finished file, the lost attempt finished it.
+            finished = self._finished(file_id) if call.maybe_acted else None
+            if finished is None:
+                raise
+            result = finished
         self._part_urls.drop(file_id)
         return result
+
+    def _finished(self, file_id: str) -> FileVersion | None:
+        try:
+            info: FileVersion = self._api(raw.get_file_info, None, None, file_id=file_id)
+        except B2Error:
+            return None
+        return info if info.get("action") == "upload" else None
 
     def cancel_large_file(
         self,
@@ -190,7 +230,7 @@ class LargeFileCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> CancelLargeFileResponse:
         require_id("file_id", file_id)
-        result = self._api(raw.cancel_large_file, http, http_override, file_id=file_id)
+        result = self._api(transfers.cancel_large_file, http, http_override, file_id=file_id)
         self._part_urls.drop(file_id)
         return result
 
@@ -209,7 +249,7 @@ class LargeFileCalls(ClientCore):
         if max_part_count is not None:
             validate_count("max_part_count", max_part_count, 1000)
         return self._api(
-            raw.list_parts,
+            transfers.list_parts,
             http,
             http_override,
             file_id=file_id,
@@ -233,7 +273,7 @@ class LargeFileCalls(ClientCore):
         if max_file_count is not None:
             validate_count("max_file_count", max_file_count, 100)
         return self._api(
-            raw.list_unfinished_large_files,
+            transfers.list_unfinished_large_files,
             http,
             http_override,
             bucket_id=bucket_id,
