@@ -1,4 +1,5 @@
-"""Validators of the django_b2 options (one per kind of value) and the error they raise.
+"""How a django_b2 option is declared (:func:`option`, :class:`Option`), the validators (one per
+kind of value) and the error they raise.
 
 Each validator takes the value and the :class:`Subject` (the option's name, where it is set,
 its system-check id) and returns the value to keep or raises :class:`B2ConfigurationError`
@@ -10,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Final, NoReturn, cast
 from urllib.parse import urlsplit
 
@@ -21,12 +22,17 @@ from django_b2.client._limits import MAX_DOWNLOAD_AUTH_SECONDS
 __all__ = [
     "MAX_URL_EXPIRE",
     "RETRY_FIELDS",
+    "SPEC",
+    "UNSET",
     "B2ConfigurationError",
     "Check",
     "FileInfoOption",
+    "Option",
     "PerFile",
     "Subject",
+    "declared",
     "expect",
+    "option",
 ]
 
 PerFile = str | Callable[[str], str | None] | None
@@ -298,3 +304,81 @@ def retry(value: Any, s: Subject) -> dict[str, Any] | None:
             f"number >= 1, got {value['attempts']!r}. Fix {where}."
         )
     return dict(value)
+
+
+# --------------------------------------------------------------------------- declaring options
+
+SPEC: Final = "django_b2.option"
+UNSET: Final[Any] = object()
+
+
+@dataclass(frozen=True)
+class Option:
+    """Everything about one option: read from the ``B2Config`` field that declares it."""
+
+    name: str
+    default: Any
+    type: str
+    check: Check
+    doc: str
+    required: bool = False
+    secret: bool = False
+    static_default: Any = UNSET
+    check_id: str = "django_b2.E005"
+    #: How the settings table shows the default ("" = derived from ``default``).
+    shown_default: str = ""
+
+    @property
+    def setting(self) -> str:
+        """The ``B2_<NAME>`` setting."""
+        return f"B2_{self.name.upper()}"
+
+    @property
+    def table_default(self) -> str:
+        """The "Default" cell of the settings table."""
+        if self.shown_default:
+            shown = self.shown_default
+        elif self.required:
+            shown = "required"
+        elif isinstance(self.default, str):
+            shown = f'`"{self.default}"`'
+        else:
+            shown = f"`{self.default!r}`"
+        if self.static_default is not UNSET:
+            shown += f" (static: `{self.static_default!r}`)"
+        return shown
+
+
+def option(
+    default: Any = UNSET,
+    *,
+    check: Check,
+    doc: str,
+    secret: bool = False,
+    static_default: Any = UNSET,
+    check_id: str = "django_b2.E005",
+    shown_default: str = "",
+) -> Any:
+    """Declare one ``B2Config`` field as an option (no ``default``: the option is required)."""
+    spec = {
+        "check": check,
+        "doc": doc,
+        "required": default is UNSET,
+        "secret": secret,
+        "static_default": static_default,
+        "check_id": check_id,
+        "shown_default": shown_default,
+    }
+    if default is UNSET:
+        return field(repr=not secret, metadata={SPEC: spec})
+    return field(default=default, repr=not secret, metadata={SPEC: spec})
+
+
+def declared(config_class: type) -> dict[str, Option]:
+    """The options declared by the fields of ``config_class`` (made with :func:`option`)."""
+    options: dict[str, Option] = {}
+    for f in fields(config_class):
+        spec = f.metadata[SPEC]
+        default = None if f.default is MISSING else f.default
+        options[f.name] = Option(name=f.name, default=default, type=str(f.type), **spec)
+    return options

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, Literal, NoReturn
 
@@ -30,12 +30,15 @@ from django_b2 import _options as v
 from django_b2._options import (
     MAX_URL_EXPIRE,
     RETRY_FIELDS,
+    UNSET,
     B2ConfigurationError,
-    Check,
     FileInfoOption,
+    Option,
     PerFile,
     Subject,
+    declared,
 )
+from django_b2._options import option as _option
 
 __all__ = [
     "DEFAULTS",
@@ -87,71 +90,6 @@ def _auth_cache(value: Any, s: Subject) -> str:
 
 
 # --------------------------------------------------------------------------- the declaration
-
-_SPEC: Final = "django_b2.option"
-_UNSET: Final[Any] = object()
-
-
-@dataclass(frozen=True)
-class Option:
-    """Everything about one option: read from the :class:`B2Config` field that declares it."""
-
-    name: str
-    default: Any
-    type: str
-    check: Check
-    doc: str
-    required: bool = False
-    secret: bool = False
-    static_default: Any = _UNSET
-    check_id: str = "django_b2.E005"
-    #: How the settings table shows the default ("" = derived from ``default``).
-    shown_default: str = ""
-
-    @property
-    def setting(self) -> str:
-        """The ``B2_<NAME>`` setting."""
-        return f"B2_{self.name.upper()}"
-
-    @property
-    def table_default(self) -> str:
-        """The "Default" cell of the settings table."""
-        if self.shown_default:
-            shown = self.shown_default
-        elif self.required:
-            shown = "required"
-        elif isinstance(self.default, str):
-            shown = f'`"{self.default}"`'
-        else:
-            shown = f"`{self.default!r}`"
-        if self.static_default is not _UNSET:
-            shown += f" (static: `{self.static_default!r}`)"
-        return shown
-
-
-def _option(
-    default: Any = _UNSET,
-    *,
-    check: Check,
-    doc: str,
-    secret: bool = False,
-    static_default: Any = _UNSET,
-    check_id: str = "django_b2.E005",
-    shown_default: str = "",
-) -> Any:
-    """Declare one :class:`B2Config` field as an option (no ``default``: required)."""
-    spec = {
-        "check": check,
-        "doc": doc,
-        "required": default is _UNSET,
-        "secret": secret,
-        "static_default": static_default,
-        "check_id": check_id,
-        "shown_default": shown_default,
-    }
-    if default is _UNSET:
-        return field(repr=not secret, metadata={_SPEC: spec})
-    return field(default=default, repr=not secret, metadata={_SPEC: spec})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -319,17 +257,8 @@ class B2Config:
     )
 
 
-def _declared() -> dict[str, Option]:
-    options: dict[str, Option] = {}
-    for f in fields(B2Config):
-        spec = f.metadata[_SPEC]
-        default = None if f.default is MISSING else f.default
-        options[f.name] = Option(name=f.name, default=default, type=str(f.type), **spec)
-    return options
-
-
 #: Every option, in the order of the settings table.
-OPTIONS: Final[Mapping[str, Option]] = MappingProxyType(_declared())
+OPTIONS: Final[Mapping[str, Option]] = MappingProxyType(declared(B2Config))
 
 DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
     {name: option.default for name, option in OPTIONS.items()}
@@ -338,7 +267,7 @@ DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
 #: Defaults that static storages use instead of the ``B2_<NAME>`` settings: static files are
 #: collected over and over (overwrite) and are served by plain URLs (CSS refers to them by path).
 STATIC_DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
-    {n: o.static_default for n, o in OPTIONS.items() if o.static_default is not _UNSET}
+    {n: o.static_default for n, o in OPTIONS.items() if o.static_default is not UNSET}
 )
 
 
