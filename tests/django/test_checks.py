@@ -125,7 +125,6 @@ def test_non_b2_storages_ignored() -> None:
         assert check_storages() == []
 
 
-@pytest.mark.django_db  # `check` runs the model checks; JSONField's asks the database
 def test_registered_with_django_check_framework() -> None:
     storages = {"default": {"BACKEND": B2, "OPTIONS": {"bucket_name": "media-bucket"}}}
     with override_settings(STORAGES=storages), pytest.raises(SystemCheckError) as info:
