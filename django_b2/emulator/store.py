@@ -2,13 +2,14 @@
 
 Metadata lives in SQLite (``emulator.sqlite3`` in the data dir, WAL mode); bodies live as files
 under ``blobs/``. Names are stored as UTF-8 BLOBs so SQLite orders them by UTF-8 bytes, as B2 does.
-Tokens live in memory: a restart invalidates them (clients re-authorize) but keeps keys, buckets
-and files.
+Tokens (account, upload, download) are kept too, so a restart with the same data dir leaves them
+valid until they expire, as on B2.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import secrets
@@ -53,6 +54,9 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_by_name ON files (bucket_id, name, seq DESC);
 CREATE INDEX IF NOT EXISTS files_by_action ON files (bucket_id, action, seq);
 CREATE TABLE IF NOT EXISTS notification_rules (bucket_id TEXT PRIMARY KEY, rules TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY, kind TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS parts (
     file_id TEXT NOT NULL, part_number INTEGER NOT NULL, content_length INTEGER NOT NULL,
     content_sha1 TEXT NOT NULL, upload_timestamp INTEGER NOT NULL, blob TEXT NOT NULL,
@@ -66,6 +70,8 @@ FILE_COLUMNS = (
     "upload_timestamp, retention_mode, retention_until, legal_hold, sse, blob"
 )
 LIST_BATCH = 500
+#: Expired tokens are dropped from memory and the data dir every this many new tokens.
+TOKEN_PRUNE_EVERY = 1000
 #: The kind digit after ``_f`` in a file id (b2sdk's ``FileVersion._type``).
 FILE_KIND_SMALL = "1"
 FILE_KIND_LARGE = "2"
@@ -128,6 +134,13 @@ def require_list_prefix(key: Key, prefix: str) -> None:
         raise denied(
             f"the application key only allows listing with a prefix starting {key.name_prefix!r}"
         )
+
+
+_TOKEN_KINDS: dict[str, type[AccountToken] | type[UploadToken] | type[DownloadToken]] = {
+    "account": AccountToken,
+    "upload": UploadToken,
+    "download": DownloadToken,
+}
 
 
 @dataclass(frozen=True)
@@ -204,6 +217,39 @@ class Store:
                 name_prefix=row[6],
             )
         self.tokens: dict[str, AccountToken | UploadToken | DownloadToken] = {}
+        self._token_saves = 0
+        self._load_tokens()
+
+    def _load_tokens(self) -> None:
+        """Tokens saved by an earlier run that have not expired yet."""
+        now = self.now_ms()
+        self.db.execute("DELETE FROM tokens WHERE expires_at <= ?", (now,))
+        for kind, data in self.db.execute("SELECT kind, data FROM tokens").fetchall():
+            record = _TOKEN_KINDS[kind](**json.loads(data))
+            self.tokens[record.token] = record
+
+    def _save_token(self, token: AccountToken | UploadToken | DownloadToken) -> None:
+        """Keep a token in the data dir (the caller holds the lock); expired ones are pruned
+        from time to time."""
+        kind = next(name for name, cls in _TOKEN_KINDS.items() if isinstance(token, cls))
+        data = dataclasses.asdict(token)
+        for transient in ("uses", "test_mode_uses", "busy"):
+            data.pop(transient, None)
+        self.db.execute(
+            "REPLACE INTO tokens VALUES (?, ?, ?, ?)",
+            (token.token, kind, json.dumps(data), token.expires_at),
+        )
+        self.tokens[token.token] = token
+        self._token_saves += 1
+        if self._token_saves % TOKEN_PRUNE_EVERY == 0:
+            now = self.now_ms()
+            self.db.execute("DELETE FROM tokens WHERE expires_at <= ?", (now,))
+            for stale in [t for t, found in self.tokens.items() if found.expires_at <= now]:
+                del self.tokens[stale]
+
+    def _forget_token(self, token: str) -> None:
+        self.tokens.pop(token, None)
+        self.db.execute("DELETE FROM tokens WHERE token = ?", (token,))
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -241,6 +287,7 @@ class Store:
             self.db.execute("DELETE FROM parts")
             self.db.execute("DELETE FROM buckets")
             self.db.execute("DELETE FROM notification_rules")
+            self.db.execute("DELETE FROM tokens")
             self.db.execute("DELETE FROM keys")
             self.keys = {self.master.key_id: self.master}
             self.tokens.clear()
