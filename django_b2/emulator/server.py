@@ -154,6 +154,7 @@ class EmulatorServer:
         except BaseException:
             httpd.server_close()
             raise
+        state.resume_replication()
         host, port = str(httpd.server_address[0]), int(httpd.server_address[1])
         url_host = f"[{host}]" if ":" in host else host
         app = Emulator(
