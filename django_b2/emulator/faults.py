@@ -34,6 +34,7 @@ class FaultConfig:
     seed: int = 0
     upload_503_rate: float = 0.0
     api_503_rate: float = 0.0
+    authorize_503_rate: float = 0.0
     api_429_rate: float = 0.0
     retry_after: int = 1
     expire_tokens_after_calls: int | None = None
@@ -53,6 +54,7 @@ class FaultConfig:
         for field in (
             "upload_503_rate",
             "api_503_rate",
+            "authorize_503_rate",
             "api_429_rate",
             "drop_connection_rate",
             "fail_some_uploads_rate",
@@ -120,7 +122,15 @@ class Faults:
             self.config = config
             self._streams = {
                 name: random.Random(f"{config.seed}:{name}")
-                for name in ("upload", "api503", "api429", "drop", "test_upload", "late")
+                for name in (
+                    "upload",
+                    "api503",
+                    "auth503",
+                    "api429",
+                    "drop",
+                    "test_upload",
+                    "late",
+                )
             }
             self._late_answers = 0
 
@@ -150,6 +160,11 @@ class Faults:
                 "injected fault: api_429_rate",
                 retry_after=config.retry_after,
             )
+
+    def authorize(self) -> None:
+        """``b2_authorize_account``: maybe 503 (B2 answers it too when busy)."""
+        if self._draw("auth503", self.config.authorize_503_rate):
+            raise self._unavailable("authorize_503_rate")
 
     def upload(self, test_modes: frozenset[str]) -> None:
         """Uploads of files and parts: maybe 503 (rate or fail_some_uploads)."""

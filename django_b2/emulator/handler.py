@@ -107,6 +107,7 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
         if method not in ("GET", "POST"):
             raise ApiError(405, "method_not_allowed", f"{method} is not allowed; use POST or GET")
         if route is None:
+            self.app.faults.authorize()
             answer = self._authorize(version)
             self._read_body()  # authorize takes no body; this keeps the connection usable
             self._send_json(200, answer)

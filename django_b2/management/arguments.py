@@ -17,10 +17,12 @@ from typing import Any
 from django.core.management import CommandError
 
 from django_b2.client import KEY_CAPABILITIES
+from django_b2.client._limits import MAX_KEY_DURATION_SECONDS
 
 __all__ = [
     "MAX_KEY_DURATION",
     "capability_list",
+    "duration",
     "info_dict",
     "key_value",
     "non_negative_float",
@@ -29,7 +31,7 @@ __all__ = [
 ]
 
 #: ``validDurationInSeconds`` of ``b2_create_key`` must stay below 1000 days.
-MAX_KEY_DURATION = 86_400_000
+MAX_KEY_DURATION = MAX_KEY_DURATION_SECONDS
 
 
 def key_value(text: str) -> tuple[str, str]:
@@ -115,3 +117,22 @@ def read_rules_file(path: str, field: str, option: str) -> list[dict[str, Any]]:
             f'(or an object with a "{field}" list); see README.md, "Management commands".'
         )
     return data
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def duration(text: str) -> float:
+    """``7d``, ``12h``, ``30m``, ``45s``, ``2w`` or a plain number of seconds -> seconds."""
+    value = text.strip().lower()
+    unit = _DURATION_UNITS.get(value[-1:]) if value else None
+    number = value[:-1] if unit is not None else value
+    try:
+        amount = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a duration such as 7d, 12h, 30m or 45s, got {text!r}"
+        ) from None
+    if not amount >= 0 or amount == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a duration of at least 0, got {text!r}")
+    return amount * (unit or 1)

@@ -5,12 +5,14 @@ Django's cache, ...) and shared by workers. ``AuthStore`` is the protocol such c
 ``lock(key)`` serializes re-authorization so that one worker logs in while the others wait and then
 reuse its token.
 
-For the client's own use: ``_Secret`` holds the application key (never in a repr, never pickled)
-and ``_needs_reauth`` says which 401s a newer account token may cure.
+For the client's own use: ``Secret`` holds the application key (never in a repr, never pickled),
+``ApplicationKeyAuth`` turns it into the ``b2_authorize_account`` header only when the request is
+sent, and ``needs_reauth`` says which 401s a newer account token may cure.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import threading
@@ -19,6 +21,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
+
+import requests
 
 from .errors import B2AuthTokenExpired, B2Unauthorized, B2ValidationError
 
@@ -148,7 +152,7 @@ def auth_cache_key(api_url: str, application_key_id: str, application_key: str) 
     return "django_b2:auth:" + hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-class _Secret:
+class Secret:
     """Holds the application key; its repr never shows it."""
 
     __slots__ = ("_value",)
@@ -159,6 +163,10 @@ class _Secret:
     def reveal(self) -> str:
         return self._value
 
+    def is_filled(self) -> bool:
+        """Whether it holds a non-empty ``str`` (checked without handing the value out)."""
+        return isinstance(self._value, str) and bool(self._value)
+
     def __repr__(self) -> str:
         return "'********'"
 
@@ -166,6 +174,31 @@ class _Secret:
         raise TypeError("the application key is not picklable")
 
 
-def _needs_reauth(exc: B2Unauthorized) -> bool:
+class ApplicationKeyAuth(requests.auth.AuthBase):
+    """``requests`` auth that adds ``Authorization: Basic base64(key_id:key)`` at send time.
+
+    The header is built from the :class:`Secret` inside ``requests`` when the request is
+    prepared, so no caller's frame holds the key or the header in a local variable; the repr
+    names only the key id, and the object cannot be pickled.
+    """
+
+    def __init__(self, application_key_id: str, application_key: Secret) -> None:
+        self._key_id = application_key_id
+        self._key = application_key
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = "Basic " + base64.b64encode(
+            f"{self._key_id}:{self._key.reveal()}".encode()
+        ).decode("ascii")
+        return request
+
+    def __repr__(self) -> str:
+        return f"ApplicationKeyAuth(application_key_id={self._key_id!r}, application_key=****)"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("the application key is not picklable")
+
+
+def needs_reauth(exc: B2Unauthorized) -> bool:
     """``bad_auth_token``/``expired_auth_token``, or a body-less 401 (``HEAD``: code unknown)."""
     return isinstance(exc, B2AuthTokenExpired) or (type(exc) is B2Unauthorized and not exc.code)
