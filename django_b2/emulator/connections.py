@@ -30,6 +30,11 @@ class ConnectionTable:
         with self._lock:
             return len(self._states)
 
+    def sockets(self) -> frozenset[socket.socket]:
+        """The connections open now (a test can wait until those a client opened are closed)."""
+        with self._lock:
+            return frozenset(self._states)
+
     def admit(self, sock: socket.socket) -> bool:
         with self._lock:
             if len(self._states) >= self.limit:

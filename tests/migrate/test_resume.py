@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
@@ -11,6 +12,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -32,6 +35,29 @@ def _confirmed(journal: Path) -> int:
         return 0  # the table is not created yet
 
 
+def _wait_until_served(server: Any, before: frozenset[Any]) -> None:
+    """Wait until the emulator has carried out or dropped everything the killed process sent.
+
+    As on B2, a request that reached the emulator before the kill is still carried out: an upload
+    in flight can be stored a moment after the kill. A new run started within that moment could
+    list the bucket before it lands and send the file again (two identical versions); under load
+    that moment grows. So, before the new run: one request on a fresh connection (connections
+    are accepted in order: once it is answered, every connection of the killed process has been
+    accepted), then wait until each connection opened since ``before`` has been closed.
+    """
+    address = urlsplit(server.url)
+    conn = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    try:
+        conn.request("GET", "/_emulator/counters", headers=server.admin_headers)
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 60
+    while server.app.connections.sockets() - before:
+        assert time.monotonic() < deadline, "the emulator still serves the killed process"
+        time.sleep(0.02)
+
+
 @pytest.mark.timeout(120)
 def test_killed_run_resumes_without_resending_confirmed_files(env: Env, tmp_path: Path) -> None:
     files = make_tree(env.disk, 200)
@@ -48,6 +74,7 @@ def test_killed_run_resumes_without_resending_confirmed_files(env: Env, tmp_path
         sys.executable, "-m", "django", "b2_migrate", "--from-dir", str(env.disk),
         "--journal", str(journal), "--workers", str(WORKERS), "--json",
     ]  # fmt: skip
+    connections_before = env.server.app.connections.sockets()
     with subprocess.Popen(
         command, cwd=REPO, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as child:
@@ -59,6 +86,7 @@ def test_killed_run_resumes_without_resending_confirmed_files(env: Env, tmp_path
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
+    _wait_until_served(env.server, connections_before)
     confirmed = _confirmed(journal)
     assert 60 <= confirmed < len(files)
     sent_before = env.counts()["b2_upload_file"]
