@@ -718,6 +718,15 @@ def storage_definitions() -> Mapping[str, Mapping[str, Any]]:
     return storages
 
 
+def wagtail_media_aliases() -> frozenset[str]:
+    """The ``STORAGES`` aliases Wagtail keeps images in: ``default`` (originals, documents) and
+    the alias ``WAGTAILIMAGES_RENDITION_STORAGE`` names, if it names one (renditions)."""
+    renditions = getattr(settings, "WAGTAILIMAGES_RENDITION_STORAGE", None)
+    if isinstance(renditions, str) and renditions in storage_definitions():
+        return frozenset({"default", renditions})
+    return frozenset({"default"})
+
+
 def find_application_key(application_key_id: str, *, static: bool = False) -> str:
     """The application key for ``application_key_id``, looked up again in the settings.
 

@@ -22,6 +22,8 @@ from wagtail.images.views.serve import generate_image_url
 from wagtail.models import Collection, CollectionViewRestriction, Locale, Page
 from wagtail.models import Site as WagtailSite
 
+from django_b2.checks import check_storages
+
 from .conftest import Site, image_size, png
 from .siteapp.models import ArticlePage
 
@@ -426,3 +428,29 @@ def test_deleting_a_document_removes_its_file(
         response = admin.post(f"/admin/documents/delete/{document.pk}/")
     assert response.status_code == 302
     assert wagtail.names() == []
+
+
+# -- system check -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("alias", "setting", "warned"),
+    [
+        ("default", None, True),
+        ("renditions", "renditions", True),
+        ("renditions", None, False),  # not where Wagtail keeps anything
+    ],
+)
+def test_check_warns_of_file_overwrite_on_wagtails_image_storage(
+    site: Site, alias: str, setting: str | None, warned: bool
+) -> None:
+    storages = site.storages(renditions=site.b2.options(location="media"))
+    storages[alias]["OPTIONS"]["file_overwrite"] = True
+    extra = {} if setting is None else {"WAGTAILIMAGES_RENDITION_STORAGE": setting}
+    with override_settings(STORAGES=storages, **extra):
+        found = [m for m in check_storages() if m.id == "django_b2.W003"]
+    assert [m.obj for m in found] == ([f"STORAGES[{alias!r}]"] if warned else [])
+
+
+def test_check_is_quiet_with_file_overwrite_false(site: Site) -> None:
+    assert [m for m in check_storages() if m.id == "django_b2.W003"] == []
