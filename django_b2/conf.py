@@ -51,6 +51,7 @@ __all__ = [
     "setting_names",
     "storage_definitions",
     "use_tz",
+    "wagtail_media_aliases",
 ]
 
 #: Longest lifetime B2 accepts for a download authorization (seconds).
