@@ -38,7 +38,7 @@ from django.core.files.base import File
 from django.utils.deconstruct import deconstructible
 
 from .files import B2File
-from .storage import B2Storage, _datetime_from_millis
+from .storage import B2Storage, datetime_from_millis
 
 __all__ = ["HASHED_CACHE_CONTROL", "LISTING_TTL", "B2ManifestStaticStorage", "B2StaticStorage"]
 
@@ -362,7 +362,7 @@ class B2StaticStorage(B2Storage):
         millis = (entry.get("fileInfo") or {}).get("src_last_modified_millis")
         if millis is None or not str(millis).isdigit():
             millis = entry.get("uploadTimestamp")
-        return _datetime_from_millis(int(millis or 0))
+        return datetime_from_millis(int(millis or 0))
 
     def file_info(self, name: str) -> dict[str, Any]:
         self._wait(name)

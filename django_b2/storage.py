@@ -28,7 +28,7 @@ import posixpath
 import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from django.core.cache import BaseCache, caches
 from django.core.exceptions import SuspiciousFileOperation
@@ -38,17 +38,16 @@ from django.utils.deconstruct import deconstructible
 
 from django_b2 import conf
 from django_b2.cache import DjangoCacheAuthStore, cache_lock
+from django_b2.client import B2Client, RetryPolicy, download_url_by_name
+from django_b2.client._limits import MAX_COPY_SIZE
+from django_b2.client._streams import length_from, rereadable, seek_position
+from django_b2.client._validation import validate_file_name
 from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
-from django_b2.client.retry import RetryPolicy
-from django_b2.client.signing import download_url_by_name
-from django_b2.client.validation import validate_file_name
+from django_b2.signed_urls import signed_url
 
 from .files import B2File
 
-if TYPE_CHECKING:
-    from django_b2.client import B2Client
-
-__all__ = ["BUCKET_ID_CACHE_PREFIX", "B2Storage"]
+__all__ = ["BUCKET_ID_CACHE_PREFIX", "B2Storage", "datetime_from_millis"]
 
 BUCKET_ID_CACHE_PREFIX: Final = "django_b2:bucket:v1:"
 _BUCKET_ID_TTL: Final = 3600
@@ -66,7 +65,6 @@ _ENCODING_TYPES: Final[Mapping[str, str]] = {
 }
 _SECRET_OPTIONS: Final = ("application_key",)
 #: Largest result of a single ``b2_copy_file``.
-_MAX_COPY_SIZE: Final = 5_000_000_000
 
 
 @deconstructible(path="django_b2.storage.B2Storage")
@@ -190,8 +188,6 @@ class B2Storage(Storage):
         return B2Client(cfg.application_key_id, cfg.application_key, **kwargs)
 
     def _build_client(self) -> B2Client:
-        from django_b2.client import B2Client
-
         cfg = self.config
         return B2Client(cfg.application_key_id, cfg.application_key, **self.client_kwargs())
 
@@ -347,7 +343,7 @@ class B2Storage(Storage):
             self.config.api_url,
             self.config.application_key_id,
         )
-        if not same_account or size > _MAX_COPY_SIZE:
+        if not same_account or size > MAX_COPY_SIZE:
             return False
         self.client.copy_file(
             file_id,
@@ -378,7 +374,7 @@ class B2Storage(Storage):
             part_size=cfg.part_size,
             max_workers=cfg.max_workers,
             # A whole-file SHA-1 costs one more read of the file: only when asked and possible.
-            large_file_sha1=True if cfg.large_file_sha1 and _seekable(source) else None,
+            large_file_sha1=True if cfg.large_file_sha1 and rereadable(source) else None,
         )
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
@@ -472,8 +468,6 @@ class B2Storage(Storage):
             key = self.b2_name(name)
             base = self.config.custom_domain or self.download_url
             return download_url_by_name(base, self.bucket_name, key)
-        from django_b2.signed_urls import signed_url
-
         return signed_url(self, name, expire=expire, content_disposition=content_disposition)
 
     def get_modified_time(self, name: str) -> datetime:
@@ -482,11 +476,11 @@ class B2Storage(Storage):
         millis = (info.get("fileInfo") or {}).get("src_last_modified_millis")
         if millis is None or not str(millis).isdigit():
             millis = info.get("uploadTimestamp")
-        return _datetime_from_millis(int(millis or 0))
+        return datetime_from_millis(int(millis or 0))
 
     def get_created_time(self, name: str) -> datetime:
         """When the current version was uploaded (B2 versions are immutable)."""
-        return _datetime_from_millis(int(self.file_info(name).get("uploadTimestamp") or 0))
+        return datetime_from_millis(int(self.file_info(name).get("uploadTimestamp") or 0))
 
     def get_accessed_time(self, name: str) -> datetime:
         raise NotImplementedError(
@@ -510,7 +504,8 @@ def _find_b2_file(content: Any) -> B2File | None:
     return None
 
 
-def _datetime_from_millis(millis: int) -> datetime:
+def datetime_from_millis(millis: int) -> datetime:
+    """B2's milliseconds since the epoch as Django wants them (aware UTC when ``USE_TZ``)."""
     moment = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
     if conf.use_tz():
         return moment
@@ -519,7 +514,7 @@ def _datetime_from_millis(millis: int) -> datetime:
 
 def _upload_source(content: Any) -> tuple[Any, int | None]:
     """What to hand to ``client.upload``: the file object itself (streamed) and its length."""
-    seekable = bool(getattr(content, "seekable", lambda: False)())
+    seekable = seek_position(content) is not None
     if seekable:
         content.seek(0)
     probe = content.read(0)
@@ -534,9 +529,7 @@ def _upload_source(content: Any) -> tuple[Any, int | None]:
         except (AttributeError, OSError, TypeError, ValueError):
             length = None
         if length is None:
-            position = content.tell()
-            length = content.seek(0, 2) - position
-            content.seek(position)
+            length = length_from(content, content.tell())
         return content, length
     return content, _size_or_none(content)
 
@@ -547,14 +540,3 @@ def _size_or_none(content: Any) -> int | None:
     except (AttributeError, OSError, TypeError, ValueError):
         return None
     return int(size) if isinstance(size, int) else None
-
-
-def _seekable(source: Any) -> bool:
-    """Whether ``source`` can be read twice (bytes, or a file object that seeks)."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        return True
-    seekable = getattr(source, "seekable", None)
-    try:
-        return bool(seekable()) if callable(seekable) else False
-    except (OSError, ValueError):
-        return False
