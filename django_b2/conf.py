@@ -63,6 +63,7 @@ __all__ = [
     "setting_names",
     "storage_definitions",
     "use_tz",
+    "wagtail_docs_serve_method",
     "wagtail_media_aliases",
 ]
 
@@ -403,6 +404,12 @@ def wagtail_media_aliases() -> frozenset[str]:
     if isinstance(renditions, str) and renditions in storage_definitions():
         return frozenset({"default", renditions})
     return frozenset({"default"})
+
+
+def wagtail_docs_serve_method() -> str:
+    """Wagtail's ``WAGTAILDOCS_SERVE_METHOD``; unset means ``"redirect"`` for B2 storages (Wagtail
+    redirects when a storage has URLs and no local paths)."""
+    return str(getattr(settings, "WAGTAILDOCS_SERVE_METHOD", None) or "redirect")
 
 
 def find_application_key(application_key_id: str, *, static: bool = False) -> str:
