@@ -451,39 +451,56 @@ DIRECT_UPLOAD_DEFAULTS: Final[Mapping[str, Any]] = {
 
 @dataclass(frozen=True)
 class DirectUploadSettings:
-    """The key browsers' upload tokens are minted with, and the per-user ticket limit."""
+    """The key browsers' upload tokens are minted with, and the per-user ticket limit.
+
+    Also what ``DirectUpload(upload_key_id=, upload_key=, max_open_tickets=)`` keeps as its
+    overrides (``None``: use the setting). The key never shows in a repr.
+    """
 
     key_id: str | None = None
     key: str | None = field(default=None, repr=False)
-    max_open_tickets: int = 10
+    max_open_tickets: int | None = None
 
 
-def direct_upload_settings(**overrides: Any) -> DirectUploadSettings:
+def direct_upload_settings(overrides: DirectUploadSettings | None = None) -> DirectUploadSettings:
     """``B2_DIRECT_UPLOAD_KEY_ID`` / ``_KEY`` / ``_MAX_OPEN_TICKETS``; ``overrides`` (not None) win.
 
     Nothing here touches the network: whether the key is restricted to a name prefix is read
-    from its authorization when the first upload starts.
+    from its authorization when the first upload starts. The key is never bound to a plain
+    local variable here, so a traceback of a refused configuration cannot show it.
     """
-    values: dict[str, Any] = {}
-    for name, default in DIRECT_UPLOAD_DEFAULTS.items():
-        value = overrides.get(name)
-        if value is None:
-            value = getattr(settings, f"B2_DIRECT_UPLOAD_{name.upper()}", default)
-        values[name] = value
+    given = overrides or DirectUploadSettings()
+    found = DirectUploadSettings(
+        key_id=_direct_upload_value("key_id", given.key_id),
+        key=_direct_upload_value("key", given.key),
+        max_open_tickets=_direct_upload_value("max_open_tickets", given.max_open_tickets),
+    )
+    _check_direct_upload(found)
+    return found
+
+
+def _direct_upload_value(name: str, override: Any) -> Any:
+    if override is not None:
+        return override
+    return getattr(settings, f"B2_DIRECT_UPLOAD_{name.upper()}", DIRECT_UPLOAD_DEFAULTS[name])
+
+
+def _check_direct_upload(found: DirectUploadSettings) -> None:
     for name in ("key_id", "key"):
-        if values[name] is not None and (not isinstance(values[name], str) or not values[name]):
+        if getattr(found, name) is not None and (
+            not isinstance(getattr(found, name), str) or not getattr(found, name)
+        ):
             raise B2ConfigurationError(
                 f"B2_DIRECT_UPLOAD_{name.upper()} must be a non-empty string or None, not a "
-                f"{type(values[name]).__name__}."
+                f"{type(getattr(found, name)).__name__}."
             )
-    if (values["key_id"] is None) != (values["key"] is None):
+    if (found.key_id is None) != (found.key is None):
         raise B2ConfigurationError(
             "Set both B2_DIRECT_UPLOAD_KEY_ID and B2_DIRECT_UPLOAD_KEY (the restricted key that "
             "browsers' upload tokens come from), or neither."
         )
-    limit = values["max_open_tickets"]
+    limit = found.max_open_tickets
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise B2ConfigurationError(
             f"B2_DIRECT_UPLOAD_MAX_OPEN_TICKETS must be a whole number >= 1, not {limit!r}."
         )
-    return DirectUploadSettings(**values)
