@@ -15,17 +15,31 @@ Delete policy (``delete_policy`` option):
   lifecycle rules or Object Lock, or when deletes must be undoable).
 
 A missing file is never an error for :meth:`delete`.
+
+A bucket that does not exist (a misspelt ``bucket_name``) raises the same
+:class:`~django_b2.conf.B2ConfigurationError` from every call, reads included: B2 answers 404 for
+a missing bucket as for a missing file, so a 404 is checked against the bucket once.
+
+``exists()``, ``size()``, ``get_modified_time()`` and ``get_created_time()`` of one name share one
+HEAD request: its answer is remembered for at most :data:`HEAD_MEMO_SECONDS` and forgotten as soon
+as this storage writes or deletes the name.
+
+Saving without ``file_overwrite`` (the default) is safe against concurrent saves of one name: see
+:meth:`B2Storage.save` and ``docs/storage-behaviour.md``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import hashlib
 import mimetypes
+import pathlib
 import posixpath
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Final
 
@@ -33,6 +47,7 @@ from django.core.cache import BaseCache, caches
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import File
 from django.core.files.storage import Storage
+from django.core.files.utils import validate_file_name as django_validate_file_name
 from django.utils.deconstruct import deconstructible
 
 from django_b2 import conf
@@ -47,7 +62,13 @@ from .files import B2File
 if TYPE_CHECKING:
     from django_b2.client import B2Client
 
-__all__ = ["BUCKET_ID_CACHE_PREFIX", "B2Storage"]
+__all__ = [
+    "BUCKET_ID_CACHE_PREFIX",
+    "HEAD_MEMO_SECONDS",
+    "LISTING_PAGE_SIZE",
+    "B2Storage",
+    "quote_name",
+]
 
 BUCKET_ID_CACHE_PREFIX: Final = "django_b2:bucket:v1:"
 _BUCKET_ID_TTL: Final = 3600
@@ -63,6 +84,18 @@ _ENCODING_TYPES: Final[Mapping[str, str]] = {
 _SECRET_OPTIONS: Final = ("application_key",)
 #: Largest result of a single ``b2_copy_file``.
 _MAX_COPY_SIZE: Final = 5_000_000_000
+#: Names per listing call (B2's largest page; a listing is one class C transaction per call).
+LISTING_PAGE_SIZE: Final = 10_000
+#: Seconds a HEAD answer (file info, or "no such file") is reused by the same storage.
+HEAD_MEMO_SECONDS: Final = 1.0
+#: Names remembered at most; the memo starts over beyond.
+_HEAD_MEMO_SIZE: Final = 1024
+#: Versions asked for in one listing when a save checks for concurrent saves of its name.
+_RACE_PAGE_SIZE: Final = 100
+#: Times a save that lost a race moves on to another name before giving up.
+_MAX_MOVES: Final = 8
+#: Characters of a file name quoted in error messages.
+_QUOTED_NAME_LENGTH: Final = 100
 
 
 @deconstructible(path="django_b2.storage.B2Storage")
@@ -85,6 +118,8 @@ class B2Storage(Storage):
         self._lock = threading.RLock()
         self._client: B2Client | None = None
         self._bucket_id: str | None = self.config.bucket_id
+        # B2 key -> (time.monotonic() of the HEAD, its answer or None for "no such file").
+        self._heads: dict[str, tuple[float, dict[str, Any] | None]] = {}
 
     # -- migrations / pickling -------------------------------------------------------------
 
@@ -94,6 +129,7 @@ class B2Storage(Storage):
         state = self.__dict__.copy()
         state["_lock"] = None
         state["_client"] = None
+        state["_heads"] = {}
         state["config"] = dataclasses.replace(self.config, application_key="")
         return state
 
@@ -228,13 +264,13 @@ class B2Storage(Storage):
         cleaned = name.replace("\\", "/")
         if cleaned.startswith("/"):
             raise SuspiciousFileOperation(
-                f"Absolute file name {name!r} is not allowed; give a name relative to the "
-                "storage's location, e.g. 'uploads/photo.jpg'."
+                f"Absolute file name {quote_name(name)} is not allowed; give a name relative "
+                "to the storage's location, e.g. 'uploads/photo.jpg'."
             )
         parts = [part for part in cleaned.split("/") if part not in ("", ".")]
         if ".." in parts:
             raise SuspiciousFileOperation(
-                f"File name {name!r} contains '..'; give a name without path traversal."
+                f"File name {quote_name(name)} contains '..'; give a name without path traversal."
             )
         cleaned = "/".join(parts)
         if not cleaned:
@@ -248,7 +284,7 @@ class B2Storage(Storage):
         try:
             validate_file_name(full)
         except B2ValidationError as exc:
-            raise ValueError(f"Invalid file name {name!r}: {exc}") from exc
+            raise ValueError(f"Invalid file name {quote_name(name)}: {exc}") from exc
         return full
 
     def _dir_prefix(self, path: str) -> str:
@@ -295,22 +331,115 @@ class B2Storage(Storage):
             b2file.prefetch()  # FileNotFoundError now, not at the first read
         return b2file
 
-    def _save(self, name: str, content: File[Any]) -> str:
-        key = self.b2_name(name)
-        if not self._copy_from_b2(name, key, content):
-            self.upload(name, key, content)
+    def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
+        """Save ``content`` and return the name it was stored under.
+
+        With ``file_overwrite`` this is Django's ``Storage.save``. Without it (the default), the
+        name is not looked up first: the content is uploaded, then one listing of the name's
+        versions shows whether another save of the same name ran at the same time (or the name
+        was taken). A save that finds an earlier version than its own moves its bytes to a free
+        name by a server-side copy and removes its version from the contested name, so every
+        caller ends up with its own name and its own bytes (see ``docs/storage-behaviour.md``
+        for the moment in which a reader may see the other version).
+        """
+        if self.config.file_overwrite:
+            return str(super().save(name, content, max_length=max_length))
+        if name is None:
+            name = content.name
+        if not hasattr(content, "chunks"):
+            content = File(content, name)
+        django_validate_file_name(name, allow_relative_path=True)
+        if self._memo_says_exists(name):
+            name = self.get_available_name(name, max_length)
+        else:
+            name = self._fitting_name(name, max_length)
+        django_validate_file_name(name, allow_relative_path=True)
+        name = self._save_unique(name, content, max_length)
+        django_validate_file_name(name, allow_relative_path=True)
         return name
 
-    def _copy_from_b2(self, name: str, key: str, content: Any) -> bool:
+    def _save(self, name: str, content: File[Any]) -> str:
+        if not self.config.file_overwrite:
+            return self._save_unique(name, content, None)
+        key = self.b2_name(name)
+        self._write(name, key, content)
+        return name
+
+    def _write(self, name: str, key: str, content: Any) -> dict[str, Any]:
+        """Store ``content`` under ``key`` (server-side copy of a B2 file, else upload)."""
+        self._forget(key)
+        try:
+            copied = self._copy_from_b2(name, key, content)
+            return copied if copied is not None else self.upload(name, key, content)
+        finally:
+            self._forget(key)
+
+    def _save_unique(self, name: str, content: Any, max_length: int | None) -> str:
+        """Upload under ``name``, then settle a race for it (see :meth:`save`)."""
+        key = self.b2_name(name)
+        version = self._write(name, key, content)
+        for _ in range(_MAX_MOVES):
+            if not self._lost_race(key, version):
+                return name
+            name, key, version = self._move(name, key, version, content, max_length)
+        raise conf.B2ConfigurationError(
+            f"Could not find a free name for {quote_name(name)} after {_MAX_MOVES} attempts: "
+            "other saves took every name tried. Retry the save."
+        )
+
+    def _lost_race(self, key: str, version: Mapping[str, Any]) -> bool:
+        """Whether another live version of ``key`` came first (one listing, in the common case).
+
+        The rule every racer applies to what it sees: a version with an earlier upload timestamp
+        wins; on equal timestamps both sides move away (neither can tell whether the other saw
+        it). Versions under a newer hide marker no longer count.
+        """
+        ours = int(version["uploadTimestamp"])
+        our_id = str(version["fileId"])
+        for other in self._versions(key, page_size=_RACE_PAGE_SIZE):
+            action = other.get("action")
+            if action == "start":
+                continue  # an unfinished large file is not a version of the name yet
+            if action != "upload":
+                return False  # a hide marker: what is below it is not current
+            if str(other["fileId"]) != our_id and int(other["uploadTimestamp"]) <= ours:
+                return True
+            if str(other["fileId"]) == our_id:
+                continue
+        return False
+
+    def _move(
+        self, name: str, key: str, version: Mapping[str, Any], content: Any, max_length: int | None
+    ) -> tuple[str, str, dict[str, Any]]:
+        """Put the bytes of ``version`` under a free name, then take it off ``key``."""
+        new_name = self.get_available_name(name, max_length)
+        new_key = self.b2_name(new_name)
+        self._forget(new_key)
+        file_id = str(version["fileId"])
+        try:
+            if int(version.get("contentLength") or 0) <= _MAX_COPY_SIZE:
+                moved = dict(self.client.copy_file(file_id, new_key))
+            else:  # b2_copy_file stops at 5 GB: send the bytes again
+                _rewind(content)
+                moved = self.upload(new_name, new_key, content)
+        finally:
+            # The contested name goes back to the winner even if the copy failed.
+            with contextlib.suppress(B2NotFound):
+                self.client.delete_file_version(key, file_id)
+            self._forget(key)
+            self._forget(new_key)
+        return new_name, new_key, moved
+
+    def _copy_from_b2(self, name: str, key: str, content: Any) -> dict[str, Any] | None:
         """Save a file opened from a B2 storage of the same account by a server-side copy.
 
         One ``b2_copy_file`` instead of downloading and uploading the bytes (files up to 5 GB;
-        the copy gets this storage's content type and file info).
+        the copy gets this storage's content type and file info). ``None`` when not possible.
         """
         source = _find_b2_file(content)
         version = source.version() if source is not None else None
         if version is None:
-            return False
+            return None
         source_storage, file_id, size = version
         same_account = (
             source_storage.config.api_url,
@@ -320,16 +449,17 @@ class B2Storage(Storage):
             self.config.application_key_id,
         )
         if not same_account or size > _MAX_COPY_SIZE:
-            return False
-        self.client.copy_file(
-            file_id,
-            key,
-            destination_bucket_id=self.bucket_id,
-            metadata_directive="REPLACE",
-            content_type=self.guess_content_type(name, content),
-            file_info=self.file_info_for(name),
+            return None
+        return dict(
+            self.client.copy_file(
+                file_id,
+                key,
+                destination_bucket_id=self.bucket_id,
+                metadata_directive="REPLACE",
+                content_type=self.guess_content_type(name, content),
+                file_info=self.file_info_for(name),
+            )
         )
-        return True
 
     def upload(
         self, name: str, key: str, content: Any, *, content_length: int | None = None
@@ -339,33 +469,81 @@ class B2Storage(Storage):
         if content_length is not None:
             length = content_length
         cfg = self.config
-        return self.client.upload(
-            self.bucket_id,
-            key,
-            source,
-            content_type=self.guess_content_type(name, content),
-            file_info=self.file_info_for(name) or None,
-            content_length=length,
-            large_file_threshold=cfg.large_file_threshold,
-            part_size=cfg.part_size,
-            max_workers=cfg.max_workers,
-            # A whole-file SHA-1 costs one more read of the file: only when asked and possible.
-            large_file_sha1=True if cfg.large_file_sha1 and _seekable(source) else None,
-        )
+        self._forget(key)
+        try:
+            return self.client.upload(
+                self.bucket_id,
+                key,
+                source,
+                content_type=self.guess_content_type(name, content),
+                file_info=self.file_info_for(name) or None,
+                content_length=length,
+                large_file_threshold=cfg.large_file_threshold,
+                part_size=cfg.part_size,
+                max_workers=cfg.max_workers,
+                # A whole-file SHA-1 costs one more read of the file: only when asked and possible.
+                large_file_sha1=True if cfg.large_file_sha1 and _seekable(source) else None,
+            )
+        finally:
+            self._forget(key)
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
-        if not self.config.file_overwrite:
-            return super().get_available_name(name, max_length)
-        name = self.normalize_name(name)
-        if max_length is not None and len(name) > max_length:
+        """A name for new content, as Django's storages pick it.
+
+        While the name is not available, try ``<root>_<7 random characters><extensions>``,
+        cutting the file root so that the name fits ``max_length``; raise
+        :class:`SuspiciousFileOperation` when nothing of the root is left (or, as Django does,
+        for a ``..`` directory or an invalid file name). With ``file_overwrite`` every name of a
+        fitting length is available.
+        """
+
+        def available(candidate: str) -> bool:
+            return self.config.file_overwrite or not self.exists(candidate)
+
+        return self._shortened_name(name, max_length, available)
+
+    def _fitting_name(self, name: str, max_length: int | None) -> str:
+        """``name``, or as :meth:`get_available_name` would shorten it, without looking it up."""
+        return self._shortened_name(name, max_length, lambda candidate: True)
+
+    def _shortened_name(
+        self, name: str, max_length: int | None, available: Callable[[str], bool]
+    ) -> str:
+        name = str(name).replace("\\", "/")
+        dir_name, file_name = posixpath.split(name)
+        if ".." in pathlib.PurePosixPath(dir_name).parts:
             raise SuspiciousFileOperation(
-                f"Storage can not find an available filename for {name!r}: it is longer than "
-                f"max_length={max_length}. Use a shorter name or raise the field's max_length."
+                f"Detected path traversal attempt in {quote_name(dir_name)}"
             )
+        django_validate_file_name(file_name)
+        extensions = "".join(pathlib.PurePosixPath(file_name).suffixes)
+        root = file_name.removesuffix(extensions)
+        while (max_length is not None and len(name) > max_length) or not available(name):
+            name = posixpath.join(dir_name, self.get_alternative_name(root, extensions))
+            if max_length is None:
+                continue
+            excess = len(name) - max_length
+            if excess > 0:
+                root = root[:-excess]
+                if not root:
+                    raise SuspiciousFileOperation(
+                        f"Storage can not find an available filename for {quote_name(name)}: "
+                        f"even with the file name cut short it is longer than "
+                        f"max_length={max_length}. Raise the field's max_length or use a "
+                        "shorter upload_to directory."
+                    )
+                name = posixpath.join(dir_name, self.get_alternative_name(root, extensions))
         return name
 
     def delete(self, name: str) -> None:
         key = self.b2_name(name)
+        self._forget(key)
+        try:
+            self._delete_key(key)
+        finally:
+            self._forget(key)
+
+    def _delete_key(self, key: str) -> None:
         policy = self.config.delete_policy
         client = self.client
         try:
@@ -387,26 +565,77 @@ class B2Storage(Storage):
         except B2NotFound:
             return
 
-    def _versions(self, key: str) -> Iterator[Mapping[str, Any]]:
-        """Every version (uploads, hide markers, unfinished large files) of exactly ``key``."""
-        for version in self.client.iter_file_versions(self.bucket_id, prefix=key, page_size=100):
+    def _versions(self, key: str, page_size: int = 100) -> Iterator[Mapping[str, Any]]:
+        """Every version (uploads, hide markers, unfinished large files) of exactly ``key``,
+        newest first."""
+        for version in self.client.iter_file_versions(
+            self.bucket_id, prefix=key, page_size=page_size
+        ):
             if version.get("fileName") != key:
                 # Names are listed in order, and ``key`` sorts before every longer name.
                 break
             yield version
 
-    def file_info(self, name: str) -> dict[str, Any]:
-        """B2's metadata of the current version of ``name`` (one HEAD request)."""
-        key = self.b2_name(name)
+    # -- one HEAD per name and second ------------------------------------------------------
+
+    def _forget(self, key: str) -> None:
+        """Drop what the HEAD memo knows of ``key`` (this storage writes or deletes it)."""
+        self._heads.pop(key, None)
+
+    def _remembered(self, key: str) -> tuple[bool, dict[str, Any] | None]:
+        """``(True, info or None)`` for a fresh memo entry, else ``(False, None)``."""
+        entry = self._heads.get(key)
+        if entry is None or time.monotonic() - entry[0] > HEAD_MEMO_SECONDS:
+            return False, None
+        return True, entry[1]
+
+    def _memo_says_exists(self, name: str) -> bool:
         try:
-            return dict(self.client.get_file_info_by_name(self.bucket_name, key))
-        except B2NotFound as exc:
-            raise FileNotFoundError(
-                f"{name!r} does not exist in B2 bucket {self.bucket_name!r}"
-            ) from exc
+            known, info = self._remembered(self.b2_name(name))
+        except (ValueError, SuspiciousFileOperation):
+            return False
+        return known and info is not None
+
+    def _remember(self, key: str, info: dict[str, Any] | None) -> None:
+        heads = self._heads
+        if len(heads) >= _HEAD_MEMO_SIZE:
+            heads.clear()
+        heads[key] = (time.monotonic(), info)
+
+    def missing(self, name: str, exc: BaseException | None = None) -> FileNotFoundError:
+        """The error for a 404 on ``name``.
+
+        B2 answers 404 for a missing bucket as for a missing file: the bucket is checked (once
+        per storage: its id is remembered) and a missing one raises
+        :class:`~django_b2.conf.B2ConfigurationError` here instead.
+        """
+        self.bucket_id  # noqa: B018 - raises B2ConfigurationError if the bucket does not exist
+        error = FileNotFoundError(
+            f"{quote_name(name)} does not exist in B2 bucket {self.bucket_name!r}"
+        )
+        if exc is not None:
+            error.__cause__ = exc
+        return error
+
+    def file_info(self, name: str) -> dict[str, Any]:
+        """B2's metadata of the current version of ``name`` (one HEAD request, remembered for
+        at most :data:`HEAD_MEMO_SECONDS`)."""
+        key = self.b2_name(name)
+        known, info = self._remembered(key)
+        if not known:
+            try:
+                info = dict(self.client.get_file_info_by_name(self.bucket_name, key))
+            except B2NotFound as exc:
+                missing = self.missing(name, exc)
+                self._remember(key, None)
+                raise missing from exc
+            self._remember(key, info)
+        if info is None:
+            raise self.missing(name)
+        return dict(info)
 
     def exists(self, name: str) -> bool:
-        """Whether file ``name`` exists (one HEAD). The root (``""``) always exists."""
+        """Whether file ``name`` exists (one HEAD, shared with :meth:`size` and the times)."""
         if name.replace("\\", "/").strip("/") in ("", "."):
             return True
         try:
@@ -422,7 +651,10 @@ class B2Storage(Storage):
         prefix = self._dir_prefix(path)
         directories: list[str] = []
         files: list[str] = []
-        for entry in self.client.iter_file_names(self.bucket_id, prefix=prefix, delimiter="/"):
+        entries = self.client.iter_file_names(
+            self.bucket_id, prefix=prefix, delimiter="/", page_size=LISTING_PAGE_SIZE
+        )
+        for entry in entries:
             relative = str(entry["fileName"])[len(prefix) :]
             if entry.get("action") == "folder":
                 if relative.rstrip("/"):
@@ -469,6 +701,20 @@ class B2Storage(Storage):
         raise NotImplementedError(
             "Files on B2 have no local path; use storage.open(name) to read them."
         )
+
+
+def quote_name(name: str) -> str:
+    """``repr`` of at most the first 100 characters of ``name`` (error messages)."""
+    if len(name) <= _QUOTED_NAME_LENGTH:
+        return repr(name)
+    return f"{name[:_QUOTED_NAME_LENGTH]!r}... ({len(name)} characters)"
+
+
+def _rewind(content: Any) -> None:
+    seek = getattr(content, "seek", None)
+    if not callable(seek):
+        raise ValueError("The content cannot be read again to save it under another name.")
+    seek(0)
 
 
 def _find_b2_file(content: Any) -> B2File | None:
