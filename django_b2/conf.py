@@ -6,6 +6,10 @@ Every option is resolved by :func:`resolve` in this order:
 2. the ``B2_<NAME>`` setting (static storages first look at ``B2_STATIC_<NAME>``),
 3. the default in :data:`DEFAULTS`.
 
+Each option is declared once, as a field of :class:`B2Config` (name, type, default, validation,
+the line the settings table shows); :data:`OPTIONS`, :data:`DEFAULTS`, :data:`STATIC_DEFAULTS`
+and :func:`load_config` are derived from those fields.
+
 :func:`load_config` turns the resolved values into a frozen :class:`B2Config`, rejecting unknown,
 missing, invalid and contradictory values with a :class:`B2ConfigurationError` whose message says
 what to set. Nothing here touches the network.
@@ -16,8 +20,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from dataclasses import MISSING, dataclass, field, fields
+from types import MappingProxyType
+from typing import Any, Final, Literal, NoReturn, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -27,12 +32,14 @@ __all__ = [
     "DEFAULTS",
     "DELETE_POLICIES",
     "MAX_URL_EXPIRE",
+    "OPTIONS",
     "RETRY_FIELDS",
     "SIGNED_URL_SCOPES",
     "STATIC_DEFAULTS",
     "TEST_MODES",
     "B2Config",
     "B2ConfigurationError",
+    "Option",
     "cache_backend_path",
     "configured_caches",
     "find_application_key",
@@ -58,48 +65,22 @@ SignedUrlScope = Literal["location", "file"]
 PerFile = str | Callable[[str], str | None] | None
 FileInfoOption = Mapping[str, str] | Callable[[str], Mapping[str, str] | None] | None
 
-DEFAULTS: Final[Mapping[str, Any]] = {
-    "application_key_id": None,
-    "application_key": None,
-    "bucket_name": None,
-    "bucket_id": None,
-    "api_url": "https://api.backblazeb2.com",
-    "location": "",
-    "auth_cache": "default",
-    "file_overwrite": False,
-    "delete_policy": "delete_all",
-    "public": False,
-    "url_expire": 3600,
-    "url_token_reuse": 3600,
-    "signed_url_scope": "location",
-    "custom_domain": None,
-    "large_file_threshold": None,
-    "part_size": None,
-    "max_workers": 4,
-    "large_file_sha1": False,
-    "read_block_size": 8 * 1024 * 1024,
-    "spool_max_size": 10 * 1024 * 1024,
-    "cache_control": None,
-    "content_disposition": None,
-    "file_info": None,
-    "http_options": None,
-    "retry": None,
-    "test_mode": None,
-}
+#: Fields of ``django_b2.client.RetryPolicy`` that the ``retry`` option may set.
+RETRY_FIELDS: Final = (
+    "attempts",
+    "initial_backoff",
+    "max_backoff",
+    "multiplier",
+    "jitter",
+    "max_retry_after",
+)
 
-#: Defaults that static storages use instead of the ``B2_<NAME>`` settings: static files are
-#: collected over and over (overwrite) and are served by plain URLs (CSS refers to them by path).
-STATIC_DEFAULTS: Final[Mapping[str, Any]] = {"public": True, "file_overwrite": True}
-
-_REQUIRED: Final = ("application_key_id", "application_key", "bucket_name")
-_CHECK_IDS: Final[Mapping[str, str]] = {
-    "application_key_id": "django_b2.E001",
-    "application_key": "django_b2.E001",
-    "bucket_name": "django_b2.E002",
-    "url_expire": "django_b2.E003",
-}
 _BUCKET_NAME_RE: Final = re.compile(r"^[A-Za-z0-9-]{6,63}$")
 _HOST_RE: Final = re.compile(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+#: A validator: ``check(name, value, static)`` returns the value to keep or raises
+#: :class:`B2ConfigurationError` saying what to set.
+Check = Callable[[str, Any, bool], Any]
 
 
 class B2ConfigurationError(ImproperlyConfigured):
@@ -118,6 +99,507 @@ class B2ConfigurationError(ImproperlyConfigured):
 
 def _rebuild_error(message: str, check_id: str) -> B2ConfigurationError:
     return B2ConfigurationError(message, check_id=check_id)
+
+
+# --------------------------------------------------------------------------- validators
+
+
+def _fail(message: str, name: str | None = None, check_id: str | None = None) -> NoReturn:
+    if check_id is None:
+        check_id = (
+            OPTIONS[name].check_id if name is not None and name in OPTIONS else "django_b2.E005"
+        )
+    raise B2ConfigurationError(message, check_id=check_id)
+
+
+def _shown(name: str, value: Any) -> str:
+    """``repr(value)`` for messages; only the type for a secret (a wrong type may still be it)."""
+    if name in OPTIONS and OPTIONS[name].secret:
+        return f"a {type(value).__name__} (value not shown)"
+    return repr(value)
+
+
+def _expect(name: str, value: Any, kinds: tuple[type, ...], what: str, static: bool) -> None:
+    # bool is an int subclass: True is not a valid worker count or timeout.
+    ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+    if not ok:
+        _fail(
+            f"django_b2 option {name!r} must be {what}, got {_shown(name, value)}. "
+            f"Set {_where(name, static=static)} to {what}.",
+            name,
+        )
+
+
+def _required_string(name: str, value: Any, static: bool) -> str:
+    if value is None or value == "":
+        _fail(f"django_b2 needs {name!r}. Set {_where(name, static=static)}.", name)
+    _expect(name, value, (str,), "a non-empty string", static)
+    return str(value)
+
+
+def _bucket_name(name: str, value: Any, static: bool) -> str:
+    bucket = _required_string(name, value, static)
+    if not _BUCKET_NAME_RE.match(bucket) or bucket.startswith("b2-"):
+        _fail(
+            f"django_b2 option 'bucket_name' is not a valid B2 bucket name: "
+            f"{bucket!r} (6-63 letters, digits or '-', not starting with 'b2-'). "
+            f"Fix {_where(name, static=static)}.",
+            name,
+        )
+    return bucket
+
+
+def _optional(kind: type, what: str) -> Check:
+    """None, or a value of ``kind`` (described as ``what`` in the message)."""
+
+    def check(name: str, value: Any, static: bool) -> Any:
+        if value is not None:
+            _expect(name, value, (kind,), what, static)
+        return value
+
+    return check
+
+
+def _boolean(name: str, value: Any, static: bool) -> bool:
+    _expect(name, value, (bool,), "True or False", static)
+    return bool(value)
+
+
+def _api_url(name: str, value: Any, static: bool) -> str:
+    _expect(name, value, (str,), "a URL string", static)
+    api = urlsplit(value)
+    if api.scheme not in ("http", "https") or not api.netloc:
+        _fail(
+            f"django_b2 option 'api_url' must be an http(s) URL such as "
+            f"'https://api.backblazeb2.com', got {value!r}. "
+            f"Fix {_where(name, static=static)}.",
+            name,
+        )
+    return str(value).rstrip("/")
+
+
+def _location(name: str, value: Any, static: bool) -> str:
+    _expect(name, value, (str,), "a string", static)
+    location = str(value).strip("/")
+    if "//" in location or "\\" in location or any(ord(c) < 32 or ord(c) == 127 for c in location):
+        _fail(
+            f"django_b2 option 'location' must be a '/'-separated name prefix without '//', "
+            f"backslashes or control characters, got {value!r}. "
+            f"Fix {_where(name, static=static)}.",
+            name,
+        )
+    return location
+
+
+def _auth_cache(name: str, value: Any, static: bool) -> str:
+    _expect(name, value, (str,), "a cache alias (a key of CACHES)", static)
+    if value not in configured_caches():
+        _fail(
+            f"django_b2 option 'auth_cache' names the cache alias {value!r}, which "
+            f"is not in CACHES ({', '.join(sorted(configured_caches())) or 'empty'}). "
+            f"Add it to CACHES or set {_where(name, static=static)} to one of them.",
+            name,
+        )
+    return str(value)
+
+
+def _one_of(choices: tuple[str, ...], *, allow_none: bool = False) -> Check:
+    """One of ``choices`` (or None when ``allow_none``)."""
+
+    def check(name: str, value: Any, static: bool) -> Any:
+        if value not in choices and not (allow_none and value is None):
+            _fail(
+                f"django_b2 option {name!r} must be {'None or ' if allow_none else ''}one of "
+                f"{', '.join(choices)}; got {value!r}. Fix {_where(name, static=static)}.",
+                name,
+            )
+        return value
+
+    return check
+
+
+def _positive_int(*, allow_none: bool = False) -> Check:
+    """An integer above 0 (or None when ``allow_none``)."""
+
+    def check(name: str, value: Any, static: bool) -> Any:
+        if value is None and allow_none:
+            return None
+        _expect(name, value, (int,), "a positive integer", static)
+        if value <= 0:
+            _fail(
+                f"django_b2 option {name!r} must be a positive integer, got {value!r}. "
+                f"Set {_where(name, static=static)} to a value above 0.",
+                name,
+            )
+        return value
+
+    return check
+
+
+def _url_expire(name: str, value: Any, static: bool) -> int:
+    value = _positive_int()(name, value, static)
+    if value > MAX_URL_EXPIRE:
+        _fail(
+            f"django_b2 option 'url_expire' is {value} s, but B2 signs URLs for "
+            f"at most {MAX_URL_EXPIRE} s (7 days). Set {_where(name, static=static)} "
+            f"to {MAX_URL_EXPIRE} or less.",
+            name,
+        )
+    return int(value)
+
+
+def _seconds_or_zero(name: str, value: Any, static: bool) -> int:
+    _expect(name, value, (int,), "an integer >= 0", static)
+    if value < 0:
+        _fail(
+            f"django_b2 option {name!r} must be >= 0 seconds, got "
+            f"{value!r}. Fix {_where(name, static=static)}.",
+            name,
+        )
+    return int(value)
+
+
+def _custom_domain(name: str, value: Any, static: bool) -> str | None:
+    """``scheme://host[:port]`` for a ``custom_domain`` given with or without scheme."""
+    if value is None:
+        return None
+    _expect(name, value, (str,), "a host name", static)
+    candidate = value if "://" in value else f"https://{value}"
+    parts = urlsplit(candidate)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or not _HOST_RE.match(parts.netloc)
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        _fail(
+            f"django_b2 option 'custom_domain' must be a host name such as 'cdn.example.com' "
+            f"(optionally with 'https://' and a port, without a path), got {value!r}. "
+            f"Fix {_where(name, static=static)}.",
+            name,
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _per_file(name: str, value: Any, static: bool) -> PerFile:
+    if value is not None and not isinstance(value, str) and not callable(value):
+        _fail(
+            f"django_b2 option {name!r} must be a string, a callable(name) returning a string "
+            f"or None, or None; got {value!r}. Fix {_where(name, static=static)}.",
+            name,
+        )
+    return cast(PerFile, value)
+
+
+def _file_info(name: str, value: Any, static: bool) -> FileInfoOption:
+    if value is not None and not isinstance(value, Mapping) and not callable(value):
+        _fail(
+            f"django_b2 option 'file_info' must be a dict of str to str or a callable(name) "
+            f"returning one; got {value!r}. Fix {_where(name, static=static)}.",
+            name,
+        )
+    if isinstance(value, Mapping):
+        if len(value) > 10 or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            _fail(
+                "django_b2 option 'file_info' must map at most 10 string keys to string values "
+                f"(a B2 limit); got {value!r}. Fix {_where(name, static=static)}.",
+                name,
+            )
+        return dict(value)
+    return cast(FileInfoOption, value)
+
+
+def _retry(name: str, value: Any, static: bool) -> dict[str, Any] | None:
+    """``retry``: a dict of RetryPolicy fields, e.g. ``{"attempts": 8, "max_backoff": 30}``."""
+    if value is None:
+        return None
+    where = _where(name, static=static)
+    if not isinstance(value, Mapping):
+        _fail(
+            f"django_b2 option 'retry' must be a dict of RetryPolicy fields "
+            f"({', '.join(RETRY_FIELDS)}); got {value!r}. Fix {where}.",
+            name,
+        )
+    for key, number in value.items():
+        if key not in RETRY_FIELDS:
+            close = difflib.get_close_matches(str(key), RETRY_FIELDS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            _fail(
+                f"django_b2 option 'retry' has an unknown field {key!r}; it takes "
+                f"{', '.join(RETRY_FIELDS)}.{hint} Fix {where}.",
+                name,
+            )
+        if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
+            _fail(
+                f"django_b2 option retry[{key!r}] must be a number >= 0, got {number!r}. "
+                f"Fix {where}.",
+                name,
+            )
+    if "attempts" in value and (not isinstance(value["attempts"], int) or value["attempts"] < 1):
+        _fail(
+            f"django_b2 option retry['attempts'] counts every try, the first included: a whole "
+            f"number >= 1, got {value['attempts']!r}. Fix {where}.",
+            name,
+        )
+    return dict(value)
+
+
+# --------------------------------------------------------------------------- the declaration
+
+_SPEC: Final = "django_b2.option"
+_UNSET: Final[Any] = object()
+
+
+@dataclass(frozen=True)
+class Option:
+    """Everything about one option: read from the :class:`B2Config` field that declares it."""
+
+    name: str
+    default: Any
+    type: str
+    check: Check
+    doc: str
+    required: bool = False
+    secret: bool = False
+    static_default: Any = _UNSET
+    check_id: str = "django_b2.E005"
+    #: How the settings table shows the default ("" = derived from ``default``).
+    shown_default: str = ""
+
+    @property
+    def setting(self) -> str:
+        """The ``B2_<NAME>`` setting."""
+        return f"B2_{self.name.upper()}"
+
+    @property
+    def table_default(self) -> str:
+        """The "Default" cell of the settings table."""
+        if self.shown_default:
+            shown = self.shown_default
+        elif self.required:
+            shown = "required"
+        elif isinstance(self.default, str):
+            shown = f'`"{self.default}"`'
+        else:
+            shown = f"`{self.default!r}`"
+        if self.static_default is not _UNSET:
+            shown += f" (static: `{self.static_default!r}`)"
+        return shown
+
+
+def _option(
+    default: Any = _UNSET,
+    *,
+    check: Check,
+    doc: str,
+    secret: bool = False,
+    static_default: Any = _UNSET,
+    check_id: str = "django_b2.E005",
+    shown_default: str = "",
+) -> Any:
+    """Declare one :class:`B2Config` field as an option (no ``default``: required)."""
+    spec = {
+        "check": check,
+        "doc": doc,
+        "required": default is _UNSET,
+        "secret": secret,
+        "static_default": static_default,
+        "check_id": check_id,
+        "shown_default": shown_default,
+    }
+    if default is _UNSET:
+        return field(repr=not secret, metadata={_SPEC: spec})
+    return field(default=default, repr=not secret, metadata={_SPEC: spec})
+
+
+@dataclass(frozen=True, kw_only=True)
+class B2Config:
+    """Resolved, validated options of one storage. ``repr`` never shows the application key.
+
+    Each field declares one option: its name, type, default, validation and the line the
+    settings table shows for it. :data:`OPTIONS`, :data:`DEFAULTS` and :func:`load_config` are
+    derived from these fields; ``tests/django/test_conf.py`` checks the documented table.
+    """
+
+    application_key_id: str = _option(
+        check=_required_string, check_id="django_b2.E001", doc="B2 application key id."
+    )
+    application_key: str = _option(
+        check=_required_string,
+        secret=True,
+        check_id="django_b2.E001",
+        doc="The key. Never logged, never in `repr`, kept out of migrations (`deconstruct()`) "
+        "and of the cache.",
+    )
+    bucket_name: str = _option(
+        check=_bucket_name,
+        check_id="django_b2.E002",
+        doc="Bucket (6–63 letters, digits, `-`).",  # noqa: RUF001
+    )
+    bucket_id: str | None = _option(
+        None,
+        check=_optional(str, "a string or None"),
+        doc="Saves the one lookup of the id (otherwise taken from a bucket-restricted key, the "
+        "shared cache, or `b2_list_buckets` once).",
+    )
+    api_url: str = _option(
+        "https://api.backblazeb2.com",
+        check=_api_url,
+        shown_default="`https://api.backblazeb2.com`",
+        doc="Where to authorize; the emulator's URL in development.",
+    )
+    location: str = _option(
+        "",
+        check=_location,
+        doc='Name prefix for every file of this storage (`"uploads"` → `uploads/<name>`).',
+    )
+    auth_cache: str = _option(
+        "default",
+        check=_auth_cache,
+        doc="Cache alias for the shared authorization, bucket id and download tokens. Must be "
+        "in `CACHES`.",
+    )
+    file_overwrite: bool = _option(
+        False,
+        check=_boolean,
+        static_default=True,
+        doc="`True`: saving an existing name replaces it (no existence check; one request per "
+        "save). `False`: Django's `name_<random>.ext` renaming.",
+    )
+    delete_policy: DeletePolicy = _option(
+        "delete_all",
+        check=_one_of(DELETE_POLICIES),
+        doc="`delete_all`: remove every version (bytes gone, nothing billed); `delete_newest`: "
+        "remove the newest version (an older one becomes current); `hide`: add a hide marker, "
+        "keep all versions. A missing file is never an error.",
+    )
+    public: bool = _option(
+        False,
+        check=_boolean,
+        static_default=True,
+        doc="`True`: `url()` gives plain URLs (bucket must be `allPublic`). `False`: signed URLs.",
+    )
+    url_expire: int = _option(
+        3600,
+        check=_url_expire,
+        check_id="django_b2.E003",
+        doc="Seconds a signed URL works at least (1 … 604800).",
+    )
+    url_token_reuse: int = _option(
+        3600,
+        check=_seconds_or_zero,
+        doc="Extra lifetime of a minted download token, during which it is reused (see below). "
+        "`0` mints per URL.",
+    )
+    signed_url_scope: SignedUrlScope = _option(
+        "location",
+        check=_one_of(SIGNED_URL_SCOPES),
+        doc="`location`: one token per storage location; `file`: one token per file name.",
+    )
+    custom_domain: str | None = _option(
+        None,
+        check=_custom_domain,
+        doc="Host (optionally `https://host:port`) replacing B2's download host in URLs; the "
+        "path (`/file/<bucket>/<name>`) and any token stay.",
+    )
+    large_file_threshold: int | None = _option(
+        None,
+        check=_positive_int(allow_none=True),
+        shown_default="client default (2 × recommended part size)",  # noqa: RUF001
+        doc="Files of this size or more go up as large files. Must be > `part_size`.",
+    )
+    part_size: int | None = _option(
+        None,
+        check=_positive_int(allow_none=True),
+        shown_default="B2's recommended size",
+        doc="Part size for large files.",
+    )
+    max_workers: int = _option(
+        4,
+        check=_positive_int(),
+        doc="Parallel parts per large upload; upload threads of the static storages.",
+    )
+    large_file_sha1: bool = _option(
+        False,
+        check=_boolean,
+        doc="Store the whole-file SHA-1 (`large_file_sha1` file info) on large files; costs one "
+        "more read of the file (seekable content only).",
+    )
+    retry: Mapping[str, Any] | None = _option(
+        None,
+        check=_retry,
+        doc='RetryPolicy fields for the client, e.g. `{"attempts": 8, "max_backoff": 30}` '
+        "(`attempts`, `initial_backoff`, `max_backoff`, `multiplier`, `jitter`, "
+        "`max_retry_after`); default: 5 attempts, 1 s doubling to 64 s, Retry-After honoured.",
+    )
+    read_block_size: int = _option(
+        8 * 1024 * 1024,
+        check=_positive_int(),
+        shown_default="`8 MiB`",
+        doc="Size of each ranged GET when reading.",
+    )
+    spool_max_size: int = _option(
+        10 * 1024 * 1024,
+        check=_positive_int(),
+        shown_default="`10 MiB`",
+        doc="Write-mode files and static uploads stay in memory up to this, then spill to disk.",
+    )
+    cache_control: PerFile = _option(
+        None,
+        check=_per_file,
+        doc="String or `callable(name) -> str | None`, stored as `b2-cache-control` (served as "
+        "`Cache-Control`).",
+    )
+    content_disposition: PerFile = _option(
+        None, check=_per_file, doc="String or callable, stored as `b2-content-disposition`."
+    )
+    file_info: FileInfoOption = _option(
+        None,
+        check=_file_info,
+        doc="Dict (≤ 10 entries) or `callable(name) -> dict`, stored as B2 file info. "
+        "`src_last_modified_millis` there is used by `get_modified_time()`.",
+    )
+    http_options: Mapping[str, Any] | None = _option(
+        None,
+        check=_optional(dict, "a dict of requests keyword arguments"),
+        doc='Dict merged into every `requests` call (e.g. `{"proxies": ...}`).',
+    )
+    test_mode: str | None = _option(
+        None,
+        check=_one_of(TEST_MODES, allow_none=True),
+        doc="B2's `X-Bz-Test-Mode` (`fail_some_uploads`, "
+        "`expire_some_account_authorization_tokens`, `force_cap_exceeded`); never in production.",
+    )
+
+
+def _declared() -> dict[str, Option]:
+    options: dict[str, Option] = {}
+    for f in fields(B2Config):
+        spec = f.metadata[_SPEC]
+        default = None if f.default is MISSING else f.default
+        options[f.name] = Option(name=f.name, default=default, type=str(f.type), **spec)
+    return options
+
+
+#: Every option, in the order of the settings table.
+OPTIONS: Final[Mapping[str, Option]] = MappingProxyType(_declared())
+
+DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
+    {name: option.default for name, option in OPTIONS.items()}
+)
+
+#: Defaults that static storages use instead of the ``B2_<NAME>`` settings: static files are
+#: collected over and over (overwrite) and are served by plain URLs (CSS refers to them by path).
+STATIC_DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
+    {n: o.static_default for n, o in OPTIONS.items() if o.static_default is not _UNSET}
+)
+
+
+# --------------------------------------------------------------------------- resolving, loading
 
 
 def setting_names(name: str, *, static: bool = False) -> tuple[str, ...]:
@@ -159,308 +641,15 @@ def _unknown_message(name: str) -> str:
     return message
 
 
-@dataclass(frozen=True)
-class B2Config:
-    """Resolved, validated options of one storage. ``repr`` never shows the application key."""
-
-    application_key_id: str
-    application_key: str = field(repr=False)
-    bucket_name: str
-    bucket_id: str | None
-    api_url: str
-    location: str
-    auth_cache: str
-    file_overwrite: bool
-    delete_policy: DeletePolicy
-    public: bool
-    url_expire: int
-    url_token_reuse: int
-    signed_url_scope: SignedUrlScope
-    custom_domain: str | None
-    large_file_threshold: int | None
-    part_size: int | None
-    max_workers: int
-    large_file_sha1: bool
-    read_block_size: int
-    spool_max_size: int
-    cache_control: PerFile
-    content_disposition: PerFile
-    file_info: FileInfoOption
-    http_options: Mapping[str, Any] | None
-    retry: Mapping[str, Any] | None
-    test_mode: str | None
-
-
-_SECRET_NAMES: Final = frozenset({"application_key"})
-
-
-def _fail(message: str, name: str | None = None, check_id: str | None = None) -> None:
-    raise B2ConfigurationError(
-        message, check_id=check_id or (_CHECK_IDS.get(name, "") if name else "") or "django_b2.E005"
-    )
-
-
-def _shown(name: str, value: Any) -> str:
-    """``repr(value)`` for messages; only the type for a secret (a wrong type may still be it)."""
-    if name in _SECRET_NAMES:
-        return f"a {type(value).__name__} (value not shown)"
-    return repr(value)
-
-
-def _expect(name: str, value: Any, kinds: tuple[type, ...], what: str, static: bool) -> None:
-    # bool is an int subclass: True is not a valid worker count or timeout.
-    ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
-    if not ok:
-        _fail(
-            f"django_b2 option {name!r} must be {what}, got {_shown(name, value)}. "
-            f"Set {_where(name, static=static)} to {what}.",
-            name,
-        )
-
-
-def _positive_int(name: str, value: Any, static: bool, *, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    _expect(name, value, (int,), "a positive integer", static)
-    if value <= 0:
-        _fail(
-            f"django_b2 option {name!r} must be a positive integer, got {value!r}. "
-            f"Set {_where(name, static=static)} to a value above 0.",
-            name,
-        )
-
-
-def _per_file(name: str, value: Any, static: bool) -> None:
-    if value is not None and not isinstance(value, str) and not callable(value):
-        _fail(
-            f"django_b2 option {name!r} must be a string, a callable(name) returning a string "
-            f"or None, or None; got {value!r}. Fix {_where(name, static=static)}.",
-            name,
-        )
-
-
-def _normalize_custom_domain(value: str, static: bool) -> str:
-    """Return ``scheme://host[:port]`` for a ``custom_domain`` given with or without scheme."""
-    candidate = value if "://" in value else f"https://{value}"
-    parts = urlsplit(candidate)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.netloc
-        or not _HOST_RE.match(parts.netloc)
-        or parts.path not in ("", "/")
-        or parts.query
-        or parts.fragment
-    ):
-        _fail(
-            f"django_b2 option 'custom_domain' must be a host name such as 'cdn.example.com' "
-            f"(optionally with 'https://' and a port, without a path), got {value!r}. "
-            f"Fix {_where('custom_domain', static=static)}.",
-            "custom_domain",
-        )
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def load_config(options: Mapping[str, Any], *, static: bool = False) -> B2Config:
     """Resolve and validate every option; raise :class:`B2ConfigurationError` on any problem."""
     for key in options:
         if key not in DEFAULTS:
             _fail(_unknown_message(key) + " Remove or rename it in OPTIONS.")
-    values = {name: resolve(name, options, static=static) for name in DEFAULTS}
-
-    for name in _REQUIRED:
-        value = values[name]
-        if value is None or value == "":
-            _fail(
-                f"django_b2 needs {name!r}. Set {_where(name, static=static)}.",
-                name,
-            )
-        _expect(name, value, (str,), "a non-empty string", static)
-    if not _BUCKET_NAME_RE.match(values["bucket_name"]) or values["bucket_name"].startswith("b2-"):
-        _fail(
-            f"django_b2 option 'bucket_name' is not a valid B2 bucket name: "
-            f"{values['bucket_name']!r} (6-63 letters, digits or '-', not starting with 'b2-'). "
-            f"Fix {_where('bucket_name', static=static)}.",
-            "bucket_name",
-        )
-    if values["bucket_id"] is not None:
-        _expect("bucket_id", values["bucket_id"], (str,), "a string or None", static)
-
-    _expect("api_url", values["api_url"], (str,), "a URL string", static)
-    api = urlsplit(values["api_url"])
-    if api.scheme not in ("http", "https") or not api.netloc:
-        _fail(
-            f"django_b2 option 'api_url' must be an http(s) URL such as "
-            f"'https://api.backblazeb2.com', got {values['api_url']!r}. "
-            f"Fix {_where('api_url', static=static)}.",
-            "api_url",
-        )
-    api_url = values["api_url"].rstrip("/")
-
-    _expect("location", values["location"], (str,), "a string", static)
-    location = values["location"].strip("/")
-    if "//" in location or "\\" in location or any(ord(c) < 32 or ord(c) == 127 for c in location):
-        _fail(
-            f"django_b2 option 'location' must be a '/'-separated name prefix without '//', "
-            f"backslashes or control characters, got {values['location']!r}. "
-            f"Fix {_where('location', static=static)}.",
-            "location",
-        )
-
-    _expect("auth_cache", values["auth_cache"], (str,), "a cache alias (a key of CACHES)", static)
-    if values["auth_cache"] not in configured_caches():
-        _fail(
-            f"django_b2 option 'auth_cache' names the cache alias {values['auth_cache']!r}, which "
-            f"is not in CACHES ({', '.join(sorted(configured_caches())) or 'empty'}). "
-            f"Add it to CACHES or set {_where('auth_cache', static=static)} to one of them.",
-            "auth_cache",
-        )
-    for name in ("file_overwrite", "public", "large_file_sha1"):
-        _expect(name, values[name], (bool,), "True or False", static)
-    if values["delete_policy"] not in DELETE_POLICIES:
-        _fail(
-            f"django_b2 option 'delete_policy' must be one of {', '.join(DELETE_POLICIES)}; "
-            f"got {values['delete_policy']!r}. Fix {_where('delete_policy', static=static)}.",
-            "delete_policy",
-        )
-    if values["signed_url_scope"] not in SIGNED_URL_SCOPES:
-        _fail(
-            f"django_b2 option 'signed_url_scope' must be one of "
-            f"{', '.join(SIGNED_URL_SCOPES)}; got {values['signed_url_scope']!r}. "
-            f"Fix {_where('signed_url_scope', static=static)}.",
-            "signed_url_scope",
-        )
-    _positive_int("url_expire", values["url_expire"], static)
-    if values["url_expire"] > MAX_URL_EXPIRE:
-        _fail(
-            f"django_b2 option 'url_expire' is {values['url_expire']} s, but B2 signs URLs for "
-            f"at most {MAX_URL_EXPIRE} s (7 days). Set {_where('url_expire', static=static)} "
-            f"to {MAX_URL_EXPIRE} or less.",
-            "url_expire",
-        )
-    _expect("url_token_reuse", values["url_token_reuse"], (int,), "an integer >= 0", static)
-    if values["url_token_reuse"] < 0:
-        _fail(
-            f"django_b2 option 'url_token_reuse' must be >= 0 seconds, got "
-            f"{values['url_token_reuse']!r}. Fix {_where('url_token_reuse', static=static)}.",
-            "url_token_reuse",
-        )
-    custom_domain = values["custom_domain"]
-    if custom_domain is not None:
-        _expect("custom_domain", custom_domain, (str,), "a host name", static)
-        custom_domain = _normalize_custom_domain(custom_domain, static)
-
-    for name in ("large_file_threshold", "part_size"):
-        _positive_int(name, values[name], static, allow_none=True)
-    for name in ("max_workers", "read_block_size", "spool_max_size"):
-        _positive_int(name, values[name], static)
-    for name in ("cache_control", "content_disposition"):
-        _per_file(name, values[name], static)
-    file_info = values["file_info"]
-    if file_info is not None and not isinstance(file_info, Mapping) and not callable(file_info):
-        _fail(
-            f"django_b2 option 'file_info' must be a dict of str to str or a callable(name) "
-            f"returning one; got {file_info!r}. Fix {_where('file_info', static=static)}.",
-            "file_info",
-        )
-    if isinstance(file_info, Mapping):
-        if len(file_info) > 10 or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in file_info.items()
-        ):
-            _fail(
-                "django_b2 option 'file_info' must map at most 10 string keys to string values "
-                f"(a B2 limit); got {file_info!r}. Fix {_where('file_info', static=static)}.",
-                "file_info",
-            )
-        file_info = dict(file_info)
-    http_options = values["http_options"]
-    if http_options is not None:
-        _expect(
-            "http_options", http_options, (dict,), "a dict of requests keyword arguments", static
-        )
-    test_mode = values["test_mode"]
-    if test_mode is not None and test_mode not in TEST_MODES:
-        _fail(
-            f"django_b2 option 'test_mode' must be None or one of {', '.join(TEST_MODES)}; got "
-            f"{test_mode!r}. Fix {_where('test_mode', static=static)}.",
-            "test_mode",
-        )
-
-    _check_contradictions(values, file_info, static)
-
-    return B2Config(
-        application_key_id=values["application_key_id"],
-        application_key=values["application_key"],
-        bucket_name=values["bucket_name"],
-        bucket_id=values["bucket_id"],
-        api_url=api_url,
-        location=location,
-        auth_cache=values["auth_cache"],
-        file_overwrite=values["file_overwrite"],
-        delete_policy=values["delete_policy"],
-        public=values["public"],
-        url_expire=values["url_expire"],
-        url_token_reuse=values["url_token_reuse"],
-        signed_url_scope=values["signed_url_scope"],
-        custom_domain=custom_domain,
-        large_file_threshold=values["large_file_threshold"],
-        part_size=values["part_size"],
-        max_workers=values["max_workers"],
-        large_file_sha1=values["large_file_sha1"],
-        read_block_size=values["read_block_size"],
-        spool_max_size=values["spool_max_size"],
-        cache_control=values["cache_control"],
-        content_disposition=values["content_disposition"],
-        file_info=file_info,
-        http_options=http_options,
-        retry=_retry_option(values["retry"], static),
-        test_mode=test_mode,
-    )
-
-
-#: Fields of ``django_b2.client.RetryPolicy`` that the ``retry`` option may set.
-RETRY_FIELDS: Final = (
-    "attempts",
-    "initial_backoff",
-    "max_backoff",
-    "multiplier",
-    "jitter",
-    "max_retry_after",
-)
-
-
-def _retry_option(value: Any, static: bool) -> dict[str, Any] | None:
-    """``retry``: a dict of RetryPolicy fields, e.g. ``{"attempts": 8, "max_backoff": 30}``."""
-    if value is None:
-        return None
-    where = _where("retry", static=static)
-    if not isinstance(value, Mapping):
-        _fail(
-            f"django_b2 option 'retry' must be a dict of RetryPolicy fields "
-            f"({', '.join(RETRY_FIELDS)}); got {value!r}. Fix {where}.",
-            "retry",
-        )
-    for key, number in value.items():
-        if key not in RETRY_FIELDS:
-            close = difflib.get_close_matches(str(key), RETRY_FIELDS, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            _fail(
-                f"django_b2 option 'retry' has an unknown field {key!r}; it takes "
-                f"{', '.join(RETRY_FIELDS)}.{hint} Fix {where}.",
-                "retry",
-            )
-        if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
-            _fail(
-                f"django_b2 option retry[{key!r}] must be a number >= 0, got {number!r}. "
-                f"Fix {where}.",
-                "retry",
-            )
-    if "attempts" in value and (not isinstance(value["attempts"], int) or value["attempts"] < 1):
-        _fail(
-            f"django_b2 option retry['attempts'] counts every try, the first included: a whole "
-            f"number >= 1, got {value['attempts']!r}. Fix {where}.",
-            "retry",
-        )
-    return dict(value)
+    values = {name: resolve(name, options, static=static) for name in OPTIONS}
+    checked = {name: option.check(name, values[name], static) for name, option in OPTIONS.items()}
+    _check_contradictions(values, checked["file_info"], static)
+    return B2Config(**checked)
 
 
 def _check_contradictions(values: Mapping[str, Any], file_info: Any, static: bool) -> None:
