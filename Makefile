@@ -1,15 +1,17 @@
 # Two commands do all set-up on a fresh machine: `make demo` and `make test`.
 SHELL := /bin/bash
-PYTHON ?= $(shell for p in python3.12 python3.13 python3.11 python3.10 python3; do \
-	if $$p -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1; then echo $$p; break; fi; done)
-VENV := .venv
+# The newest supported Python first (Django 6.x needs 3.12+); pyenv's versions are found too.
+PY_VERSIONS ?= 3.12 3.13 3.11 3.10
+PYTHON ?= $(shell sh scripts/find_python.sh $(PY_VERSIONS))
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: venv test demo lint typecheck bench emulator clean
+.PHONY: venv test demo lint typecheck bench emulator dist docs docs-serve clean
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.10 found (tried $(PY_VERSIONS)); pass PYTHON=..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
@@ -39,5 +41,19 @@ typecheck: venv
 bench: venv
 	$(BIN)/python benchmarks/run_all.py
 
+## make docs: the documentation site, built into site/ (warnings are errors).
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+## make docs-serve: the documentation site with live reload on http://127.0.0.1:8001/.
+docs-serve: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+
+## make dist: build the sdist and the wheel into dist/ and check their metadata.
+dist: venv
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist . >/dev/null
+	$(BIN)/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) .emulator-data .pytest_cache
+	rm -rf $(VENV) .venv-* .emulator-data .pytest_cache dist site

@@ -9,5 +9,7 @@ Sub-packages:
 
 from __future__ import annotations
 
+#: The distribution name on the package index (the import name stays ``django_b2``).
+DISTRIBUTION = "django-b2-native"
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+__all__ = ["DISTRIBUTION", "__version__"]

@@ -1,13 +1,14 @@
 """Suite-wide fixtures.
 
-The emulator fixtures (``b2_emulator_server``, ``b2_emulator``) come from the pytest plugin that
-``django_b2.emulator.pytest_plugin`` registers through the ``pytest11`` entry point.
+The emulator fixtures (``b2_emulator_server``, ``b2_emulator``) come from the opt-in pytest plugin
+``django_b2.emulator.pytest_plugin``, loaded here exactly as a user's project would load it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -22,7 +23,15 @@ settings.register_profile(
 )
 settings.load_profile("django_b2")
 
+pytest_plugins = ["django_b2.emulator.pytest_plugin"]
+
 REQUIRE_SERVICES = os.environ.get("DJANGO_B2_REQUIRE_SERVICES") == "1"
+
+
+def pytest_report_header() -> str:
+    import django
+
+    return f"django_b2 suite: Python {sys.version.split()[0]}, Django {django.get_version()}"
 
 
 def require_binary(name: str, why: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from .. import __version__
+from .. import DISTRIBUTION, __version__
 from .errors import (
     B2APIError,
     B2ConnectionError,
@@ -83,7 +83,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 def user_agent(comment: str | None = None) -> str:
-    agent = f"django-b2/{__version__} python-requests/{requests.__version__}"
+    agent = f"{DISTRIBUTION}/{__version__} python-requests/{requests.__version__}"
     return f"{agent} {comment}" if comment else agent
 
 

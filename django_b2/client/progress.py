@@ -11,7 +11,8 @@ Adapters:
 - :func:`throttle` limits how often a callback runs (the final call always goes through).
 - :func:`combine` fans one report out to several callbacks.
 - :class:`TqdmProgress` draws a ``tqdm`` bar when tqdm is installed (``pip install
-  django-b2[progress]``); :func:`default_progress` returns one, or a logging reporter without tqdm.
+  django-b2-native[progress]``); :func:`default_progress` returns one, or a logging reporter
+  without tqdm.
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def tqdm_available() -> bool:
 
 
 class TqdmProgress:
-    """A progress callback that draws a tqdm bar (``pip install django-b2[progress]``).
+    """A progress callback that draws a tqdm bar (``pip install django-b2-native[progress]``).
 
     Use it as a context manager, or call :meth:`close` when the transfer is over::
 
@@ -174,7 +175,7 @@ class TqdmProgress:
             from tqdm.auto import tqdm
         except ImportError as exc:  # pragma: no cover - tqdm is installed in the test env
             raise ImportError(
-                "TqdmProgress needs tqdm; install it with `pip install django-b2[progress]` "
+                "TqdmProgress needs tqdm; install it with `pip install django-b2-native[progress]` "
                 "or pass a plain callable as progress="
             ) from exc
         options: dict[str, Any] = {

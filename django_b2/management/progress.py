@@ -1,6 +1,6 @@
 """Progress bars for transfers and bulk operations.
 
-tqdm is optional (``pip install django-b2[progress]``): without it, or when stdout is not a
+tqdm is optional (``pip install django-b2-native[progress]``): without it, or when stdout is not a
 terminal, or with ``--no-progress``, :func:`progress_bar` yields ``None`` and nothing is drawn.
 Bars are drawn on stderr so that stdout stays clean for ``--json``.
 """

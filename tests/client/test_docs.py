@@ -1,4 +1,4 @@
-"""The client examples of README.md run, in order, against the emulator."""
+"""The client examples of docs/client.md run, in order, against the emulator."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from django_b2.emulator import EmulatorServer
 
-DOC = Path(__file__).resolve().parents[2] / "README.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "client.md"
 START, END = "<!-- client-examples:start -->", "<!-- client-examples:end -->"
 
 
@@ -30,5 +30,5 @@ def test_doc_examples_run(b2_emulator: EmulatorServer) -> None:
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(block, f"{DOC.name}[block {index}]", "exec"), namespace)
         except Exception as exc:  # pragma: no cover - the message points at the block
-            pytest.fail(f"README.md client block {index} failed: {exc!r}\n{block}")
+            pytest.fail(f"docs/client.md client block {index} failed: {exc!r}\n{block}")
     assert b2_emulator.application_key not in repr(namespace["client"])

@@ -40,7 +40,7 @@ def echoed(response: object) -> dict[str, str]:
 def test_user_agent_and_test_mode(echo: EchoServer) -> None:
     client = make(echo, user_agent="my-app/2.0", test_mode="fail_some_uploads")
     headers = echoed(client.list_buckets())
-    agent = f"django-b2/{__version__} python-requests/{requests.__version__} my-app/2.0"
+    agent = f"django-b2-native/{__version__} python-requests/{requests.__version__} my-app/2.0"
     assert headers["User-Agent"] == agent
     assert headers["X-Bz-Test-Mode"] == "fail_some_uploads"
     assert echo.requests_to("b2_authorize_account")[0].headers["User-Agent"] == agent

@@ -1023,7 +1023,7 @@ def test_combine_calls_every_callback() -> None:
 
 
 def test_tqdm_progress_bar_follows_the_counts() -> None:
-    pytest.importorskip("tqdm", reason="tqdm is optional (django-b2[progress])")
+    pytest.importorskip("tqdm", reason="tqdm is optional (django-b2-native[progress])")
     sink = io.StringIO()
     with TqdmProgress("file.bin", file=sink, mininterval=0) as bar:
         bar(0, 1000)
@@ -1051,7 +1051,7 @@ def test_logging_progress(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_tqdm_progress_in_a_real_upload(client: B2Client, bucket: dict[str, Any]) -> None:
-    pytest.importorskip("tqdm", reason="tqdm is optional (django-b2[progress])")
+    pytest.importorskip("tqdm", reason="tqdm is optional (django-b2-native[progress])")
     sink = io.StringIO()
     with TqdmProgress("bar.bin", file=sink, mininterval=0) as bar:
         client.upload(
