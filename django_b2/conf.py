@@ -31,6 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 __all__ = [
     "DEFAULTS",
     "DELETE_POLICIES",
+    "DIRECT_UPLOAD_DEFAULTS",
     "MAX_URL_EXPIRE",
     "OPTIONS",
     "RETRY_FIELDS",
@@ -39,9 +40,11 @@ __all__ = [
     "TEST_MODES",
     "B2Config",
     "B2ConfigurationError",
+    "DirectUploadSettings",
     "Option",
     "cache_backend_path",
     "configured_caches",
+    "direct_upload_settings",
     "find_application_key",
     "load_config",
     "resolve",
@@ -731,3 +734,51 @@ def find_application_key(application_key_id: str, *, static: bool = False) -> st
 def use_tz() -> bool:
     """Whether ``USE_TZ`` is on (aware datetimes in UTC)."""
     return bool(settings.USE_TZ)
+
+
+#: Settings of ``django_b2.direct_upload`` (``B2_DIRECT_UPLOAD_<NAME>``) and their defaults.
+DIRECT_UPLOAD_DEFAULTS: Final[Mapping[str, Any]] = {
+    "key_id": None,
+    "key": None,
+    "max_open_tickets": 10,
+}
+
+
+@dataclass(frozen=True)
+class DirectUploadSettings:
+    """The key browsers' upload tokens are minted with, and the per-user ticket limit."""
+
+    key_id: str | None = None
+    key: str | None = field(default=None, repr=False)
+    max_open_tickets: int = 10
+
+
+def direct_upload_settings(**overrides: Any) -> DirectUploadSettings:
+    """``B2_DIRECT_UPLOAD_KEY_ID`` / ``_KEY`` / ``_MAX_OPEN_TICKETS``; ``overrides`` (not None) win.
+
+    Nothing here touches the network: whether the key is restricted to a name prefix is read
+    from its authorization when the first upload starts.
+    """
+    values: dict[str, Any] = {}
+    for name, default in DIRECT_UPLOAD_DEFAULTS.items():
+        value = overrides.get(name)
+        if value is None:
+            value = getattr(settings, f"B2_DIRECT_UPLOAD_{name.upper()}", default)
+        values[name] = value
+    for name in ("key_id", "key"):
+        if values[name] is not None and (not isinstance(values[name], str) or not values[name]):
+            raise B2ConfigurationError(
+                f"B2_DIRECT_UPLOAD_{name.upper()} must be a non-empty string or None, not a "
+                f"{type(values[name]).__name__}."
+            )
+    if (values["key_id"] is None) != (values["key"] is None):
+        raise B2ConfigurationError(
+            "Set both B2_DIRECT_UPLOAD_KEY_ID and B2_DIRECT_UPLOAD_KEY (the restricted key that "
+            "browsers' upload tokens come from), or neither."
+        )
+    limit = values["max_open_tickets"]
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise B2ConfigurationError(
+            f"B2_DIRECT_UPLOAD_MAX_OPEN_TICKETS must be a whole number >= 1, not {limit!r}."
+        )
+    return DirectUploadSettings(**values)

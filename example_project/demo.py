@@ -1,8 +1,9 @@
 """``make demo``: the example site on the embedded B2 emulator, ready to click through.
 
 Starts the emulator (data kept in ``example_project/data/`` between runs, fixed demo key so a
-restart finds its files again), creates the private bucket with CORS rules for the site,
-migrates, creates the admin user, then serves the site with Django's development server.
+restart finds its files again), creates the private bucket and the restricted key browsers'
+upload tokens come from (``writeFiles`` on ``gallery/_staging/`` only), sets the bucket's CORS
+rules, migrates, creates the admin user, then serves the site with Django's development server.
 
 Options (all optional)::
 
@@ -15,6 +16,7 @@ Options (all optional)::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -73,6 +75,56 @@ def start_emulator(port: int, data_dir: Path) -> Any:
     raise RuntimeError("unreachable")
 
 
+def ensure_upload_key(data_dir: Path) -> None:
+    """The direct-upload key: restricted to the bucket and the staging prefix, made once.
+
+    What ``manage.py b2_keys create direct-uploads --capabilities writeFiles --bucket B
+    --name-prefix gallery/_staging/`` does; kept in ``data_dir`` so a restart reuses it.
+    """
+    from django_b2.client import B2Client
+    from django_b2.client.errors import B2Error, B2NotFound
+
+    prefix = "gallery/_staging/"  # example_site.settings.DIRECT_UPLOAD_STAGING_PREFIX
+    bucket_name = os.environ.get("DJANGO_B2_DEMO_BUCKET", "django-b2-demo")
+    saved = data_dir / "direct-upload-key.json"
+    with B2Client(
+        os.environ["DJANGO_B2_DEMO_KEY_ID"],
+        os.environ["DJANGO_B2_DEMO_KEY"],
+        api_url=os.environ["DJANGO_B2_DEMO_API_URL"],
+    ) as client:
+        try:
+            bucket_id = client.get_bucket(bucket_name=bucket_name)["bucketId"]
+        except B2NotFound:
+            bucket_id = client.create_bucket(bucket_name, "allPrivate")["bucketId"]
+        if saved.exists():
+            key = json.loads(saved.read_text())
+            try:
+                with B2Client(
+                    key["applicationKeyId"],
+                    key["applicationKey"],
+                    api_url=os.environ["DJANGO_B2_DEMO_API_URL"],
+                ) as restricted:
+                    auth = restricted.authorization
+                usable = auth.bucket_id == bucket_id and auth.name_prefix == prefix
+            except B2Error:
+                usable = False
+            if usable:
+                return
+        created = client.create_key(
+            "demo-direct-uploads", ["writeFiles"], bucket_id=bucket_id, name_prefix=prefix
+        )
+    saved.write_text(
+        json.dumps(
+            {
+                "applicationKeyId": created["applicationKeyId"],
+                "applicationKey": created["applicationKey"],
+            }
+        )
+    )
+    saved.chmod(0o600)
+    sys.stdout.write(f"Created the direct-upload key (writeFiles on {prefix} only).\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8000)
@@ -94,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["DJANGO_B2_DEMO_KEY_ID"] = DEMO_KEY_ID
         os.environ["DJANGO_B2_DEMO_KEY"] = DEMO_KEY
         os.environ.setdefault("DJANGO_B2_DEMO_PART_SIZE", str(DEMO_MIN_PART_SIZE))
+
+    ensure_upload_key(data_dir)
 
     port = args.port if port_is_free(args.port) else free_port()
     site = f"http://{HOST}:{port}"

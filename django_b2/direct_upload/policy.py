@@ -39,12 +39,16 @@ _FALLBACK_CONTENT_TYPE = "application/octet-stream"
 
 
 class DirectUploadRefused(Exception):
-    """A request the server will not honour; ``message`` says what the caller should change."""
+    """A request the server will not honour; ``message`` says what the caller should change.
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    ``final`` marks a refusal that ended the ticket (its upload was deleted or cancelled).
+    """
+
+    def __init__(self, message: str, status: int = 400, *, final: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.final = final
 
 
 @dataclass(frozen=True)

@@ -1,33 +1,38 @@
-"""The B2 side of a direct upload: hand out upload URLs, then check and finish what arrived.
+"""The B2 side of a direct upload: hand out staging tokens, then check and move what arrived.
 
-A browser gets upload URLs and tokens for one file (``b2_get_upload_url`` for a single request,
-``b2_start_large_file`` + ``b2_get_upload_part_url`` for parts) and uploads straight to B2. When it
-confirms, the server looks at what B2 actually holds under the promised name: the size, the SHA-1
-(per part for large files) and the content type must match what was declared, otherwise the upload
-is deleted (or the large file cancelled) and refused.
-
-B2 upload tokens are *not* limited to a name: with a ``b2_get_upload_url`` token a browser could
-write any name in the bucket. Only the names that pass ``confirm`` are recorded; see
-``docs/example.md`` for what that means and how to narrow it further.
+A browser gets tokens that can only write inside the staging prefix: a ``b2_get_upload_url``
+token of the restricted upload key for a single request, or ``b2_get_upload_part_url`` tokens
+(each bound to one large file, started in staging) for parts. When it confirms, the server looks
+at what B2 holds under the staging name: the size, the SHA-1 (per part for large files), the
+content type and the file info must be what was declared, otherwise the upload is deleted (or the
+large file cancelled) and refused. A file that passes is copied server-side under the main key to
+its final name (``b2_copy_file``, or ``b2_copy_part`` per part for large files), then every
+staging version is deleted: no browser token can change what a record points to.
 """
 
 from __future__ import annotations
 
 import contextlib
+import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django_b2.client.errors import B2APIError, B2BadRequest, B2Error, B2NotFound
+from django_b2.direct_upload import ledger
+from django_b2.direct_upload.models import UploadTicket
 from django_b2.direct_upload.policy import (
+    MAX_B2_NAME_BYTES,
     DirectUploadRefused,
     UploadPlan,
     UploadPolicy,
     UploadRequest,
     plan_upload,
 )
-from django_b2.direct_upload.tickets import Ticket, dump_ticket
+from django_b2.direct_upload.staging import StagingArea
+from django_b2.direct_upload.tickets import dump_ticket, new_ticket_id
 
 if TYPE_CHECKING:
     from django_b2.client import B2Client
@@ -37,6 +42,7 @@ __all__ = ["ConfirmedUpload", "DirectUploadService", "b2_file_name"]
 
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
 _PARTS_PAGE = 1000
+_VERSIONS_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -71,11 +77,27 @@ def _check_sha1(value: object, what: str) -> str:
 
 
 class DirectUploadService:
-    """Talks to B2 for the direct-upload views; ``storage`` is a ``B2Storage``."""
+    """Talks to B2 for the direct-upload views; ``storage`` is a ``B2Storage``.
 
-    def __init__(self, storage: B2Storage, policy: UploadPolicy) -> None:
+    ``staging`` returns the staging area (the restricted key's client and prefix); it is only
+    called when tokens are handed out, so ``confirm``, ``abort`` and cleanup work with the main
+    key alone.
+    """
+
+    def __init__(
+        self,
+        storage: B2Storage,
+        policy: UploadPolicy,
+        *,
+        staging: Callable[[], StagingArea],
+        endpoint: str = "",
+        fingerprint: str = "",
+    ) -> None:
         self.storage = storage
         self.policy = policy
+        self.staging = staging
+        self.endpoint = endpoint
+        self.fingerprint = fingerprint
 
     @property
     def client(self) -> B2Client:
@@ -97,44 +119,49 @@ class DirectUploadService:
             minimum_part_size=int(auth.absolute_minimum_part_size),
         )
 
-    def start(self, request: UploadRequest, *, user: str, prefix: str) -> dict[str, Any]:
-        """Everything the browser needs to upload one file, plus the signed ticket."""
-        plan = self.plan(request, prefix=prefix)
-        b2_name = b2_file_name(self.storage, plan.name)
-        file_id = ""
-        if plan.is_large:
-            started = self.client.start_large_file(
-                self.storage.bucket_id, b2_name, content_type=plan.content_type
+    def start(
+        self, request: UploadRequest, *, user: str, prefix: str, max_open: int, now: datetime
+    ) -> dict[str, Any]:
+        """Record a ticket, then hand out staging tokens for one file."""
+        if ledger.count_open(user, now) >= max_open:
+            raise DirectUploadRefused(
+                f"You already have {max_open} uploads in progress; finish or cancel one (or wait "
+                "until it expires), then try again.",
+                status=429,
             )
-            file_id = str(started["fileId"])
-            try:
-                urls = [
-                    self._part_url(file_id)
-                    for _ in range(min(self.policy.concurrency, plan.part_count))
-                ]
-            except B2Error:
-                with contextlib.suppress(B2Error):
-                    self.client.cancel_large_file(file_id)
-                raise
-        else:
-            urls = [self._upload_url()]
-        ticket = Ticket(
+        plan = self.plan(request, prefix=prefix)
+        area = self.staging()
+        ticket_id = new_ticket_id()
+        staging_name = f"{area.prefix}{ticket_id}/{posixpath.basename(plan.name)}"
+        if len(staging_name.encode("utf-8")) > MAX_B2_NAME_BYTES:
+            raise DirectUploadRefused("The file name is too long; rename the file and try again.")
+        ticket = UploadTicket.objects.create(
+            id=ticket_id,
+            endpoint=self.endpoint,
+            fingerprint=self.fingerprint,
+            user=user,
             name=plan.name,
-            b2_name=b2_name,
+            b2_name=b2_file_name(self.storage, plan.name),
+            staging_name=staging_name,
             size=plan.size,
             content_type=plan.content_type,
             original_name=plan.original_name,
-            user=user,
-            file_id=file_id,
             part_size=plan.part_size,
             part_count=plan.part_count,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self.policy.ticket_max_age),
         )
+        try:
+            urls = self._first_urls(ticket, plan, area)
+        except B2Error:
+            ledger.finish(ticket, UploadTicket.State.FAILED)
+            raise
         return {
-            "ticket": dump_ticket(ticket),
+            "ticket": dump_ticket(ticket.id),
             "mode": "large" if plan.is_large else "simple",
             "name": plan.name,
-            "fileName": b2_name,
-            "fileId": file_id or None,
+            "fileName": staging_name,
+            "fileId": ticket.large_file_id or None,
             "contentType": plan.content_type,
             "size": plan.size,
             "partSize": plan.part_size,
@@ -142,66 +169,146 @@ class DirectUploadService:
             "uploadUrls": urls,
         }
 
-    def _upload_url(self) -> dict[str, str]:
-        got = self.client.get_upload_url(self.storage.bucket_id)
+    def _first_urls(
+        self, ticket: UploadTicket, plan: UploadPlan, area: StagingArea
+    ) -> list[dict[str, str]]:
+        if not plan.is_large:
+            return [self._upload_url(area)]
+        started = area.client.start_large_file(
+            self.storage.bucket_id, ticket.staging_name, content_type=plan.content_type
+        )
+        ticket.large_file_id = str(started["fileId"])
+        UploadTicket.objects.filter(pk=ticket.pk).update(large_file_id=ticket.large_file_id)
+        try:
+            return [
+                self._part_url(area, ticket.large_file_id)
+                for _ in range(min(self.policy.concurrency, plan.part_count))
+            ]
+        except B2Error:
+            with contextlib.suppress(B2Error):
+                self.client.cancel_large_file(ticket.large_file_id)
+            raise
+
+    def _upload_url(self, area: StagingArea) -> dict[str, str]:
+        got = area.client.get_upload_url(self.storage.bucket_id)
         return {"uploadUrl": got["uploadUrl"], "authorizationToken": got["authorizationToken"]}
 
-    def _part_url(self, file_id: str) -> dict[str, str]:
-        got = self.client.get_upload_part_url(file_id)
+    @staticmethod
+    def _part_url(area: StagingArea, file_id: str) -> dict[str, str]:
+        got = area.client.get_upload_part_url(file_id)
         return {"uploadUrl": got["uploadUrl"], "authorizationToken": got["authorizationToken"]}
 
-    def renew(self, ticket: Ticket) -> dict[str, str]:
+    def renew(self, ticket: UploadTicket) -> dict[str, str]:
         """A fresh upload (or part upload) URL after the browser's one failed."""
-        return self._part_url(ticket.file_id) if ticket.is_large else self._upload_url()
-
-    # -- confirm ----------------------------------------------------------------------------
-
-    def confirm(self, ticket: Ticket, body: dict[str, Any]) -> ConfirmedUpload:
+        area = self.staging()
         if ticket.is_large:
-            return self._confirm_large(ticket, body.get("partSha1"))
+            return self._part_url(area, ticket.large_file_id)
+        return self._upload_url(area)
+
+    # -- policy ---------------------------------------------------------------------------
+
+    def recheck(self, ticket: UploadTicket, *, prefix: str) -> str:
+        """Why the current policy no longer accepts ``ticket`` ("" when it does)."""
+        if ticket.size > self.policy.max_size:
+            return f"the file is {ticket.size} bytes; the limit is {self.policy.max_size} bytes"
+        if not self.policy.accepts_content_type(ticket.content_type):
+            return f"files of type {ticket.content_type!r} are not accepted here"
+        if not ticket.name.startswith(prefix):
+            return "the file's name is outside this endpoint's prefix"
+        return ""
+
+    # -- confirm --------------------------------------------------------------------------
+
+    def confirm(self, ticket: UploadTicket, body: Mapping[str, Any]) -> ConfirmedUpload:
+        """Check what arrived in staging and move it to the final name (ticket claimed)."""
+        if ticket.is_large:
+            claimed = body.get("partSha1")
+            if not isinstance(claimed, list) or len(claimed) != ticket.part_count:
+                raise DirectUploadRefused(
+                    f'"partSha1" must list the SHA-1 of each of the {ticket.part_count} parts '
+                    "in order."
+                )
+            sha1s = [_check_sha1(value, f'"partSha1"[{i}]') for i, value in enumerate(claimed)]
+            return self._confirm_large(ticket, sha1s)
         return self._confirm_simple(ticket, _check_sha1(body.get("sha1"), '"sha1"'))
 
     def _versions(self, b2_name: str) -> list[Mapping[str, Any]]:
         """Every stored version of exactly ``b2_name``, newest first."""
-        found = self.client.list_file_versions(
-            self.storage.bucket_id, start_file_name=b2_name, prefix=b2_name, max_file_count=100
-        )
-        return [f for f in found.get("files", []) if f.get("fileName") == b2_name]
+        found: list[Mapping[str, Any]] = []
+        start_id: str | None = None
+        while True:
+            page = self.client.list_file_versions(
+                self.storage.bucket_id,
+                start_file_name=b2_name,
+                start_file_id=start_id,
+                prefix=b2_name,
+                max_file_count=_VERSIONS_PAGE,
+            )
+            found.extend(f for f in page.get("files", []) if f.get("fileName") == b2_name)
+            start_id = page.get("nextFileId")
+            if start_id is None or page.get("nextFileName") != b2_name:
+                return found
 
-    def _delete_versions(self, versions: list[Mapping[str, Any]]) -> None:
+    def _delete_versions(self, versions: list[Mapping[str, Any]]) -> int:
+        deleted = 0
         for version in versions:
             with contextlib.suppress(B2NotFound):
                 self.client.delete_file_version(version["fileName"], version["fileId"])
+                deleted += 1
+        return deleted
 
-    def _confirm_simple(self, ticket: Ticket, sha1: str) -> ConfirmedUpload:
-        versions = [v for v in self._versions(ticket.b2_name) if v.get("action") == "upload"]
-        if not versions:
-            raise DirectUploadRefused(
-                "No file has arrived in B2 under the promised name; upload it, then confirm.",
-                status=409,
-            )
-        newest, older = versions[0], versions[1:]
-        problem = _mismatch(
-            newest,
-            size=ticket.size,
-            sha1=sha1,
-            content_type=ticket.content_type,
-        )
-        if problem:
-            self._delete_versions(versions)
-            raise DirectUploadRefused(f"The upload was deleted: {problem}.")
-        # Only one upload per ticket is honoured; anything written before it is removed.
-        self._delete_versions(older)
+    def _confirmed(self, ticket: UploadTicket, file_id: str, sha1: str | None) -> ConfirmedUpload:
         return ConfirmedUpload(
             name=ticket.name,
             b2_name=ticket.b2_name,
-            file_id=str(newest["fileId"]),
+            file_id=file_id,
             size=ticket.size,
             content_type=ticket.content_type,
             original_name=ticket.original_name,
             content_sha1=sha1,
-            part_count=0,
+            part_count=ticket.part_count,
         )
+
+    def _already_moved(self, ticket: UploadTicket, sha1: str | None) -> ConfirmedUpload | None:
+        """The final copy, when an earlier confirm of this ticket made it and then stopped."""
+        final = [v for v in self._versions(ticket.b2_name) if v.get("action") == "upload"]
+        if not final:
+            return None
+        newest = final[0]
+        if _mismatch(newest, size=ticket.size, sha1=sha1, content_type=ticket.content_type):
+            self._delete_versions(final)  # not ours to keep: only this ticket writes this name
+            return None
+        self._delete_versions(final[1:])
+        self.discard_staging(ticket, unfinished=False)
+        return self._confirmed(ticket, str(newest["fileId"]), sha1)
+
+    def _confirm_simple(self, ticket: UploadTicket, sha1: str) -> ConfirmedUpload:
+        moved = self._already_moved(ticket, sha1)
+        if moved is not None:
+            return moved
+        staged = self._versions(ticket.staging_name)
+        uploads = [v for v in staged if v.get("action") == "upload"]
+        if not uploads:
+            raise DirectUploadRefused(
+                "No file has arrived in B2 under the promised name; upload it, then confirm.",
+                status=409,
+            )
+        newest = uploads[0]
+        problem = _mismatch(
+            newest, size=ticket.size, sha1=sha1, content_type=ticket.content_type
+        ) or _info_problem(newest)
+        if problem:
+            self._delete_versions(staged)
+            raise DirectUploadRefused(f"The upload was deleted: {problem}.", final=True)
+        copied = self.client.copy_file(
+            str(newest["fileId"]),
+            ticket.b2_name,
+            metadata_directive="REPLACE",
+            content_type=ticket.content_type,
+            file_info={},
+        )
+        self.discard_staging(ticket)
+        return self._confirmed(ticket, str(copied["fileId"]), sha1)
 
     def _stored_parts(self, file_id: str) -> list[Mapping[str, Any]]:
         parts: list[Mapping[str, Any]] = []
@@ -214,53 +321,68 @@ class DirectUploadService:
             start = page.get("nextPartNumber")
         return parts
 
-    def _confirm_large(self, ticket: Ticket, claimed: object) -> ConfirmedUpload:
-        if not isinstance(claimed, list) or len(claimed) != ticket.part_count:
-            raise DirectUploadRefused(
-                f'"partSha1" must list the SHA-1 of each of the {ticket.part_count} parts in order.'
-            )
-        sha1s = [_check_sha1(value, f'"partSha1"[{i}]') for i, value in enumerate(claimed)]
-        finished = self._finished_version(ticket.file_id)
+    def _confirm_large(self, ticket: UploadTicket, sha1s: list[str]) -> ConfirmedUpload:
+        moved = self._already_moved(ticket, None)
+        if moved is not None:
+            return moved
+        finished = self._finished_version(ticket.large_file_id)
         if finished is None:
             problem = self._parts_problem(ticket, sha1s)
             if problem:
-                self.abort(ticket)
-                raise DirectUploadRefused(f"The upload was cancelled: {problem}.")
+                self.discard_staging(ticket)
+                raise DirectUploadRefused(f"The upload was cancelled: {problem}.", final=True)
             try:
-                finished = self.client.finish_large_file(ticket.file_id, sha1s)
+                finished = self.client.finish_large_file(ticket.large_file_id, sha1s)
             except B2BadRequest:
                 # A finish that already went through answers 400; look before giving up.
-                finished = self._finished_version(ticket.file_id)
+                finished = self._finished_version(ticket.large_file_id)
                 if finished is None:
                     raise
-        problem = _mismatch(finished, size=ticket.size, sha1=None, content_type=ticket.content_type)
-        if finished.get("fileName") != ticket.b2_name:
+        problem = _mismatch(
+            finished, size=ticket.size, sha1=None, content_type=ticket.content_type
+        ) or _info_problem(finished)
+        if finished.get("fileName") != ticket.staging_name:
             problem = "the stored name is not the promised one"
         if problem:
-            self._delete_versions([finished])
-            raise DirectUploadRefused(f"The upload was deleted: {problem}.")
-        return ConfirmedUpload(
-            name=ticket.name,
-            b2_name=ticket.b2_name,
-            file_id=ticket.file_id,
-            size=ticket.size,
-            content_type=ticket.content_type,
-            original_name=ticket.original_name,
-            content_sha1=None,
-            part_count=ticket.part_count,
+            self.discard_staging(ticket)
+            raise DirectUploadRefused(f"The upload was deleted: {problem}.", final=True)
+        file_id = self._copy_in_parts(ticket, str(finished["fileId"]))
+        self.discard_staging(ticket, unfinished=False)
+        return self._confirmed(ticket, file_id, None)
+
+    def _copy_in_parts(self, ticket: UploadTicket, source_id: str) -> str:
+        """``b2_copy_part`` the staged file, part by part, into a new large file."""
+        started = self.client.start_large_file(
+            self.storage.bucket_id, ticket.b2_name, content_type=ticket.content_type, file_info={}
         )
+        target = str(started["fileId"])
+        try:
+            copied = []
+            for index in range(ticket.part_count):
+                first = index * ticket.part_size
+                last = min(first + ticket.part_size, ticket.size) - 1
+                part = self.client.copy_part(source_id, target, index + 1, range=(first, last))
+                copied.append(str(part["contentSha1"]))
+            self.client.finish_large_file(target, copied)
+        except B2Error:
+            with contextlib.suppress(B2Error):
+                self.client.cancel_large_file(target)
+            raise
+        return target
 
     def _finished_version(self, file_id: str) -> Mapping[str, Any] | None:
         try:
             info: Mapping[str, Any] = self.client.get_file_info(file_id)
         except B2NotFound:
             raise DirectUploadRefused(
-                "The large file no longer exists in B2; start the upload again.", status=410
+                "The large file no longer exists in B2; start the upload again.",
+                status=410,
+                final=True,
             ) from None
         return info if info.get("action") == "upload" else None
 
-    def _parts_problem(self, ticket: Ticket, sha1s: list[str]) -> str:
-        parts = self._stored_parts(ticket.file_id)
+    def _parts_problem(self, ticket: UploadTicket, sha1s: list[str]) -> str:
+        parts = self._stored_parts(ticket.large_file_id)
         numbers = [int(p["partNumber"]) for p in parts]
         if numbers != list(range(1, ticket.part_count + 1)):
             return f"B2 holds parts {numbers}, expected 1 to {ticket.part_count}"
@@ -273,23 +395,24 @@ class DirectUploadService:
                 return f"part {index + 1} does not have the SHA-1 the browser computed"
         return ""
 
-    # -- abort ------------------------------------------------------------------------------
+    # -- abort and clean up -----------------------------------------------------------------
 
-    def abort(self, ticket: Ticket) -> bool:
-        """Cancel this ticket's large file if it is still unfinished; True if it was cancelled.
+    def discard_staging(self, ticket: UploadTicket, *, unfinished: bool = True) -> int:
+        """Cancel the ticket's staged large file (``unfinished``: it may still be unfinished) and
+        delete every staging version.
 
-        A finished file is never deleted here: the ticket may already have been confirmed and
-        the file recorded. (Files that fail ``confirm`` are deleted by ``confirm`` itself.)
+        Returns how many things were removed. The final name is never touched here.
         """
-        if not ticket.is_large:
-            return False
-        try:
-            if self._finished_version(ticket.file_id) is not None:
-                return False
-            self.client.cancel_large_file(ticket.file_id)
-        except (B2APIError, DirectUploadRefused):
-            return False  # already gone
-        return True
+        removed = 0
+        if ticket.is_large and unfinished:
+            with contextlib.suppress(B2APIError):
+                self.client.cancel_large_file(ticket.large_file_id)
+                removed += 1
+        return removed + self._delete_versions(self._versions(ticket.staging_name))
+
+    def discard_final(self, ticket: UploadTicket) -> int:
+        """Delete the final copy of a ticket that was never confirmed (nothing records it)."""
+        return self._delete_versions(self._versions(ticket.b2_name))
 
 
 def _mismatch(version: Mapping[str, Any], *, size: int, sha1: str | None, content_type: str) -> str:
@@ -304,4 +427,12 @@ def _mismatch(version: Mapping[str, Any], *, size: int, sha1: str | None, conten
     stored_type = str(version.get("contentType") or "")
     if stored_type != content_type:
         return f"its content type is {stored_type!r}, not the declared {content_type!r}"
+    return ""
+
+
+def _info_problem(version: Mapping[str, Any]) -> str:
+    """File info the server did not set (it sets none): headers a download would serve."""
+    info = version.get("fileInfo") or {}
+    if info:
+        return f"it carries file info the server did not set ({', '.join(sorted(info))})"
     return ""

@@ -1,50 +1,39 @@
-"""Signed upload tickets: what the server promised one browser, kept by the browser.
+"""Ticket strings the browser carries between "start" and "confirm", and policy fingerprints.
 
-The server keeps no state between "start" and "confirm": the ticket carries the forced file name,
-the declared size and type, the large file's id and the user it was issued to, signed with
-Django's ``SECRET_KEY`` (``django.core.signing``). A changed or expired ticket is refused.
+The ticket string is the id of an :class:`~django_b2.direct_upload.models.UploadTicket` row
+signed with Django's ``SECRET_KEY`` (``django.core.signing``) and dated: a changed or expired
+ticket is refused before the database is asked. What was promised (names, size, type, endpoint,
+policy fingerprint, owner) lives in the row, never in the browser.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+import hashlib
+import json
+import secrets
 
 from django.core import signing
 
-from django_b2.direct_upload.policy import DirectUploadRefused
+from django_b2.direct_upload.policy import DirectUploadRefused, UploadPolicy
 
-__all__ = ["Ticket", "dump_ticket", "load_ticket"]
+__all__ = ["dump_ticket", "load_ticket_id", "new_ticket_id", "policy_fingerprint"]
 
-_SALT = "django_b2.direct_upload.ticket"
-
-
-@dataclass(frozen=True)
-class Ticket:
-    name: str  # storage-relative name
-    b2_name: str  # full B2 file name (location + name)
-    size: int
-    content_type: str
-    original_name: str
-    user: str  # str(user.pk)
-    file_id: str  # large file id, "" for a single-request upload
-    part_size: int
-    part_count: int
-
-    @property
-    def is_large(self) -> bool:
-        return bool(self.file_id)
+_SALT = "django_b2.direct_upload.ticket.v2"
 
 
-def dump_ticket(ticket: Ticket) -> str:
-    return signing.dumps(asdict(ticket), salt=_SALT, compress=True)
+def new_ticket_id() -> str:
+    return secrets.token_hex(16)
 
 
-def load_ticket(value: object, *, max_age: int) -> Ticket:
+def dump_ticket(ticket_id: str) -> str:
+    return signing.dumps(ticket_id, salt=_SALT)
+
+
+def load_ticket_id(value: object, *, max_age: int) -> str:
     if not isinstance(value, str) or not value:
         raise DirectUploadRefused('"ticket" is missing: send the ticket that "start" returned.')
     try:
-        data: Any = signing.loads(value, salt=_SALT, max_age=max_age)
+        data: object = signing.loads(value, salt=_SALT, max_age=max_age)
     except signing.SignatureExpired:
         raise DirectUploadRefused(
             "The upload ticket has expired; start the upload again.", status=410
@@ -53,9 +42,18 @@ def load_ticket(value: object, *, max_age: int) -> Ticket:
         raise DirectUploadRefused(
             "The upload ticket is not valid; start the upload again.", status=400
         ) from None
-    try:
-        return Ticket(**data)
-    except TypeError:
-        raise DirectUploadRefused(
-            "The upload ticket is not valid; start the upload again.", status=400
-        ) from None
+    if not isinstance(data, str):
+        raise DirectUploadRefused("The upload ticket is not valid; start the upload again.")
+    return data
+
+
+def policy_fingerprint(policy: UploadPolicy, *, prefix: str, location: str) -> str:
+    """A digest of what an endpoint accepts: final name prefix, content types, size limit."""
+    described = {
+        "location": location,
+        "prefix": prefix,
+        "content_types": sorted(policy.content_types),
+        "max_size": policy.max_size,
+    }
+    encoded = json.dumps(described, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()

@@ -6,7 +6,7 @@ import secrets
 from typing import Any
 
 from . import validation as v
-from .errors import ApiError, bad_request, unauthorized
+from .errors import ApiError, bad_request, bucket_missing_file_lock, denied
 from .records import (
     Bucket,
     Key,
@@ -110,11 +110,9 @@ class BucketsMixin(Store):
             if (bucket_id is None and bucket_name is None) or not all(
                 key.allows_bucket(b.bucket_id) for b in named
             ):
-                raise unauthorized(
-                    "this key is restricted: name its bucket (bucketId or bucketName)"
-                )
+                raise denied("this key is restricted: name its bucket (bucketId or bucketName)")
             if bucket_id is not None and bucket_id not in key.bucket_ids:
-                raise unauthorized("this key is not allowed to list that bucket")
+                raise denied("this key is not allowed to list that bucket")
         return [
             b
             for b in buckets
@@ -155,7 +153,7 @@ class BucketsMixin(Store):
             if params.get("defaultRetention") is not None:
                 require(key, "writeBucketRetentions")
                 if not bucket.lock_enabled:
-                    raise bad_request("defaultRetention needs a bucket with file lock enabled")
+                    raise bucket_missing_file_lock()
                 bucket.default_retention = v.check_default_retention(params["defaultRetention"])
             bucket.revision += 1
             self._save_bucket(bucket, insert=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import validation as v
-from .errors import ApiError, bad_request
+from .errors import ApiError, bad_request, bucket_missing_file_lock, lock_denied
 from .records import (
     FileVersion,
     Key,
@@ -14,6 +14,13 @@ from .store import (
     require_bucket,
     require_name,
 )
+
+
+def require_lock_write(key: Key, capability: str) -> None:
+    """Retention and legal-hold updates: a key without the capability gets ``403
+    access_denied``, checked before the bucket's file-lock state (as B2 does)."""
+    if capability not in key.capabilities:
+        raise ApiError(403, "access_denied", "Access Denied", detail=f"the key lacks {capability}")
 
 
 class FilesMixin(Store):
@@ -41,17 +48,16 @@ class FilesMixin(Store):
             )
             return self._insert_file(marker)
 
-    def _check_deletable(self, key: Key, version: FileVersion, bypass: bool) -> None:
+    def _check_deletable(self, version: FileVersion, bypass: bool) -> None:
+        """B2 refuses to delete a protected version with ``401 access_denied`` "Access Denied"."""
         if version.legal_hold == "on":
-            raise ApiError(403, "access_denied", "file is under legal hold")
+            raise lock_denied("the version is under legal hold")
         if version.retention_until is not None and version.retention_until > self.now_ms():
             if version.retention_mode == "compliance":
-                raise ApiError(403, "access_denied", "file is under compliance retention")
-            if not bypass or "bypassGovernance" not in key.capabilities:
-                raise ApiError(
-                    403,
-                    "access_denied",
-                    "file is under governance retention; bypassGovernance is required",
+                raise lock_denied("the version is under compliance retention")
+            if not bypass:
+                raise lock_denied(
+                    "the version is under governance retention; send bypassGovernance"
                 )
 
     def delete_file_version(
@@ -62,20 +68,22 @@ class FilesMixin(Store):
             raise bad_request("fileName and fileId are required")
         if bypass not in (None, True, False):
             raise bad_request("bypassGovernance must be true or false")
+        if bypass:
+            require(key, "bypassGovernance")
         with self.lock:
             version = self.get_file(file_id)
             if version is None or version.name != name:
                 raise ApiError(400, "file_not_present", f"File not present: {name} {file_id}")
             require_bucket(key, version.bucket_id)
             require_name(key, version.name)
-            self._check_deletable(key, version, bool(bypass))
+            self._check_deletable(version, bool(bypass))
             self._drop_version(version)
             return version
 
     def update_file_retention(
         self, key: Key, *, name: object, file_id: object, retention: object, bypass: object
     ) -> FileVersion:
-        require(key, "writeFileRetentions")
+        require_lock_write(key, "writeFileRetentions")
         with self.lock:
             version = self._lockable_version(key, name, file_id)
             mode, until = v.check_retention(retention, now_ms=self.now_ms())
@@ -105,7 +113,7 @@ class FilesMixin(Store):
     def update_file_legal_hold(
         self, key: Key, *, name: object, file_id: object, legal_hold: object
     ) -> FileVersion:
-        require(key, "writeFileLegalHolds")
+        require_lock_write(key, "writeFileLegalHolds")
         with self.lock:
             version = self._lockable_version(key, name, file_id)
             hold = v.check_legal_hold(legal_hold)
@@ -122,7 +130,5 @@ class FilesMixin(Store):
         require_bucket(key, version.bucket_id)
         require_name(key, version.name)
         if not self.get_bucket(version.bucket_id).lock_enabled:
-            raise ApiError(
-                400, "bucket_missing_file_lock", "file lock is not enabled on this bucket"
-            )
+            raise bucket_missing_file_lock()
         return version

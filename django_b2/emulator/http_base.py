@@ -175,6 +175,10 @@ class HandlerBase(BaseHTTPRequestHandler):
         self._send(status, data, headers)
 
     def _send_error(self, error: ApiError, headers: dict[str, str] | None = None) -> None:
+        if error.detail:  # B2's answer is terse; say why in the emulator's log
+            BaseHTTPRequestHandler.log_message(
+                self, "%s -> %d %s: %s", self.requestline, error.status, error.code, error.detail
+            )
         extra = dict(headers or {})
         if error.retry_after is not None:
             extra["Retry-After"] = str(error.retry_after)

@@ -20,6 +20,7 @@ from .records import (
     Segment,
 )
 from .store import (
+    FILE_KIND_LARGE,
     Store,
     require,
     require_bucket,
@@ -42,7 +43,7 @@ class LargeFilesMixin(Store):
         )
         with self.lock:
             version = FileVersion(
-                file_id=self._new_file_id(plan.bucket.bucket_id),
+                file_id=self._new_file_id(plan.bucket.bucket_id, FILE_KIND_LARGE),
                 bucket_id=plan.bucket.bucket_id,
                 name=plan.name,
                 seq=0,
@@ -96,6 +97,8 @@ class LargeFilesMixin(Store):
             version = self.unfinished(key, file_id)
             if not isinstance(sha1s, list) or not all(isinstance(s, str) for s in sha1s):
                 raise bad_request("partSha1Array must be a list of SHA1 hex strings")
+            if len(sha1s) < 2:  # B2 checks this before matching entries to parts
+                raise bad_request("large files must have at least 2 parts")
             rows = self.db.execute(
                 "SELECT part_number, content_length, content_sha1 FROM parts WHERE file_id = ? "
                 "ORDER BY part_number",
@@ -112,8 +115,6 @@ class LargeFilesMixin(Store):
                 raise bad_request(
                     f"partSha1Array has {len(sha1s)} entries but part {extra[0]} was uploaded"
                 )
-            if len(sha1s) < 2:
-                raise bad_request("large files must have at least 2 parts")
             for number, expected in enumerate(sha1s, start=1):
                 if parts[number][1] != expected.lower():
                     raise ApiError(

@@ -50,7 +50,13 @@ def _check_target(value: object) -> dict[str, Any]:
     url = value.get("url")
     if not isinstance(url, str) or not url.startswith("https://") or len(url) <= len("https://"):
         raise bad_request("targetConfiguration.url must be an https:// URL")
-    target: dict[str, Any] = {"targetType": "webhook", "url": url}
+    # B2 echoes both optional fields, as null when unset
+    target: dict[str, Any] = {
+        "targetType": "webhook",
+        "url": url,
+        "customHeaders": None,
+        "hmacSha256SigningSecret": None,
+    }
     secret = value.get("hmacSha256SigningSecret")
     if secret is not None:
         if not isinstance(secret, str) or not _SECRET.fullmatch(secret):
@@ -159,4 +165,8 @@ class NotificationsMixin(Store):
                 "SELECT rules FROM notification_rules WHERE bucket_id = ?", (bucket.bucket_id,)
             ).fetchone()
         rules: list[dict[str, Any]] = [] if row is None else json.loads(row[0])
+        for rule in rules:  # stored before the null echoes existed
+            target = rule.get("targetConfiguration") or {}
+            target.setdefault("customHeaders", None)
+            target.setdefault("hmacSha256SigningSecret", None)
         return rules

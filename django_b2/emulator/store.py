@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import validation as v
-from .errors import ApiError, bad_request, not_found, unauthorized
+from .errors import ApiError, bad_request, bucket_missing_file_lock, denied, not_found
 from .records import (
     AccountToken,
     Body,
@@ -66,6 +66,11 @@ FILE_COLUMNS = (
     "upload_timestamp, retention_mode, retention_until, legal_hold, sse, blob"
 )
 LIST_BATCH = 500
+#: The kind digit after ``_f`` in a file id (b2sdk's ``FileVersion._type``).
+FILE_KIND_SMALL = "1"
+FILE_KIND_LARGE = "2"
+#: The emulator's clock may move this far from the real one (dates stay printable).
+MAX_CLOCK_OFFSET_SECONDS = 100 * 365 * 86_400
 
 
 def file_from_row(row: tuple[Any, ...]) -> FileVersion:
@@ -105,22 +110,22 @@ def bucket_from_row(row: tuple[Any, ...]) -> Bucket:
 
 def require(key: Key, capability: str) -> None:
     if capability not in key.capabilities:
-        raise unauthorized(f"the application key lacks the {capability} capability")
+        raise denied(f"the application key lacks the {capability} capability")
 
 
 def require_bucket(key: Key, bucket_id: str) -> None:
     if not key.allows_bucket(bucket_id):
-        raise unauthorized(f"the application key is not allowed to use bucket {bucket_id}")
+        raise denied(f"the application key is not allowed to use bucket {bucket_id}")
 
 
 def require_name(key: Key, name: str) -> None:
     if not key.allows_name(name):
-        raise unauthorized(f"the application key only allows names starting {key.name_prefix!r}")
+        raise denied(f"the application key only allows names starting {key.name_prefix!r}")
 
 
 def require_list_prefix(key: Key, prefix: str) -> None:
     if key.name_prefix is not None and not prefix.startswith(key.name_prefix):
-        raise unauthorized(
+        raise denied(
             f"the application key only allows listing with a prefix starting {key.name_prefix!r}"
         )
 
@@ -215,8 +220,15 @@ class Store:
         return int(time.time() * 1000) + self.clock_offset_ms
 
     def advance_clock(self, seconds: float) -> None:
+        if not isinstance(seconds, (int, float)) or not (abs(seconds) <= MAX_CLOCK_OFFSET_SECONDS):
+            raise ValueError(f"advance the clock by at most {MAX_CLOCK_OFFSET_SECONDS} seconds")
         with self.lock:
-            self.clock_offset_ms += int(seconds * 1000)
+            offset = self.clock_offset_ms + int(seconds * 1000)
+            if abs(offset) > MAX_CLOCK_OFFSET_SECONDS * 1000:
+                raise ValueError(
+                    f"the clock may be at most {MAX_CLOCK_OFFSET_SECONDS} seconds off real time"
+                )
+            self.clock_offset_ms = offset
 
     def close(self) -> None:
         with self.lock:
@@ -335,19 +347,20 @@ class Store:
         now = self.now_ms()
         mode_until: tuple[str | None, int | None] = (None, None)
         hold: str | None = None
-        if (retention is not None or legal_hold is not None) and not bucket.lock_enabled:
-            raise ApiError(
-                400, "bucket_missing_file_lock", "file lock is not enabled on this bucket"
-            )
+        # capabilities first: B2 answers 401 for a key without them, whatever the bucket
         if retention is not None:
             require(key, "writeFileRetentions")
+        if legal_hold is not None:
+            require(key, "writeFileLegalHolds")
+        if (retention is not None or legal_hold is not None) and not bucket.lock_enabled:
+            raise bucket_missing_file_lock()
+        if retention is not None:
             mode_until = v.check_retention(retention, now_ms=now)
         elif bucket.lock_enabled and bucket.default_retention.get("mode"):
             period = bucket.default_retention["period"]
             days = period["duration"] * (365 if period["unit"] == "years" else 1)
             mode_until = (bucket.default_retention["mode"], now + days * 86_400_000)
         if legal_hold is not None:
-            require(key, "writeFileLegalHolds")
             hold = v.check_legal_hold(legal_hold)
         return mode_until, hold
 
@@ -412,8 +425,16 @@ class Store:
         version.seq = int(cursor.lastrowid or 0)
         return version
 
-    def _new_file_id(self, bucket_id: str) -> str:
-        return f"4_z{bucket_id}_f{secrets.token_hex(10)}"
+    def _new_file_id(self, bucket_id: str, kind: str = FILE_KIND_SMALL) -> str:
+        """A B2-shaped id (83 characters with a 24-hex bucket id): ``4_z<bucket>_f<kind><15
+        hex>_d<yyyymmdd>_m<hhmmss>_c<nnn>_v<nnnnnnn>_t<nnnn>``; b2sdk reads ``kind``."""
+        stamp = time.gmtime(self.now_ms() // 1000)
+        return (
+            f"4_z{bucket_id}_f{kind}{secrets.token_hex(8)[:15]}"
+            f"_d{time.strftime('%Y%m%d', stamp)}_m{time.strftime('%H%M%S', stamp)}"
+            f"_c{secrets.randbelow(1000):03d}_v{secrets.randbelow(10**7):07d}"
+            f"_t{secrets.randbelow(10**4):04d}"
+        )
 
     def commit_upload(self, plan: UploadPlan, body: Body) -> FileVersion:
         """Store a received body as a new version of ``plan.name``."""

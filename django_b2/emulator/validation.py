@@ -367,7 +367,11 @@ def check_retention(value: object, *, now_ms: int) -> tuple[str | None, int | No
     if not isinstance(until, int) or isinstance(until, bool):
         raise bad_request("retainUntilTimestamp must be an integer (ms)")
     if until <= now_ms:
-        raise bad_request("retainUntilTimestamp must be in the future")
+        raise ApiError(
+            400,
+            "retain_until_timestamp_must_be_in_future",
+            "The retainUntilTimestamp must be in future",
+        )
     return str(mode), until
 
 
@@ -413,12 +417,18 @@ def _customer_key_md5(value: dict[str, Any]) -> str:
     return key_md5
 
 
+SSE_KEY_MISSING = (
+    "The object was stored using a form of Server Side Encryption. The correct parameters must "
+    "be provided to retrieve the object."
+)
+
+
 def check_customer_key(stored: dict[str, Any], given: object) -> None:
     """An SSE-C version needs its key (download headers or a copy's source SSE object)."""
     if stored.get("mode") != "SSE-C":
         return
     if not isinstance(given, dict) or given.get("mode") != "SSE-C":
-        raise ApiError(403, "access_denied", "this file is SSE-C encrypted; send its key")
+        raise bad_request(SSE_KEY_MISSING)
     if given.get("algorithm") != "AES256" or _customer_key_md5(given) != stored.get(
         "customerKeyMd5"
     ):

@@ -7,6 +7,7 @@ This is a local demo: the secret key and the admin password are not secrets.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -98,7 +99,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Direct browser uploads (see gallery/direct.py); small parts make the demo show multi-part
+# Direct browser uploads (see gallery/direct.py). Browsers only get upload tokens of a second key,
+# restricted to the bucket and to the staging prefix below; demo.py creates it (and keeps it in
+# DATA_DIR/direct-upload-key.json). Confirmed files are copied to gallery/direct/.
+DIRECT_UPLOAD_STAGING_PREFIX = "gallery/_staging/"
+_UPLOAD_KEY_FILE = DATA_DIR / "direct-upload-key.json"
+_upload_key = json.loads(_UPLOAD_KEY_FILE.read_text()) if _UPLOAD_KEY_FILE.exists() else {}
+B2_DIRECT_UPLOAD_KEY_ID = env("UPLOAD_KEY_ID", "") or _upload_key.get("applicationKeyId")
+B2_DIRECT_UPLOAD_KEY = env("UPLOAD_KEY", "") or _upload_key.get("applicationKey")
+# How many unconfirmed uploads one user may have at a time (more: 429).
+B2_DIRECT_UPLOAD_MAX_OPEN_TICKETS = 10
+
+# Small parts make the demo show multi-part
 # uploads without huge files. Part sizes never go below the server's minimum part size.
 DIRECT_UPLOAD_MAX_SIZE = env_int("MAX_UPLOAD_SIZE", 200_000_000)
 DIRECT_UPLOAD_PART_SIZE = env_int("PART_SIZE", None)

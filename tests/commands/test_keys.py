@@ -40,7 +40,7 @@ def test_create_prints_secret_once_with_warning(client: B2Client) -> None:
 def test_create_restricted_key_json(bucket: dict[str, Any], b2: Any) -> None:
     key = call(
         "b2_keys", "create", "uploads-only", "--capabilities", "writeFiles,listFiles",
-        "--bucket", BUCKET, "--prefix", "uploads/", "--duration", "3600", "--json",
+        "--bucket", BUCKET, "--name-prefix", "uploads/", "--duration", "3600", "--json",
     ).json()  # fmt: skip
     assert key["bucketId"] == bucket["bucketId"]
     assert key["namePrefix"] == "uploads/"
@@ -78,7 +78,7 @@ def test_delete_unknown_key_points_at_list() -> None:
     [
         (["--capabilities", "readFile"], "unknown capability 'readFile'; did you mean 'readFiles'"),
         (["--capabilities", ","], "no capabilities given"),
-        (["--capabilities", "readFiles", "--prefix", "p/"], "--prefix needs --bucket"),
+        (["--capabilities", "readFiles", "--prefix", "p/"], "--name-prefix needs --bucket"),
         (["--capabilities", "readFiles", "--duration", "0"], "at least 1"),
         (["--capabilities", "readFiles", "--duration", "86400000"], "must be below 86400000"),
         (

@@ -135,8 +135,11 @@ def test_direct_upload_of_a_multipart_file(page: Any, site: Site) -> None:
     entry = card(page, "archive.bin")
     assert "direct browser upload" in entry.locator(".meta").inner_text()
     after = upload_calls(site)
-    assert after.get("b2_upload_part", 0) - before.get("b2_upload_part", 0) == 5
-    assert after.get("b2_finish_large_file", 0) - before.get("b2_finish_large_file", 0) == 1
+    calls = {name: count - before.get(name, 0) for name, count in after.items()}
+    assert calls.get("b2_upload_part") == 5
+    # finished in staging, then copied part by part to its final name and finished there
+    assert (calls.get("b2_finish_large_file"), calls.get("b2_copy_part")) == (2, 5)
+    assert calls.get("b2_cancel_large_file", 0) == 0
 
     link = entry.locator("a.file-link").get_attribute("href")
     assert f"/file/{site.bucket}/gallery/direct/" in link
@@ -152,7 +155,13 @@ def test_direct_upload_of_a_picture_in_one_request(page: Any, site: Site) -> Non
     direct_upload(page, "straße ☀.png", "image/png", data)
 
     entry = card(page, "straße ☀.png")
-    assert upload_calls(site).get("b2_upload_file", 0) - before.get("b2_upload_file", 0) == 1
+    after = upload_calls(site)
+    assert after.get("b2_upload_file", 0) - before.get("b2_upload_file", 0) == 1
+    assert after.get("b2_copy_file", 0) - before.get("b2_copy_file", 0) == 1  # out of staging
+    with site.client() as client:
+        bucket_id = client.get_bucket(bucket_name=site.bucket)["bucketId"]
+        staged = client.list_file_versions(bucket_id, prefix="gallery/_staging/")["files"]
+    assert staged == []
     assert loaded_width(page, entry.locator("img")) == 120
     link = entry.locator("a.image-link").get_attribute("href")
     assert "/gallery/direct/" in link and link.split("?")[0].endswith("/stra%C3%9Fe_.png")

@@ -1,7 +1,8 @@
 """Direct-upload endpoints over real HTTP to the emulator, the real client playing the browser.
 
 The views run in-process (``RequestFactory``); the "browser" uploads with ``B2Client.upload_file``
-/ ``upload_part`` to exactly the URL and token the server handed out, like the JS does.
+/ ``upload_part`` to exactly the URL and token the server handed out, like the JS does. Tokens
+come from a key restricted to ``site/_staging/``; confirmed files are copied to ``site/direct/``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from django_b2.client import B2Client
-from django_b2.client.errors import B2Unauthorized
 from django_b2.direct_upload import ConfirmedUpload, DirectUpload, UploadPolicy
 from django_b2.direct_upload.signals import upload_confirmed
 from django_b2.storage import B2Storage
 
+pytestmark = pytest.mark.django_db
+
 BUCKET = "direct-api-tests"
+STAGING = "site/_staging/"
 ALICE = User(pk=1, username="alice")
 BOB = User(pk=2, username="bob")
 
@@ -59,7 +62,18 @@ def recorded() -> list[ConfirmedUpload]:
 
 
 @pytest.fixture
-def uploads(storage: B2Storage, recorded: list[ConfirmedUpload]) -> DirectUpload:
+def upload_key(storage: B2Storage) -> dict[str, str]:
+    """A key restricted to the bucket and the staging prefix, as the docs tell users to make."""
+    key = storage.client.create_key(
+        "direct-uploads", ["writeFiles"], bucket_id=storage.bucket_id, name_prefix=STAGING
+    )
+    return {"upload_key_id": key["applicationKeyId"], "upload_key": key["applicationKey"]}
+
+
+@pytest.fixture
+def uploads(
+    storage: B2Storage, recorded: list[ConfirmedUpload], upload_key: dict[str, str]
+) -> DirectUpload:
     def record(request: Any, upload: ConfirmedUpload) -> dict[str, Any]:
         recorded.append(upload)
         return {"recorded": len(recorded)}
@@ -70,6 +84,8 @@ def uploads(storage: B2Storage, recorded: list[ConfirmedUpload]) -> DirectUpload
             prefix="direct/", max_size=10_000, part_size=1000, large_file_threshold=2500
         ),
         on_confirm=record,
+        namespace="test_uploads",
+        **upload_key,
     )
 
 
@@ -149,7 +165,7 @@ def test_small_file_start_upload_confirm(
     assert status == 200, answer
     assert answer["mode"] == "simple"
     assert answer["name"].startswith("direct/") and answer["name"].endswith("/notes.txt")
-    assert answer["fileName"] == "site/" + answer["name"]
+    assert answer["fileName"].startswith(STAGING) and answer["fileName"].endswith("/notes.txt")
     browser_upload(storage, answer, data)
 
     status, confirmed = call("confirm", {"ticket": answer["ticket"], "sha1": sha1(data)})
@@ -164,6 +180,7 @@ def test_small_file_start_upload_confirm(
     )
     with storage.open(upload.name) as fh:
         assert fh.read() == data
+    assert versions(storage, answer["fileName"]) == []  # nothing left in staging
 
 
 def test_large_file_in_parts_is_finished_by_the_server(
@@ -181,10 +198,11 @@ def test_large_file_in_parts_is_finished_by_the_server(
     assert recorded[0].part_count == 4
     with storage.open(answer["name"]) as fh:
         assert fh.read() == data
-    # Confirming again recognizes the finished file instead of failing.
+    assert versions(storage, answer["fileName"]) == []  # the staged file is gone
+    # Confirming again answers the same, without recording the file twice.
     status, again = call("confirm", {"ticket": answer["ticket"], "partSha1": sha1s})
-    assert status == 200, again
-    assert again["fileId"] == confirmed["fileId"]
+    assert (status, again) == (200, confirmed)
+    assert len(recorded) == 1
 
 
 def test_signal_is_sent_after_confirm(call: Call, storage: B2Storage) -> None:
@@ -235,6 +253,10 @@ def test_oversized_and_malformed_requests_make_no_b2_call(call: Call, b2_emulato
     assert b2_emulator.counters()["total"] == 0
 
 
+def final_versions(storage: B2Storage, answer: dict[str, Any]) -> list[dict[str, Any]]:
+    return versions(storage, "site/" + answer["name"])
+
+
 def test_tickets_are_bound_to_their_user_and_signed(call: Call) -> None:
     _, answer = call("start", {"name": "a.txt", "size": 3})
     status, refused = call("confirm", {"ticket": answer["ticket"], "sha1": "0" * 40}, user=BOB)
@@ -280,29 +302,21 @@ def test_a_file_that_is_not_what_was_declared_is_deleted(
     assert status == 400
     assert "deleted" in refused["error"] and reason in refused["error"]
     assert versions(storage, answer["fileName"]) == []
+    assert final_versions(storage, answer) == []
     assert recorded == []
 
 
-def test_only_the_newest_upload_under_the_name_is_kept(call: Call, storage: B2Storage) -> None:
+def test_only_the_newest_upload_is_moved_and_staging_is_emptied(
+    call: Call, storage: B2Storage
+) -> None:
     _, answer = call("start", {"name": "a.txt", "size": 3})
     browser_upload(storage, answer, b"xyz")
     browser_upload(storage, answer, b"abc")
     assert len(versions(storage, answer["fileName"])) == 2
     assert call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})[0] == 200
-    (kept,) = versions(storage, answer["fileName"])
+    (kept,) = final_versions(storage, answer)
     assert kept["contentSha1"] == sha1(b"abc")
-
-
-def test_a_token_used_for_another_name_records_nothing(
-    call: Call, storage: B2Storage, recorded: list[ConfirmedUpload]
-) -> None:
-    """B2 upload tokens are not limited to a name: the server can only refuse to record it."""
-    _, answer = call("start", {"name": "a.txt", "size": 3})
-    browser_upload(storage, answer, b"abc", file_name="site/elsewhere.txt")
-    status, _ = call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})
-    assert status == 409
-    assert recorded == []
-    assert versions(storage, "site/elsewhere.txt")  # the limitation docs/example.md describes
+    assert versions(storage, answer["fileName"]) == []
 
 
 def test_large_file_with_a_wrong_part_is_cancelled(
@@ -353,10 +367,11 @@ def test_abort_cancels_an_unfinished_large_file(call: Call, storage: B2Storage) 
     assert storage.client.list_unfinished_large_files(storage.bucket_id)["files"] == []
 
 
-def test_abort_never_deletes_a_finished_file(call: Call, storage: B2Storage) -> None:
+def test_abort_never_deletes_a_confirmed_file(call: Call, storage: B2Storage) -> None:
     """A ticket may already be confirmed (and its file recorded) when abort arrives."""
     _, small = call("start", {"name": "a.txt", "size": 3})
     browser_upload(storage, small, b"abc")
+    assert call("confirm", {"ticket": small["ticket"], "sha1": sha1(b"abc")})[0] == 200
     data = b"w" * 2600
     _, large = call("start", {"name": "big.bin", "size": len(data)})
     sha1s = browser_parts(storage, large, data)
@@ -364,7 +379,17 @@ def test_abort_never_deletes_a_finished_file(call: Call, storage: B2Storage) -> 
     for answer in (small, large):
         status, body = call("abort", {"ticket": answer["ticket"]})
         assert (status, body["cancelled"]) == (200, False)
-        assert len(versions(storage, answer["fileName"])) == 1
+        assert len(final_versions(storage, answer)) == 1
+
+
+def test_abort_deletes_an_unconfirmed_simple_upload(call: Call, storage: B2Storage) -> None:
+    _, answer = call("start", {"name": "a.txt", "size": 3})
+    browser_upload(storage, answer, b"abc")
+    status, body = call("abort", {"ticket": answer["ticket"]})
+    assert (status, body["cancelled"]) == (200, True)
+    assert versions(storage, answer["fileName"]) == []
+    status, refused = call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})
+    assert status == 410 and "start the upload again" in refused["error"]
 
 
 def test_default_urls_module_mounts_the_four_endpoints(settings: Any) -> None:
@@ -392,49 +417,6 @@ def _is_module(value: object) -> bool:
     import types
 
     return isinstance(value, types.ModuleType)
-
-
-def test_a_key_restricted_to_the_prefix_makes_b2_refuse_other_names(
-    storage: B2Storage, b2_emulator: Any, recorded: list[ConfirmedUpload]
-) -> None:
-    """The mitigation docs/example.md recommends: upload URLs minted with a prefix-limited key."""
-    key = storage.client.create_key(
-        "direct-uploads",
-        ["listBuckets", "listFiles", "readFiles", "writeFiles", "deleteFiles"],
-        bucket_id=storage.bucket_id,
-        name_prefix="site/direct/",
-    )
-    limited = B2Storage(
-        application_key_id=key["applicationKeyId"],
-        application_key=key["applicationKey"],
-        api_url=b2_emulator.url,
-        bucket_name=BUCKET,
-        location="site",
-    )
-    views = DirectUpload(
-        storage=limited,
-        policy=UploadPolicy(prefix="direct/", max_size=10_000),
-        on_confirm=lambda request, upload: recorded.append(upload) and None,
-    )
-    patterns = {p.name: p.callback for p in views.urls[0]}
-
-    def post(endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
-        request = RequestFactory().post(
-            f"/{endpoint}/", data=json.dumps(body), content_type="application/json"
-        )
-        request.user = ALICE
-        request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
-        response = patterns[endpoint](request)
-        assert response.status_code == 200, response.content
-        return dict(json.loads(response.content))
-
-    answer = post("start", {"name": "a.txt", "size": 3})
-    with pytest.raises(B2Unauthorized):
-        browser_upload(storage, answer, b"abc", file_name="site/elsewhere.txt")
-    browser_upload(storage, answer, b"abc")
-    post("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})
-    assert [u.name for u in recorded] == [answer["name"]]
-    limited.client.close()
 
 
 def test_a_storage_that_is_not_b2_is_a_configuration_error(tmp_path: Any) -> None:

@@ -17,7 +17,12 @@ from django_b2.direct_upload.policy import (
     clean_basename,
     plan_upload,
 )
-from django_b2.direct_upload.tickets import Ticket, dump_ticket, load_ticket
+from django_b2.direct_upload.tickets import (
+    dump_ticket,
+    load_ticket_id,
+    new_ticket_id,
+    policy_fingerprint,
+)
 
 NAME = re.compile(r"^direct/[0-9a-f]{32}/(?P<base>[^/]+)$")
 
@@ -177,36 +182,43 @@ def test_content_types_can_be_limited() -> None:
         )
 
 
-TICKET = Ticket(
-    name="direct/abc/photo.jpg",
-    b2_name="site/direct/abc/photo.jpg",
-    size=10,
-    content_type="image/jpeg",
-    original_name="photo.jpg",
-    user="7",
-    file_id="",
-    part_size=0,
-    part_count=0,
-)
+TICKET = new_ticket_id()
 
 
 def test_tickets_round_trip_and_refuse_tampering() -> None:
     value = dump_ticket(TICKET)
-    assert load_ticket(value, max_age=60) == TICKET
-    other = dump_ticket(replace(TICKET, size=10**9))
+    assert load_ticket_id(value, max_age=60) == TICKET
+    other = dump_ticket(new_ticket_id())
     forged = value.split(":")[0] + ":" + other.split(":", 1)[1]
     with pytest.raises(DirectUploadRefused, match="not valid"):
-        load_ticket(forged, max_age=60)
+        load_ticket_id(forged, max_age=60)
     with pytest.raises(DirectUploadRefused, match="missing"):
-        load_ticket(None, max_age=60)
+        load_ticket_id(None, max_age=60)
 
 
 def test_tickets_expire() -> None:
     value = dump_ticket(TICKET)
     # A negative max_age makes any ticket older than allowed, without waiting.
     with pytest.raises(DirectUploadRefused, match="expired") as caught:
-        load_ticket(value, max_age=-1)
+        load_ticket_id(value, max_age=-1)
     assert caught.value.status == 410
+
+
+def test_policy_fingerprint_covers_prefix_types_and_size() -> None:
+    base = UploadPolicy(prefix="a/", max_size=100, content_types=["image/*"])
+    seen = {
+        policy_fingerprint(base, prefix="a/", location="site"),
+        policy_fingerprint(base, prefix="b/", location="site"),
+        policy_fingerprint(base, prefix="a/", location="other"),
+        policy_fingerprint(replace(base, max_size=101), prefix="a/", location="site"),
+        policy_fingerprint(
+            replace(base, content_types=("image/*", "text/html")), prefix="a/", location="site"
+        ),
+    }
+    assert len(seen) == 5
+    # what does not change what is accepted does not change the fingerprint
+    same = replace(base, concurrency=7, content_types=("image/*",))
+    assert policy_fingerprint(same, prefix="a/", location="site") in seen
 
 
 def test_cors_rules_cover_uploads_and_downloads() -> None:

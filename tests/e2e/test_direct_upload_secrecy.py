@@ -1,4 +1,4 @@
-"""Direct uploads hand the browser upload tokens only: never the key or the account token."""
+"""Direct uploads hand the browser upload tokens only: never a key or an account token."""
 
 from __future__ import annotations
 
@@ -19,8 +19,11 @@ from .test_direct_upload_api import (  # noqa: F401 (fixtures)
     recorded,
     sha1,
     storage,
+    upload_key,
     uploads,
 )
+
+pytestmark = pytest.mark.django_db
 
 
 def test_browser_sees_neither_the_key_nor_the_account_token(
@@ -28,6 +31,8 @@ def test_browser_sees_neither_the_key_nor_the_account_token(
     storage: B2Storage,  # noqa: F811
     b2_emulator: Any,
     caplog: pytest.LogCaptureFixture,
+    upload_key: dict[str, str],  # noqa: F811
+    uploads: Any,  # noqa: F811
 ) -> None:
     caplog.set_level(logging.DEBUG)
     answers: list[dict[str, Any]] = []
@@ -51,5 +56,8 @@ def test_browser_sees_neither_the_key_nor_the_account_token(
     shown = json.dumps(answers) + log_text(caplog.records)
     assert all("authorizationToken" in a["uploadUrls"][0] for a in answers if "uploadUrls" in a)
     assert_hidden(b2_emulator.application_key, shown, key_id=b2_emulator.application_key_id)
+    assert upload_key["upload_key"] not in shown, "the upload key reached the browser"
+    staging_token = uploads.staging_area().client.authorization.authorization_token
+    assert staging_token not in shown, "the upload key's account token reached the browser"
     account_token = storage.client.authorization.authorization_token
     assert account_token not in shown, "the account authorization token reached the browser"

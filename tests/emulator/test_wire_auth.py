@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 
 import pytest
 import requests
@@ -298,3 +299,64 @@ def test_wrong_account_id(wire: Wire) -> None:
     response = wire.call("b2_list_buckets", accountId="000000000000")
     assert error_of(response) == (401, "unauthorized")
     assert error_of(wire.call("b2_list_buckets")) == (400, "bad_request")
+
+
+def test_prefix_restricted_key_upload_and_part_tokens(wire: Wire) -> None:
+    """A ``namePrefix`` key's upload tokens write only inside the prefix; its large files too.
+
+    B2 checks the name when the upload arrives (``b2_get_upload_url`` names only the bucket),
+    and answers ``401 unauthorized`` for a name outside the prefix; ``b2_start_large_file``
+    outside the prefix is refused the same way, so every part token of such a key is bound to a
+    file inside the prefix.
+    """
+    bucket = wire.create_bucket("staging-bucket")
+    key = _key(
+        wire,
+        keyName="stager",
+        capabilities=["writeFiles"],
+        bucketId=bucket["bucketId"],
+        namePrefix="staging/",
+    )
+    user = Wire(wire.server, requests.Session())
+    user.authorize(str(key["applicationKeyId"]), str(key["applicationKey"]))
+    target = user.ok("b2_get_upload_url", bucketId=bucket["bucketId"])
+    for name in ("final/a.txt", "stagin", "static/js/app.js", "Staging/a"):
+        refused = user.upload(bucket["bucketId"], name, b"x", upload=target)
+        assert error_of(refused) == (401, "unauthorized"), name
+    # a refused upload does not spend the token
+    assert user.upload_ok(bucket["bucketId"], "staging/a.txt", b"x", upload=target)
+    outside = user.call(
+        "b2_start_large_file",
+        bucketId=bucket["bucketId"],
+        fileName="final/big",
+        contentType="b2/x-auto",
+    )
+    assert error_of(outside) == (401, "unauthorized")
+    inside = user.ok(
+        "b2_start_large_file",
+        bucketId=bucket["bucketId"],
+        fileName="staging/big",
+        contentType="b2/x-auto",
+    )
+    other = wire.ok(
+        "b2_start_large_file",
+        bucketId=bucket["bucketId"],
+        fileName="final/big",
+        contentType="b2/x-auto",
+    )
+    part_target = user.ok("b2_get_upload_part_url", fileId=inside["fileId"])
+    # a part token is bound to its file: it cannot write parts of another large file
+    wrong_file = requests.post(
+        part_target["uploadUrl"].replace(inside["fileId"], other["fileId"]),
+        headers={
+            "Authorization": part_target["authorizationToken"],
+            "X-Bz-Part-Number": "1",
+            "X-Bz-Content-Sha1": hashlib.sha1(b"p").hexdigest(),
+        },
+        data=b"p",
+    )
+    assert wrong_file.status_code == 401
+    assert error_of(user.call("b2_get_upload_part_url", fileId=other["fileId"])) == (
+        401,
+        "unauthorized",
+    )

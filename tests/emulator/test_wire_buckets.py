@@ -252,7 +252,8 @@ def test_default_encryption_and_lock(wire: Wire) -> None:
     assert updated["fileLockConfiguration"]["value"]["defaultRetention"] == retention
     plain = wire.create_bucket("plain-bucket")
     refused = wire.call("b2_update_bucket", bucketId=plain["bucketId"], defaultRetention=retention)
-    assert error_of(refused) == (400, "bad_request")
+    assert error_of(refused) == (400, "bucket_missing_file_lock")
+    assert refused.json()["message"] == "The bucket is not file lock enabled"
     sse_c = wire.call(
         "b2_update_bucket",
         bucketId=plain["bucketId"],

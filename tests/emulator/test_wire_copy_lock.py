@@ -180,7 +180,7 @@ def test_legal_hold_blocks_delete(wire: Wire) -> None:
     )
     assert stored["legalHold"]["value"] == "on"
     blocked = wire.call("b2_delete_file_version", fileName="held", fileId=stored["fileId"])
-    assert error_of(blocked) == (403, "access_denied")
+    assert error_of(blocked) == (401, "access_denied")
     released = wire.ok(
         "b2_update_file_legal_hold", fileName="held", fileId=stored["fileId"], legalHold="off"
     )
@@ -211,7 +211,7 @@ def test_governance_retention(wire: Wire) -> None:
     assert head.headers["X-Bz-File-Retention-Mode"] == "governance"
     assert head.headers["X-Bz-File-Retention-Retain-Until-Timestamp"] == str(until)
     blocked = wire.call("b2_delete_file_version", fileName="gov", fileId=stored["fileId"])
-    assert error_of(blocked) == (403, "access_denied")
+    assert error_of(blocked) == (401, "access_denied")
     shorten = wire.call(
         "b2_update_file_retention",
         fileName="gov",
@@ -244,7 +244,7 @@ def test_compliance_retention_and_clock(wire: Wire) -> None:
     bypass = wire.call(
         "b2_delete_file_version", fileName="comp", fileId=stored["fileId"], bypassGovernance=True
     )
-    assert error_of(bypass) == (403, "access_denied")
+    assert error_of(bypass) == (401, "access_denied")
     remove = wire.call(
         "b2_update_file_retention",
         fileName="comp",

@@ -188,7 +188,7 @@ def test_encryption_settings_are_stored_and_echoed(wire: Wire) -> None:
     }
     url = f"{wire.server.url}/file/plain-bucket/sse-c"
     auth = {"Authorization": wire.token}
-    assert error_of(wire.session.get(url, headers=auth)) == (403, "access_denied")
+    assert error_of(wire.session.get(url, headers=auth)) == (400, "bad_request")
     other = os.urandom(32)
     wrong = {
         **sse_c,
@@ -202,7 +202,7 @@ def test_encryption_settings_are_stored_and_echoed(wire: Wire) -> None:
     assert right.content == b"secret data"
     assert right.headers["X-Bz-Server-Side-Encryption-Customer-Algorithm"] == "AES256"
     no_key = wire.call("b2_copy_file", sourceFileId=customer["fileId"], fileName="copy")
-    assert error_of(no_key) == (403, "access_denied")
+    assert error_of(no_key) == (400, "bad_request")
     source_sse = {
         "mode": "SSE-C",
         "algorithm": "AES256",

@@ -52,7 +52,9 @@ class Command(B2Command):
         )
         create.add_argument("--bucket", metavar="NAME", help="restrict the key to this bucket")
         create.add_argument(
+            "--name-prefix",
             "--prefix",
+            dest="prefix",
             metavar="P",
             help="restrict the key to file names starting with P (needs --bucket)",
         )
@@ -115,7 +117,9 @@ class Command(B2Command):
         prefix: str | None = options.get("prefix")
         duration: int | None = options.get("duration")
         if prefix is not None and not bucket_name:
-            raise CommandError("--prefix needs --bucket: name the bucket the prefix applies to.")
+            raise CommandError(
+                "--name-prefix needs --bucket: name the bucket the prefix applies to."
+            )
         if duration is not None and duration >= MAX_KEY_DURATION:
             raise CommandError(
                 f"--duration must be below {MAX_KEY_DURATION} seconds (1000 days); got {duration}."

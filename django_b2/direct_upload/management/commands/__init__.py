@@ -1,0 +1,1 @@
+"""``manage.py b2_direct_uploads``."""
