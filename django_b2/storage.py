@@ -462,9 +462,19 @@ class B2Storage(Storage):
         )
 
     def upload(
-        self, name: str, key: str, content: Any, *, content_length: int | None = None
+        self,
+        name: str,
+        key: str,
+        content: Any,
+        *,
+        content_length: int | None = None,
+        sha1: str | None = None,
     ) -> dict[str, Any]:
-        """Stream ``content`` (a Django File or binary file object) to B2 under ``key``."""
+        """Stream ``content`` (a Django File or binary file object) to B2 under ``key``.
+
+        ``sha1``: the content's SHA-1 (hex) when the caller knows it; a large file records it as
+        ``large_file_sha1``.
+        """
         source, length = _upload_source(content)
         if content_length is not None:
             length = content_length
@@ -481,11 +491,14 @@ class B2Storage(Storage):
                 large_file_threshold=cfg.large_file_threshold,
                 part_size=cfg.part_size,
                 max_workers=cfg.max_workers,
-                # A whole-file SHA-1 costs one more read of the file: only when asked and possible.
-                large_file_sha1=True if cfg.large_file_sha1 and _seekable(source) else None,
+                large_file_sha1=sha1 or self._large_file_sha1(source),
             )
         finally:
             self._forget(key)
+
+    def _large_file_sha1(self, source: Any) -> bool | None:
+        # A whole-file SHA-1 costs one more read of the file: only when asked and possible.
+        return True if self.config.large_file_sha1 and _seekable(source) else None
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         """A name for new content, as Django's storages pick it.
