@@ -7,6 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+PYTEST_INTEGRATION_ARGS ?=
 
 .PHONY: venv test demo lint typecheck bench emulator dist docs docs-serve clean
 
@@ -19,9 +20,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## make test: create the venv, install everything, run the whole suite.
+## make test: create the venv, install everything, run the whole suite, then tests/integrations
+## (Wagtail, imagekit, thumbnails, DRF, django-cleanup) in a session with their own settings.
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --ds=tests.integrations.settings $(PYTEST_INTEGRATION_ARGS)
 
 ## make demo: the example project on the embedded emulator.
 demo: venv

@@ -76,6 +76,8 @@ RETRY_FIELDS: Final = (
     "multiplier",
     "jitter",
     "max_retry_after",
+    "deadline",
+    "connect_deadline",
 )
 
 _BUCKET_NAME_RE: Final = re.compile(r"^[A-Za-z0-9-]{6,63}$")
@@ -342,6 +344,13 @@ def _retry(name: str, value: Any, static: bool) -> dict[str, Any] | None:
                 f"Fix {where}.",
                 name,
             )
+    for key in ("deadline", "connect_deadline"):
+        if key in value and not value[key] > 0:
+            _fail(
+                f"django_b2 option retry[{key!r}] is the seconds one call may take in all; it "
+                f"must be > 0, got {value[key]!r}. Fix {where}.",
+                name,
+            )
     if "attempts" in value and (not isinstance(value["attempts"], int) or value["attempts"] < 1):
         _fail(
             f"django_b2 option retry['attempts'] counts every try, the first included: a whole "
@@ -535,9 +544,12 @@ class B2Config:
     retry: Mapping[str, Any] | None = _option(
         None,
         check=_retry,
-        doc='RetryPolicy fields for the client, e.g. `{"attempts": 8, "max_backoff": 30}` '
+        doc='RetryPolicy fields for the client, e.g. `{"attempts": 8, "deadline": 20}` '
         "(`attempts`, `initial_backoff`, `max_backoff`, `multiplier`, `jitter`, "
-        "`max_retry_after`); default: 5 attempts, 1 s doubling to 64 s, Retry-After honoured.",
+        "`max_retry_after`, `deadline`, `connect_deadline`); default for the storage: "
+        "`RetryPolicy.for_web_requests()`, a call gives up within 30 s (4 s if B2 refuses "
+        "connections) and a Retry-After over 10 s ends it at once; management commands use the "
+        "client's looser defaults. See [Reliability](reliability.md).",
     )
     read_block_size: int = _option(
         8 * 1024 * 1024,

@@ -35,6 +35,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import io
+import re
 import tempfile
 import threading
 import time
@@ -56,10 +57,14 @@ from .listing_cache import ListedFile, ListingCache
 from .storage import LISTING_PAGE_SIZE, B2Storage, _datetime_from_millis
 from .upload_pool import UploadPool
 
-__all__ = ["LISTING_TTL", "B2ManifestStaticStorage", "B2StaticStorage"]
+__all__ = ["HASHED_CACHE_CONTROL", "LISTING_TTL", "B2ManifestStaticStorage", "B2StaticStorage"]
 
 #: Seconds the listing behind ``exists()`` is trusted before it is taken again.
 LISTING_TTL: Final = 300.0
+#: ``Cache-Control`` of files whose names carry the manifest's content hash (one year).
+HASHED_CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
+#: ``name.<12 hex digits of MD5>[.ext]``, the names ``ManifestFilesMixin.hashed_name`` makes.
+_HASHED_NAME: Final = re.compile(r"\.[0-9a-f]{12}(\.[^./]+)?$")
 _RUN_STATE: Final = ("_pool", "_listing", "_held", "_held_lock", "_exit_hook")
 
 
@@ -338,6 +343,14 @@ class B2ManifestStaticStorage(ManifestFilesMixin, B2StaticStorage):  # type: ign
     @manifest_hash.setter
     def manifest_hash(self, value: Any) -> None:
         self.__dict__["_manifest_hash"] = value
+
+    def file_info_for(self, name: str) -> dict[str, str]:
+        """Names the manifest hashed get :data:`HASHED_CACHE_CONTROL` unless ``cache_control``
+        is set: their content never changes under that name, so browsers may keep them."""
+        info = super().file_info_for(name)
+        if self.config.cache_control is None and _HASHED_NAME.search(name):
+            info.setdefault("b2-cache-control", HASHED_CACHE_CONTROL)
+        return info
 
     def load_manifest(self) -> Any:
         if self.__dict__.get("_constructing"):

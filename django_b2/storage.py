@@ -72,6 +72,9 @@ __all__ = [
 
 BUCKET_ID_CACHE_PREFIX: Final = "django_b2:bucket:v1:"
 _BUCKET_ID_TTL: Final = 3600
+#: (connect, read) seconds for the storage's requests: a web worker should not wait long for a
+#: host that does not answer (the client alone waits (10, 120)).
+WEB_TIMEOUT: Final = (5.0, 60.0)
 _LOOKUP_LOCK_WAIT: Final = 10.0
 _LOOKUP_LOCK_TIMEOUT: Final = 60
 _ENCODING_TYPES: Final[Mapping[str, str]] = {
@@ -114,6 +117,14 @@ class B2Storage(Storage):
             (),
             {k: v for k, v in options.items() if k not in _SECRET_OPTIONS},
         )
+        if "application_key" not in options and options.get("application_key_id"):
+            # Rebuilt from deconstruct() (which leaves the key out), as Wagtail does to delete
+            # files in a task: take the key configured for this key id, as unpickling does.
+            with contextlib.suppress(conf.B2ConfigurationError):
+                key = conf.find_application_key(
+                    options["application_key_id"], static=self.static_defaults
+                )
+                options = {**options, "application_key": key}
         self.config: conf.B2Config = conf.load_config(options, static=self.static_defaults)
         self._lock = threading.RLock()
         self._client: B2Client | None = None
@@ -194,8 +205,24 @@ class B2Storage(Storage):
             "auth_store": DjangoCacheAuthStore(cfg.auth_cache),
             "http_options": dict(cfg.http_options) if cfg.http_options else None,
             "test_mode": cfg.test_mode,
-            "retry": RetryPolicy(**cfg.retry) if cfg.retry else None,
+            "retry": RetryPolicy.for_web_requests(**(cfg.retry or {})),
+            "timeout": WEB_TIMEOUT,
         }
+
+    def command_client(self) -> B2Client:
+        """A new client for management commands: like :attr:`client`, but with the client's own
+        looser retry policy and timeouts (the ``retry`` option's fields still apply), unless a
+        subclass's :meth:`client_kwargs` chose others. A command is not a web request: it may
+        wait out a long ``Retry-After`` rather than fail."""
+        from django_b2.client import B2Client
+
+        cfg = self.config
+        kwargs = self.client_kwargs()
+        if kwargs.get("retry") == RetryPolicy.for_web_requests(**(cfg.retry or {})):
+            kwargs["retry"] = RetryPolicy(**(cfg.retry or {}))
+        if kwargs.get("timeout") == WEB_TIMEOUT:
+            del kwargs["timeout"]
+        return B2Client(cfg.application_key_id, cfg.application_key, **kwargs)
 
     def _build_client(self) -> B2Client:
         from django_b2.client import B2Client

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -26,6 +27,20 @@ settings.load_profile("django_b2")
 pytest_plugins = ["django_b2.emulator.pytest_plugin"]
 
 REQUIRE_SERVICES = os.environ.get("DJANGO_B2_REQUIRE_SERVICES") == "1"
+
+#: tests/integrations run in a pytest session of their own, with these settings (``make test``
+#: runs it after the main suite): Wagtail and the other packages stay out of the main suite.
+INTEGRATION_SETTINGS = "tests.integrations.settings"
+_INTEGRATIONS = Path(__file__).parent / "integrations"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With the integration settings collect only tests/integrations, without them skip it."""
+    inside = collection_path == _INTEGRATIONS or _INTEGRATIONS in collection_path.parents
+    if os.environ.get("DJANGO_SETTINGS_MODULE") == INTEGRATION_SETTINGS:
+        above = collection_path in _INTEGRATIONS.parents
+        return None if inside or above else True
+    return True if inside else None
 
 
 def pytest_report_header() -> str:

@@ -12,6 +12,7 @@ through :meth:`_ClientCore._api` / :meth:`_ClientCore._call`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, TypeVar
@@ -30,7 +31,7 @@ from .auth import (
     auth_cache_key,
 )
 from .errors import B2Unauthorized, B2ValidationError
-from .retry import RetryPolicy
+from .retry import RetryPolicy, is_retryable
 from .types import AuthorizeAccountResponse
 
 logger = logging.getLogger("django_b2.client")
@@ -209,8 +210,17 @@ class _ClientCore:
             self._remember(auth)
             return auth
 
-    def _call(self, fn: Callable[[AccountAuthorization], T], *, reauth: bool = True) -> T:
+    def _call(
+        self,
+        fn: Callable[[AccountAuthorization], T],
+        *,
+        reauth: bool = True,
+        retry_if: Callable[[BaseException], bool] = is_retryable,
+    ) -> T:
         """Retry policy -> ``fn(authorization)``; on an expired or bad token, a newer token.
+
+        ``retry_if`` says which failures may be resent (calls that create things pass a
+        stricter one). The policy's deadline covers the whole call, every token round included.
 
         Each rejection of the account token (``expired_auth_token``/``bad_auth_token``, or a
         body-less 401 on HEAD) re-authorizes once, serialized through the auth store's lock (a
@@ -219,11 +229,13 @@ class _ClientCore:
         (``unauthorized``) is never re-authorized, and a body-less 401 (whose code is unknown)
         only once.
         """
+        started = time.monotonic()
         auth = self._authorization()
         rounds = 1
         while True:
+            left = self.retry.deadline - (time.monotonic() - started)
             try:
-                return self.retry.call(partial(fn, auth))
+                return self.retry.call(partial(fn, auth), retry_if=retry_if, deadline=left)
             except B2Unauthorized as exc:
                 if not reauth or not _needs_reauth(exc) or rounds >= _TOKEN_ROUNDS:
                     raise
@@ -240,6 +252,7 @@ class _ClientCore:
         http_override: HttpOptions | None,
         *,
         account: bool = False,
+        retry_if: Callable[[BaseException], bool] = is_retryable,
         **kwargs: Any,
     ) -> T:
         """A JSON call: ``fn(transport, api_url, token, **kwargs)`` through :meth:`_call`."""
@@ -256,4 +269,4 @@ class _ClientCore:
                 **kwargs,
             )
 
-        return self._call(run)
+        return self._call(run, retry_if=retry_if)

@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 from .. import DISTRIBUTION, __version__
 from .errors import (
@@ -47,9 +48,24 @@ class _BigBlockAdapter(HTTPAdapter):
 
 def map_request_exception(exc: requests.RequestException) -> B2TransportError:
     """The B2 error for a ``requests`` failure (raise it ``from exc``)."""
+    error: B2TransportError
     if isinstance(exc, requests.Timeout):
-        return B2TimeoutError(f"B2 request timed out: {exc}")
-    return B2ConnectionError(f"B2 request failed without a response: {exc}")
+        error = B2TimeoutError(f"B2 request timed out: {exc}")
+    else:
+        error = B2ConnectionError(f"B2 request failed without a response: {exc}")
+    error.may_have_reached = not _never_connected(exc)
+    return error
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when no connection was made, so the request cannot have reached B2."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        # requests wraps urllib3's MaxRetryError, whose ``reason`` is the connect failure
+        # (NewConnectionError covers refused connections and names that do not resolve).
+        return isinstance(getattr(exc.args[0], "reason", None), NewConnectionError)
+    return False
 
 
 def merge_http_options(base: dict[str, Any], extra: HttpOptions | None) -> dict[str, Any]:

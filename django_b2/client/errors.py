@@ -3,7 +3,7 @@
 ::
 
     B2Error                      .retryable (class attribute)
-    ├─ B2TransportError          no response; cause chained; retryable
+    ├─ B2TransportError          no response; cause chained; retryable; .may_have_reached
     │  ├─ B2ConnectionError
     │  └─ B2TimeoutError
     ├─ B2APIError                .status .code .message .retry_after, all in __str__
@@ -57,9 +57,15 @@ class B2Error(Exception):
 
 
 class B2TransportError(B2Error):
-    """No HTTP response arrived (the ``requests`` exception is the ``__cause__``)."""
+    """No HTTP response arrived (the ``requests`` exception is the ``__cause__``).
+
+    ``may_have_reached`` is False only when no connection could be made (refused, name not
+    resolved, connect timeout): then B2 cannot have acted on the request. Otherwise the request
+    may have been received and carried out, and only the answer was lost.
+    """
 
     retryable = True
+    may_have_reached: bool = True
 
 
 class B2ConnectionError(B2TransportError):

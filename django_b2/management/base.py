@@ -60,6 +60,7 @@ class B2Command(BaseCommand):
     options: dict[str, Any]
     _authorization: AccountAuthorization | None
     _storage: B2Storage | None
+    _command_client: B2Client | None = None
 
     # ---------------------------------------------------------------- arguments
 
@@ -124,6 +125,7 @@ class B2Command(BaseCommand):
         handler: Callable[[dict[str, Any]], None] = getattr(
             self, "handle_" + subcommand.replace("-", "_")
         )
+        self._command_client = None
         try:
             handler(options)
         except B2Error as exc:
@@ -136,6 +138,10 @@ class B2Command(BaseCommand):
                 file_name=self.current_file,
                 api_url=self._api_url(),
             ) from exc
+        finally:
+            if self._command_client is not None:
+                self._command_client.close()
+                self._command_client = None
 
     def _api_url(self) -> str | None:
         if self._authorization is not None:
@@ -186,8 +192,12 @@ class B2Command(BaseCommand):
         return self._client()
 
     def _client(self) -> B2Client:
+        """The command's own client (see :meth:`B2Storage.command_client`), built once."""
+        if self._command_client is not None:
+            return self._command_client
         try:
-            return self.storage.client
+            self._command_client = self.storage.command_client()
+            return self._command_client
         except ImproperlyConfigured as exc:
             raise CommandError(
                 f"Storage {self.options['storage']!r} is not configured correctly: {exc}"

@@ -63,7 +63,7 @@ def test_429_waits_retry_after(
     assert sleeps.waits == [7, 7, 7, 7]
 
 
-def test_retry_after_is_capped_by_policy(
+def test_retry_after_longer_than_policy_allows_ends_the_call(
     b2_emulator: EmulatorServer, sleeps: SleepRecorder
 ) -> None:
     client = B2Client(
@@ -74,9 +74,12 @@ def test_retry_after_is_capped_by_policy(
     )
     client.authorize()
     b2_emulator.set_faults(api_429_rate=1.0, retry_after=600)
-    with pytest.raises(B2TooManyRequests):
+    b2_emulator.reset_counters()
+    with pytest.raises(B2TooManyRequests) as info:
         client.list_buckets()
-    assert sleeps.waits == [1.5, 1.5]
+    assert info.value.retry_after == 600  # the caller learns when B2 wants to be asked again
+    assert sleeps.waits == []
+    assert calls(b2_emulator, "b2_list_buckets") == 1
 
 
 def test_backoff_without_retry_after(

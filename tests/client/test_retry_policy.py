@@ -71,10 +71,20 @@ def test_retry_after_is_honoured_and_resets_backoff() -> None:
     assert sleeps == [1, 2, 7, 1]
 
 
-def test_retry_after_is_capped() -> None:
+def test_retry_after_over_the_cap_ends_the_call() -> None:
     sleeps: list[float] = []
     policy = RetryPolicy(max_retry_after=30, sleep=sleeps.append)
-    policy.call(failing([B2TooManyRequests(429, "too_many_requests", "", retry_after=3600)]))
+    error = B2TooManyRequests(429, "too_many_requests", "", retry_after=3600)
+    with pytest.raises(B2TooManyRequests) as info:
+        policy.call(failing([error]))
+    assert info.value.retry_after == 3600
+    assert sleeps == []
+
+
+def test_retry_after_under_the_cap_and_inside_the_deadline_is_waited() -> None:
+    sleeps: list[float] = []
+    policy = RetryPolicy(max_retry_after=30, deadline=31, sleep=sleeps.append)
+    policy.call(failing([B2TooManyRequests(429, "too_many_requests", "", retry_after=30)]))
     assert sleeps == [30]
 
 

@@ -316,7 +316,7 @@ def test_saving_a_b2_file_copies_server_side(b2: B2Env) -> None:
 def test_retry_option_sets_the_clients_policy(b2: B2Env) -> None:
     storage = b2.storage(retry={"attempts": 2, "initial_backoff": 0, "max_retry_after": 0})
     assert storage.client.retry.attempts == 2
-    b2.server.set_faults(upload_503_rate=1.0)
+    b2.server.set_faults(upload_503_rate=1.0, retry_after=0)  # a longer one would end the call
     with pytest.raises(B2Error, match="503"):
         storage.save("never.txt", ContentFile(b"x"))
     assert b2.counts()["b2_upload_file"] == 2  # two upload URLs tried, then the error surfaced
