@@ -6,7 +6,7 @@ django-backblaze-b2, on one emulator in one run.
 * ``listdir`` of a "directory" of 10,000 names.
 
 b2sdk has no storage API: its figures are the calls an application would make with it
-(``get_file_info_by_name``, ``download_file_by_name(...).save()``, ``ls``). django-backblaze-b2
+(``get_file_info_by_name``, ``download_file_by_name(...).save_to()``, ``ls``). django-backblaze-b2
 (``pip install 'django-b2-native[bench]'``) is skipped, with a note, when it is not installed;
 its ``listdir`` is not implemented. Each client runs in its own child process.
 
@@ -32,6 +32,8 @@ BIG = "big/file.bin"
 DIRECTORY = "many"
 NAMES_PER_OP = 20
 READ_CHUNK = h.MiB
+#: b2sdk's part size (B2's recommended 100 MB); its parallel download splits by it.
+B2SDK_PART_SIZE = 100 * 1000 * 1000
 
 
 def _names(count: int) -> list[str]:
@@ -78,7 +80,9 @@ def child(payload: dict[str, Any]) -> dict[str, Any]:
     client, op = payload["client"], payload["op"]
     emu = _Counters(payload["url"])
     if client == "b2sdk":
-        bucket = h.b2sdk_bucket(payload["url"], payload["key_id"], payload["key"], BUCKET, 0, 10)
+        bucket = h.b2sdk_bucket(
+            payload["url"], payload["key_id"], payload["key"], BUCKET, B2SDK_PART_SIZE, 10
+        )
         warm = lambda: bucket.get_file_info_by_name(_names(1)[0])  # noqa: E731
         info = bucket.get_file_info_by_name
 
@@ -87,15 +91,23 @@ def child(payload: dict[str, Any]) -> dict[str, Any]:
             assert version.size > 0 and version.upload_timestamp > 0
 
         def read() -> int:
-            sink = _Discard()
-            bucket.download_file_by_name(BIG).save(sink)
-            return sink.count
+            # b2sdk's parallel download writes at offsets and re-reads the file for the SHA-1.
+            dest = Path(payload["scratch"]) / "b2sdk-read.bin"
+            downloaded = bucket.download_file_by_name(BIG)
+            downloaded.save_to(str(dest))
+            dest.unlink()
+            return int(downloaded.download_version.content_length)
 
         def listdir() -> int:
             return sum(1 for _ in bucket.ls(f"{DIRECTORY}/", latest_only=True))
     else:
-        storage = _django(payload, peer=client == "django-backblaze-b2")
-        warm = lambda: storage.exists(_names(1)[0])  # noqa: E731
+        peer = client == "django-backblaze-b2"
+        storage = _django(payload, peer=peer)
+
+        def warm() -> None:
+            storage.exists(_names(1)[0])
+            if not peer:
+                storage.bucket_id  # noqa: B018 - the peer looks its bucket up at construction
 
         def metadata(name: str) -> None:
             assert storage.exists(name)
@@ -127,20 +139,6 @@ def child(payload: dict[str, Any]) -> dict[str, Any]:
             return {"requests": None, "note": "listdir not implemented"}
     result["requests"] = emu.total()
     return result
-
-
-class _Discard:
-    """A writable sink that keeps nothing (b2sdk's ``save`` target)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def write(self, data: bytes) -> int:
-        self.count += len(data)
-        return len(data)
-
-    def flush(self) -> None:
-        pass
 
 
 class _Counters:
@@ -189,7 +187,13 @@ def run(size: int, names: int) -> None:
         print(
             f"set-up: {h.human(size)} file and {names:,} names in {time.perf_counter() - t0:.0f} s"
         )
-        base = {"url": emu.url, "key_id": emu.key_id, "key": emu.key, "names": names}
+        base = {
+            "url": emu.url,
+            "key_id": emu.key_id,
+            "key": emu.key,
+            "names": names,
+            "scratch": str(tmp),
+        }
         rows = []
         for op, label in (
             ("metadata", f"exists + size + modified time, per name ({NAMES_PER_OP} names)"),
