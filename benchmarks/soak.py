@@ -1,9 +1,12 @@
 """Soak: many saves through B2Storage while the emulator injects faults, then read everything back.
 
 4 threads save 2,000 small files and 20 multi-part files while the emulator answers 20 % of
-uploads with 503, 5 % of API calls with 503/429, expires the account token every 50 calls and
-drops connections; then every file is read back (faults still on) and compared. Prints the
-lost / corrupt / surfaced-error counts; the target is 0 / 0 / 0.
+uploads with 503, 5 % of API calls with 503/429, expires the account token every 50 calls,
+drops connections, and carries out 5 % of calls without answering them (late answers: the
+client cannot tell whether B2 acted); then every file is read back (faults still on) and
+compared, and the bucket is searched for duplicates left behind (a name with more than one
+version, an unfinished large file). Prints the lost / corrupt / surfaced-error / duplicate
+counts; the target is 0 / 0 / 0 / 0.
 
     .venv/bin/python benchmarks/soak.py --saves 2000 --large 20 --threads 4
 
@@ -30,6 +33,7 @@ FAULTS: dict[str, Any] = {
     "api_429_rate": 0.025,
     "expire_tokens_after_calls": 50,
     "drop_connection_rate": 0.02,
+    "late_answer_rate": 0.05,
 }
 
 
@@ -40,17 +44,21 @@ class SoakResult:
     corrupt: int = 0
     surfaced: int = 0
     read_errors: int = 0
+    duplicates: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     wall: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.lost == self.corrupt == self.surfaced == self.read_errors == 0
+        return (
+            self.lost == self.corrupt == self.surfaced == self.read_errors == self.duplicates == 0
+        )
 
     def summary(self) -> str:
         return (
             f"saved {self.saved}, lost {self.lost}, corrupt {self.corrupt}, "
-            f"surfaced errors {self.surfaced} (save) + {self.read_errors} (read back)"
+            f"surfaced errors {self.surfaced} (save) + {self.read_errors} (read back), "
+            f"duplicates left {self.duplicates}"
             + (f"; {dict(self.errors)}" if self.errors else "")
             + f"; {self.wall:.1f} s"
         )
@@ -122,6 +130,20 @@ def run_soak(
     return result
 
 
+def count_duplicates(client: Any, bucket_id: str, prefix: str = "soak/") -> int:
+    """Versions beyond the first of each name, plus unfinished large files, under ``prefix``.
+
+    Every planned name is saved once, so any of these was left behind by a resent call."""
+    per_name = Counter(
+        version["fileName"]
+        for version in client.iter_file_versions(bucket_id, prefix=prefix)
+        if version["action"] != "start"
+    )
+    extra = sum(count - 1 for count in per_name.values())
+    unfinished = client.list_unfinished_large_files(bucket_id, name_prefix=prefix)["files"]
+    return extra + len(unfinished)
+
+
 def storage_adapters(storage: Any) -> tuple[Callable[[str, bytes], str], Callable[[str], bytes]]:
     """save/read callables over a Django storage."""
     from django.core.files.base import ContentFile
@@ -153,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         "--retry-attempts",
         type=int,
         default=None,
-        help="storage option retry={'attempts': N}; default: the client's (5, B2's rule)",
+        help="storage option retry={'attempts': N}; default: the storage's (8, 30 s deadline)",
     )
     a = ap.parse_args(argv)
 
@@ -161,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"soak: {a.saves} small saves + {a.large} multi-part files ({h.human(a.part_size)} "
         f"parts), {a.threads} threads, faults {FAULTS}, retry attempts "
-        f"{a.retry_attempts or 'default (5)'}"
+        f"{a.retry_attempts or 'default (storage: 8, 30 s deadline)'}"
     )
     tmp = h.scratch_dir("b2bench-soak-")
     with h.emulator(min_part_size=a.part_size, data_dir=tmp / "emu") as emu:
@@ -194,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             seed=a.seed,
         )
         counters = emu.counters()
+        emu.set_faults()  # count what was left behind with every fault off
+        res.duplicates = count_duplicates(default_storage.client, default_storage.bucket_id)
     print(res.summary())
     print(f"emulator requests: {counters['total']} {counters['by_endpoint']}")
     h.save_results(
@@ -204,12 +228,16 @@ def main(argv: list[str] | None = None) -> int:
             "corrupt": res.corrupt,
             "surfaced": res.surfaced,
             "read_errors": res.read_errors,
+            "duplicates": res.duplicates,
             "errors": dict(res.errors),
             "wall": res.wall,
             "requests": counters,
         },
     )
-    print(f"RESULT lost={res.lost} corrupt={res.corrupt} surfaced={res.surfaced + res.read_errors}")
+    print(
+        f"RESULT lost={res.lost} corrupt={res.corrupt} "
+        f"surfaced={res.surfaced + res.read_errors} duplicates={res.duplicates}"
+    )
     return 0 if res.ok else 1
 
 

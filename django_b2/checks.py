@@ -6,6 +6,7 @@
 ``django_b2.E003``  ``url_expire`` outside 1 .. 604800 seconds
 ``django_b2.E004``  options that contradict each other
 ``django_b2.E005``  any other invalid option (unknown key, wrong type, unknown cache alias, ...)
+``django_b2.E006``  ``signed_url_scope="location"`` with an empty ``location`` on a private storage
 ``django_b2.W001``  the authorization cache is per process (LocMem) or a no-op (Dummy)
 ``django_b2.W002``  a static storage with ``public=False`` (signed URLs break CSS references)
 =================  ==========================================================================

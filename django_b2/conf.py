@@ -56,7 +56,7 @@ __all__ = [
 #: Longest lifetime B2 accepts for a download authorization (seconds).
 MAX_URL_EXPIRE: Final = 604_800
 DELETE_POLICIES: Final = ("hide", "delete_newest", "delete_all")
-SIGNED_URL_SCOPES: Final = ("location", "file")
+SIGNED_URL_SCOPES: Final = ("file", "location")
 TEST_MODES: Final = (
     "fail_some_uploads",
     "expire_some_account_authorization_tokens",
@@ -64,7 +64,7 @@ TEST_MODES: Final = (
 )
 
 DeletePolicy = Literal["hide", "delete_newest", "delete_all"]
-SignedUrlScope = Literal["location", "file"]
+SignedUrlScope = Literal["file", "location"]
 PerFile = str | Callable[[str], str | None] | None
 FileInfoOption = Mapping[str, str] | Callable[[str], Mapping[str, str] | None] | None
 
@@ -253,8 +253,10 @@ def _url_expire(name: str, value: Any, static: bool) -> int:
     return int(value)
 
 
-def _seconds_or_zero(name: str, value: Any, static: bool) -> int:
-    _expect(name, value, (int,), "an integer >= 0", static)
+def _seconds_or_none(name: str, value: Any, static: bool) -> int | None:
+    if value is None:
+        return None
+    _expect(name, value, (int,), "None or an integer >= 0", static)
     if value < 0:
         _fail(
             f"django_b2 option {name!r} must be >= 0 seconds, got "
@@ -499,18 +501,20 @@ class B2Config:
         3600,
         check=_url_expire,
         check_id="django_b2.E003",
-        doc="Seconds a signed URL works at least (1 … 604800).",
+        doc="Lifetime of a signed URL in seconds (1 … 604800): it works at least this long and "
+        "stops working at most `max(url_expire / 10, 60)` seconds later.",
     )
-    url_token_reuse: int = _option(
-        3600,
-        check=_seconds_or_zero,
-        doc="Extra lifetime of a minted download token, during which it is reused (see below). "
-        "`0` mints per URL.",
+    url_token_reuse: int | None = _option(
+        None,
+        check=_seconds_or_none,
+        doc="Longest extra lifetime of a download token, during which it is reused; never more "
+        "than `max(expire / 10, 60)` (the default, `None`). `0` mints a token per URL.",
     )
     signed_url_scope: SignedUrlScope = _option(
-        "location",
+        "file",
         check=_one_of(SIGNED_URL_SCOPES),
-        doc="`location`: one token per storage location; `file`: one token per file name.",
+        doc="`file`: a URL opens only its own file (and names extending it); `location`: one "
+        "token opens the whole `location` (refused on a private storage without `location`).",
     )
     custom_domain: str | None = _option(
         None,
@@ -698,6 +702,15 @@ def _check_contradictions(values: Mapping[str, Any], file_info: Any, static: boo
             f"but 'signed_url_scope' is {values['signed_url_scope']!r}. Set 'public' to False or "
             "drop 'signed_url_scope'.",
             check_id="django_b2.E004",
+        )
+    if values["signed_url_scope"] == "location" and not str(values["location"]).strip("/"):
+        _fail(
+            "django_b2 option 'signed_url_scope' is 'location' but 'location' is empty, so "
+            f"every signed URL of this private storage would open every file of the bucket "
+            f"{values['bucket_name']!r}. Set {_where('signed_url_scope', static=static)} to "
+            "'file' (the default: a URL opens only its own file), or set "
+            f"{_where('location', static=static)} to the folder whose files any link may open.",
+            check_id="django_b2.E006",
         )
 
 

@@ -1,22 +1,32 @@
-"""Signed (download-authorization) URLs for private buckets, with token reuse.
+"""Signed (download-authorization) URLs for private buckets, with bounded token reuse.
 
 A B2 download authorization is minted by a request (``b2_get_download_authorization``) for a
-file-name *prefix* and a lifetime. To keep :meth:`B2Storage.url` free of requests in steady state,
-a token is minted for ``expire + url_token_reuse`` seconds and kept in the storage's shared Django
-cache; every URL asked for while the token still has at least ``expire`` seconds left reuses it.
-So each URL is valid for at least ``expire`` seconds and at most ``expire + url_token_reuse``.
+file-name *prefix* and a lifetime. Which prefix is the ``signed_url_scope`` option:
 
-Which prefix a token covers is the ``signed_url_scope`` option:
-
-* ``"location"`` (default): one token for the storage's ``location`` (``"<location>/"``, or the
-  whole bucket when ``location`` is empty). One request per reuse window for every URL of the
-  storage, but a URL's token also opens the other files under that location: do not use it when
-  users must not read each other's files by editing a URL.
-* ``"file"``: one token per file name; a URL opens only its own file (and names that extend it,
-  since B2 matches prefixes). One request per file per reuse window.
+* ``"file"`` (default): the file's own name. A URL opens only its file, and (B2 matches prefixes)
+  files whose names extend that name (``report.pdf`` also opens ``report.pdf.bak``); see
+  ``docs/security.md``. One token per file.
+* ``"location"`` (opt-in): ``"<location>/"``, one token for every file of the storage, so a URL
+  edited to another name under the location opens that file too. Refused (system check
+  ``django_b2.E006``) when ``location`` is empty: the token would open the whole bucket.
 
 A URL that asks for a ``content_disposition`` always gets a per-file token minted with that
 disposition (B2 requires the token to carry the override it serves).
+
+Lifetime: ``url(name, expire=E)`` returns a URL that works for at least ``E`` seconds and stops
+working at most ``E + R`` seconds after it was returned, where the reuse window
+``R = min(max(E // 10, 60), url_token_reuse, 604800 - E)`` (:func:`reuse_window`;
+``url_token_reuse`` is ``None`` by default, i.e. no further limit). Each token is minted for
+``E + R`` seconds and kept in the storage's shared Django cache; a URL asked for while a token
+still has ``E`` seconds (plus :data:`_SAFETY_MARGIN`) to live reuses it. That is what makes a
+repeated ``url()`` free: a page of 50 files costs at most 50 requests when first rendered and none
+when rendered again within ``R`` seconds.
+
+A token is handed out only while the account authorization it was minted under is the current
+one: each cached token carries a fingerprint (a hash) of that authorization's token, and is
+ignored once the shared authorization has been replaced (another key or account, or a
+re-authorization after B2 rejected the old token), so links made after a key change or a B2
+restart do not carry tokens minted for the old one.
 
 Minting is serialized through the shared cache (:func:`django_b2.cache.cache_lock`): when a burst
 of workers finds no token, one mints it while the others wait (at most :data:`MINT_LOCK_WAIT`
@@ -25,9 +35,10 @@ token rather than fail.
 
 Each storage also keeps the tokens it last used in memory, so a steady stream of ``url()`` calls
 does not read the shared cache every time: a remembered token is used while it has ``expire``
-seconds left and was read from (or written to) the cache less than :data:`MEMO_RECHECK` seconds
-ago; after that the cache is read again, so a token deleted from the cache (e.g. ``cache.clear()``)
-stops being used within that time.
+seconds left, was minted under this process's current authorization, and was read from (or
+written to) the cache less than :data:`MEMO_RECHECK` seconds ago; after that the cache (and the
+shared authorization) is read again, so a token deleted from the cache, or one minted under an
+authorization another worker has replaced, stops being used within that time.
 """
 
 from __future__ import annotations
@@ -35,7 +46,7 @@ from __future__ import annotations
 import hashlib
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from django_b2 import conf
 from django_b2.cache import cache_lock
@@ -44,11 +55,21 @@ from django_b2.client.signing import download_url_by_name
 if TYPE_CHECKING:
     from django.core.cache import BaseCache
 
+    from .client import AccountAuthorization
     from .storage import B2Storage
 
-__all__ = ["MEMO_RECHECK", "MINT_LOCK_WAIT", "TOKEN_CACHE_PREFIX", "download_token", "signed_url"]
+__all__ = [
+    "MEMO_RECHECK",
+    "MINT_LOCK_WAIT",
+    "MIN_REUSE",
+    "TOKEN_CACHE_PREFIX",
+    "download_token",
+    "reuse_window",
+    "signed_url",
+]
 
-TOKEN_CACHE_PREFIX: Final = "django_b2:dltoken:v1:"
+#: v2: entries carry the fingerprint of the authorization they were minted under.
+TOKEN_CACHE_PREFIX: Final = "django_b2:dltoken:v2:"
 #: Longest a worker waits for another one minting the same token before minting its own.
 MINT_LOCK_WAIT: Final = 10.0
 #: A minting worker's lock expires after this many seconds even if it dies holding it.
@@ -57,11 +78,22 @@ _MINT_LOCK_TIMEOUT: Final = 60
 _SAFETY_MARGIN: Final = 5
 #: Seconds a storage trusts its in-memory copy of a token before reading the shared cache again.
 MEMO_RECHECK: Final = 1.0
-#: Tokens remembered per storage (one per prefix with scope "file"); the memo starts over beyond.
+#: Tokens remembered per storage (one per file with scope "file"); the memo starts over beyond.
 _MEMO_SIZE: Final = 4096
+#: The reuse window of a URL of ``expire`` seconds is ``max(expire // 10, MIN_REUSE)`` at most.
+MIN_REUSE: Final = 60
 
-# storage -> {(api_url, key id, bucket, prefix, disposition, lifetime): (token, expiry, read_at)}
-_memos: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], tuple[str, float, float]]] = (
+
+class _Remembered(NamedTuple):
+    token: str
+    expires_at: float
+    read_at: float
+    #: The account authorization token the download token was minted under (process memory).
+    minted_under: str
+
+
+# storage -> {(api_url, key id, bucket, prefix, disposition, lifetime): _Remembered}
+_memos: weakref.WeakKeyDictionary[Any, dict[tuple[str, ...], _Remembered]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -77,6 +109,24 @@ def _check_expire(expire: Any) -> int:
     return expire
 
 
+def reuse_window(expire: int, url_token_reuse: int | None = None) -> int:
+    """Seconds a token for URLs of ``expire`` seconds outlives them, and so is reused.
+
+    ``max(expire // 10, MIN_REUSE)``, lowered to ``url_token_reuse`` when that is set, and never
+    past B2's 7-day limit: a URL stops working at most ``expire`` + this after it was made.
+    """
+    window = max(expire // 10, MIN_REUSE)
+    if url_token_reuse is not None:
+        window = min(window, url_token_reuse)
+    return max(0, min(window, conf.MAX_URL_EXPIRE - expire))
+
+
+def _fingerprint(auth: AccountAuthorization) -> str:
+    """What a cached token records of the authorization it was minted under (not the token)."""
+    material = f"{auth.account_id}\0{auth.authorization_token}".encode()
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
 def download_token(
     storage: B2Storage,
     prefix: str,
@@ -84,10 +134,13 @@ def download_token(
     *,
     content_disposition: str | None = None,
 ) -> str:
-    """A download-authorization token for ``prefix`` valid for at least ``expire`` seconds."""
+    """A download-authorization token for ``prefix`` that lives ``expire`` to ``expire + R`` s.
+
+    ``R`` is :func:`reuse_window` of ``expire`` and the storage's ``url_token_reuse``.
+    """
     cfg = storage.config
     expire = _check_expire(expire)
-    lifetime = min(expire + cfg.url_token_reuse, conf.MAX_URL_EXPIRE)
+    lifetime = expire + reuse_window(expire, cfg.url_token_reuse)
     parts = (
         cfg.api_url,
         cfg.application_key_id,
@@ -101,16 +154,18 @@ def download_token(
         memo = _memos.setdefault(storage, {})
     now = time.time()
     remembered = memo.get(parts)
-    if (
-        remembered is not None
-        and now - remembered[2] < MEMO_RECHECK
-        and remembered[1] - now >= expire
-    ):
-        return remembered[0]
+    if remembered is not None and now - remembered.read_at < MEMO_RECHECK:
+        known = storage.client.last_authorization  # no I/O
+        if (
+            known is not None
+            and remembered.minted_under == known.authorization_token
+            and remembered.expires_at - now >= expire
+        ):
+            return remembered.token
     found = _shared_token(storage, parts, prefix, lifetime, expire, content_disposition)
     if len(memo) >= _MEMO_SIZE:
         memo.clear()
-    memo[parts] = (found[0], found[1], now)
+    memo[parts] = _Remembered(found[0], found[1], now, found[2])
     return found[0]
 
 
@@ -121,14 +176,16 @@ def _shared_token(
     lifetime: int,
     expire: int,
     content_disposition: str | None,
-) -> tuple[str, float]:
-    """The token (and when it expires) from the shared cache, minted if the cache has none."""
+) -> tuple[str, float, str]:
+    """The token, when it expires and the authorization token it was minted under: from the
+    shared cache if minted under the current shared authorization, else minted now."""
     digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
     cache_key = TOKEN_CACHE_PREFIX + digest
     cache = storage.cache
-    found = _cached_token(cache, cache_key, expire)
+    current = storage.client.current_authorization()
+    found = _cached_token(cache, cache_key, expire, _fingerprint(current))
     if found is not None:
-        return found
+        return (*found, current.authorization_token)
     with cache_lock(
         cache,
         TOKEN_CACHE_PREFIX + "lock:" + digest,
@@ -136,15 +193,21 @@ def _shared_token(
         wait=MINT_LOCK_WAIT,
     ):
         # Another worker may have minted it while this one waited for the lock.
-        found = _cached_token(cache, cache_key, expire)
+        found = _cached_token(cache, cache_key, expire, _fingerprint(current))
         if found is not None:
-            return found
+            return (*found, current.authorization_token)
         return _mint(storage, cache, cache_key, prefix, lifetime, expire, content_disposition)
 
 
-def _cached_token(cache: BaseCache, cache_key: str, expire: int) -> tuple[str, float] | None:
+def _cached_token(
+    cache: BaseCache, cache_key: str, expire: int, fingerprint: str
+) -> tuple[str, float] | None:
     cached = cache.get(cache_key)
-    if isinstance(cached, dict) and isinstance(cached.get("token"), str):
+    if (
+        isinstance(cached, dict)
+        and isinstance(cached.get("token"), str)
+        and cached.get("auth") == fingerprint
+    ):
         expires_at = float(cached.get("expires_at", 0))
         if expires_at - time.time() >= expire:
             return str(cached["token"]), expires_at
@@ -159,20 +222,24 @@ def _mint(
     lifetime: int,
     expire: int,
     content_disposition: str | None,
-) -> tuple[str, float]:
+) -> tuple[str, float, str]:
+    client = storage.client
     started = time.time()
-    answer = storage.client.get_download_authorization(
+    answer = client.get_download_authorization(
         storage.bucket_id,
         prefix,
         lifetime,
         b2_content_disposition=content_disposition,
     )
+    # The authorization the call used: a re-authorization during the call replaced it.
+    minted_under = client.last_authorization or client.current_authorization()
     token = str(answer["authorizationToken"])
     expires_at = started + lifetime - _SAFETY_MARGIN
     keep_for = int(expires_at - time.time()) - expire
     if keep_for > 0:
-        cache.set(cache_key, {"token": token, "expires_at": expires_at}, timeout=keep_for)
-    return token, expires_at
+        entry = {"token": token, "expires_at": expires_at, "auth": _fingerprint(minted_under)}
+        cache.set(cache_key, entry, timeout=keep_for)
+    return token, expires_at, minted_under.authorization_token
 
 
 def signed_url(
@@ -181,18 +248,19 @@ def signed_url(
     expire: int | None = None,
     content_disposition: str | None = None,
 ) -> str:
-    """A URL that downloads ``name`` from the storage's bucket for at least ``expire`` seconds.
+    """A URL that downloads ``name`` from the storage's bucket for ``expire`` seconds.
 
-    ``expire`` defaults to the storage's ``url_expire``; ``content_disposition`` (RFC 6266, e.g.
+    ``expire`` defaults to the storage's ``url_expire``; the URL stops working at most
+    :func:`reuse_window` seconds later. ``content_disposition`` (RFC 6266, e.g.
     ``'attachment; filename="report.pdf"'``) makes browsers save the file under that name.
     """
     cfg = storage.config
     seconds = _check_expire(cfg.url_expire if expire is None else expire)
     key = storage.b2_name(name)
-    if content_disposition is not None or cfg.signed_url_scope == "file":
-        prefix = key
+    if content_disposition is None and cfg.signed_url_scope == "location" and cfg.location:
+        prefix = f"{cfg.location}/"
     else:
-        prefix = f"{cfg.location}/" if cfg.location else ""
+        prefix = key  # one file; never the whole bucket, whatever the options say
     token = download_token(storage, prefix, seconds, content_disposition=content_disposition)
     base = cfg.custom_domain or storage.download_url
     return download_url_by_name(

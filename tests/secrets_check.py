@@ -11,6 +11,7 @@ import logging
 import pickle
 import traceback
 from collections.abc import Iterable
+from types import TracebackType
 from typing import Any
 
 
@@ -21,8 +22,19 @@ def forms(secret: str, key_id: str | None = None) -> list[str]:
     return found
 
 
-def error_text(exc: BaseException) -> str:
-    """Everything an error shows: str, repr, args and the formatted chain with tracebacks."""
+def frame_locals(tb: TracebackType | None) -> list[str]:
+    """``name=repr(value)`` of every local variable of every frame of ``tb`` (debug pages and
+    error trackers show these)."""
+    shown: list[str] = []
+    while tb is not None:
+        shown += [f"{name}={value!r}" for name, value in tb.tb_frame.f_locals.items()]
+        tb = tb.tb_next
+    return shown
+
+
+def error_text(exc: BaseException, *, with_locals: bool = True) -> str:
+    """Everything an error shows: str, repr, args, the formatted chain with tracebacks and
+    (``with_locals``) the local variables of every frame of every error in the chain."""
     parts: list[str] = []
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -30,6 +42,11 @@ def error_text(exc: BaseException) -> str:
         seen.add(id(current))
         parts += [str(current), repr(current), repr(current.args)]
         parts += [repr(note) for note in getattr(current, "__notes__", [])]
+        if with_locals:
+            tb = current.__traceback__
+            if current is exc and tb is not None:
+                tb = tb.tb_next  # the first frame is the test's own, where it was caught
+            parts += frame_locals(tb)
         current = current.__cause__ or current.__context__
     parts += traceback.format_exception(type(exc), exc, exc.__traceback__)
     try:

@@ -3,8 +3,9 @@
 The full version (2,000 saves, 20 multi-part files, real retry waits) is ``benchmarks/soak.py``;
 this one saves 200 small files and 3 multi-part files from 4 threads with a retry policy whose
 sleep does nothing, while the emulator answers 20 % of uploads with 503, 5 % of API calls with
-503/429, drops connections and (second test) expires the account token every 50 calls. Then
-every file is read back (faults still on) and compared byte for byte.
+503/429, drops connections, carries out 5 % of calls without answering them, and (second test)
+expires the account token every 50 calls. Then every file is read back (faults still on) and
+compared byte for byte, and no name may be left with a duplicate version.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 
-from benchmarks.soak import FAULTS, SoakResult, run_soak, storage_adapters
+from benchmarks.soak import FAULTS, SoakResult, count_duplicates, run_soak, storage_adapters
 from django_b2.client import B2Client, RetryPolicy
 from django_b2.storage import B2Storage
 
@@ -54,6 +55,8 @@ def soak(emulator: Any, faults: dict[str, Any]) -> tuple[SoakResult, dict[str, A
     save, read = storage_adapters(storage)
     result = run_soak(save, read, saves=200, large=3, part_size=PART_SIZE, threads=4, seed=7)
     counters: dict[str, Any] = emulator.counters()["by_endpoint"]
+    emulator.set_faults()
+    result.duplicates = count_duplicates(storage.client, storage.bucket_id)
     return result, counters
 
 
@@ -74,6 +77,8 @@ def test_soak_without_token_expiry_loses_nothing(b2_emulator: Any) -> None:
     assert (result.lost, result.corrupt, result.surfaced, result.read_errors) == (0, 0, 0, 0), (
         result.summary()
     )
+    assert result.duplicates == 0, result.summary()
+    assert counters.get("b2_list_file_versions", 0) > 0, counters  # late answers were cleaned up
     assert result.saved == 203
     assert_faults_fired(counters)
     assert counters.get("b2_authorize_account", 0) == 1, counters
@@ -88,4 +93,5 @@ def test_soak_with_token_expiry_loses_nothing(b2_emulator: Any) -> None:
     assert_faults_fired(counters)
     assert counters.get("b2_authorize_account", 0) > 1, counters  # tokens really expired
     assert (result.surfaced, result.read_errors) == (0, 0), result.summary()
+    assert result.duplicates == 0, result.summary()
     assert result.saved == 203

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from . import raw
 from ._core import _ClientCore, _require_id
+from ._resend import Tracked
 from ._transport import HttpOptions
 from .auth import AccountAuthorization
-from .errors import B2NotFound, B2ValidationError
+from .errors import B2BadRequest, B2NotFound, B2ValidationError
 from .types import Bucket, ListBucketsResponse
 from .validation import validate_bucket_info, validate_bucket_name, validate_bucket_type
+
+logger = logging.getLogger("django_b2.client")
 
 
 class _BucketCalls(_ClientCore):
@@ -30,21 +34,34 @@ class _BucketCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Bucket:
+        """Create a bucket. When a resend (after a lost answer) hears ``duplicate_bucket_name``
+        and this account has a bucket of that name, B2 made it on the lost attempt: it is
+        returned as if the first answer had arrived."""
         validate_bucket_name(bucket_name)
         validate_bucket_type(bucket_type)
-        return self._api(
-            raw.create_bucket,
-            http,
-            http_override,
-            account=True,
-            bucket_name=bucket_name,
-            bucket_type=bucket_type,
-            bucket_info=validate_bucket_info(bucket_info),
-            cors_rules=cors_rules,
-            lifecycle_rules=lifecycle_rules,
-            file_lock_enabled=file_lock_enabled,
-            default_server_side_encryption=default_server_side_encryption,
-        )
+        call = Tracked(raw.create_bucket)
+        try:
+            return self._api(
+                call,
+                http,
+                http_override,
+                account=True,
+                bucket_name=bucket_name,
+                bucket_type=bucket_type,
+                bucket_info=validate_bucket_info(bucket_info),
+                cors_rules=cors_rules,
+                lifecycle_rules=lifecycle_rules,
+                file_lock_enabled=file_lock_enabled,
+                default_server_side_encryption=default_server_side_encryption,
+            )
+        except B2BadRequest as exc:
+            if exc.code != "duplicate_bucket_name" or not call.maybe_acted:
+                raise
+            ours = self.list_buckets(bucket_name=bucket_name, bucket_types=["all"])["buckets"]
+            if not ours:
+                raise  # another account holds the name
+            logger.info("bucket %s was created by an attempt whose answer was lost", bucket_name)
+            return ours[0]
 
     def delete_bucket(
         self,

@@ -24,6 +24,7 @@ from ._transport import HttpOptions, Transport
 from ._upload_urls import _UrlPool
 from .auth import (
     AccountAuthorization,
+    ApplicationKeyAuth,
     AuthStore,
     InMemoryAuthStore,
     _needs_reauth,
@@ -76,11 +77,15 @@ class _ClientCore:
         test_mode: str | None = None,
         user_agent: str | None = None,
     ) -> None:
+        # From here on only the secret holder has the key: no frame of a traceback raised
+        # below (a bad option, say) shows it among its local variables.
+        self._application_key = _Secret(application_key)
+        del application_key
         if not isinstance(application_key_id, str) or not application_key_id:
             raise B2ValidationError(
                 "application_key_id is empty; pass the key id shown in the B2 console"
             )
-        if not isinstance(application_key, str) or not application_key:
+        if not self._application_key.is_filled():
             raise B2ValidationError(
                 "application_key is empty; pass the secret key shown once when the key was made"
             )
@@ -101,12 +106,14 @@ class _ClientCore:
                 f"timeout {timeout!r} must be seconds > 0 or a (connect, read) pair of them"
             )
         self.application_key_id = application_key_id
-        self._application_key = _Secret(application_key)
+        self._key_auth = ApplicationKeyAuth(application_key_id, self._application_key)
         self.api_url = api_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.auth_store: AuthStore = auth_store if auth_store is not None else InMemoryAuthStore()
         self.auth_max_age = float(auth_max_age)
-        self.auth_cache_key = auth_cache_key(self.api_url, application_key_id, application_key)
+        self.auth_cache_key = auth_cache_key(
+            self.api_url, application_key_id, self._application_key.reveal()
+        )
         self._transport = Transport(
             session=session,
             timeout=timeout,
@@ -123,7 +130,11 @@ class _ClientCore:
         self._part_urls = _UrlPool()
 
     def __repr__(self) -> str:
-        return f"B2Client(application_key_id={self.application_key_id!r}, api_url={self.api_url!r})"
+        # getattr: a traceback of __init__ may show the half-built client.
+        key_id = getattr(self, "application_key_id", None)
+        return (
+            f"B2Client(application_key_id={key_id!r}, api_url={getattr(self, 'api_url', None)!r})"
+        )
 
     def close(self) -> None:
         """Close the HTTP sessions this client opened."""
@@ -145,6 +156,25 @@ class _ClientCore:
         return self._authorization()
 
     @property
+    def last_authorization(self) -> AccountAuthorization | None:
+        """The authorization this client used last (None before the first); no I/O."""
+        return self._current
+
+    def current_authorization(self) -> AccountAuthorization:
+        """The authorization shared through the auth store now (one store read).
+
+        When another worker has replaced the stored one (a re-authorization after B2 rejected
+        the old token, or another key) this client adopts it; authorizes when there is none.
+        Use it to tell whether something obtained under an earlier authorization is still
+        current, e.g. a cached download token.
+        """
+        stored = self.auth_store.get(self.auth_cache_key)
+        if stored is not None and self._usable(stored, None):
+            self._current = stored
+            return stored
+        return self._authorization()
+
+    @property
     def account_id(self) -> str:
         return self._authorization().account_id
 
@@ -156,8 +186,7 @@ class _ClientCore:
                 return raw.authorize_account(
                     self._transport,
                     self.api_url,
-                    self.application_key_id,
-                    self._application_key.reveal(),
+                    self._key_auth,
                     http=http,
                     http_override=http_override,
                 )

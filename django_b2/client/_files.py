@@ -4,6 +4,7 @@ and legal hold.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -11,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from . import raw
 from ._body import Data, _Payload
 from ._core import RangeArg, _ClientCore, _require_id
+from ._resend import Tracked, extras, remove_extras
 from ._transport import HttpOptions
 from ._upload_urls import check_explicit_url, send_upload, url_pair
 from .auth import AccountAuthorization
-from .errors import B2ValidationError
+from .errors import B2BadRequest, B2Error, B2NotFound, B2ValidationError
 from .types import (
     DeleteFileVersionResponse,
     FileInfoByName,
@@ -38,6 +40,9 @@ from .validation import (
 
 if TYPE_CHECKING:
     from .progress import ProgressCallback
+
+
+logger = logging.getLogger("django_b2.client")
 
 
 class _FileCalls(_ClientCore):
@@ -75,7 +80,9 @@ class _FileCalls(_ClientCore):
         """Upload ``data`` (bytes or a binary file object, read from its current position).
 
         ``http``/``http_override`` apply to the upload request itself, not to the
-        ``b2_get_upload_url`` calls made on the way.
+        ``b2_get_upload_url`` calls made on the way. A failed upload is resent to a fresh URL
+        (B2's rule); if an attempt's answer was lost, the version it may have made is deleted
+        once the resend succeeded.
         """
         _require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
@@ -108,14 +115,34 @@ class _FileCalls(_ClientCore):
                 http_override=http_override,
             )
 
-        return send_upload(
+        tracked = Tracked(send)
+        version = send_upload(
             self.retry,
             payload,
-            send,
+            tracked,
             explicit=(upload_url, authorization_token),
             pool=self._upload_urls,
             key=bucket_id,
             fetch=lambda: url_pair(self.get_upload_url(bucket_id)),
+        )
+        if tracked.maybe_acted:
+            self._delete_extra_versions(version, tracked.elapsed())
+        return version
+
+    def _delete_extra_versions(self, kept: FileVersion, elapsed: float) -> None:
+        """Delete the versions of ``kept``'s name that attempts with lost answers made."""
+        name = kept["fileName"]
+        try:
+            listed = self.list_file_versions(
+                kept["bucketId"], start_file_name=name, prefix=name, max_file_count=100
+            )["files"]
+        except B2Error as exc:
+            logger.warning("could not look for extra versions of %r: %s", name[:100], exc)
+            return
+        remove_extras(
+            "version",
+            extras(listed, kept, elapsed),
+            lambda extra: self.delete_file_version(str(extra["fileName"]), str(extra["fileId"])),
         )
 
     def list_file_names(
@@ -228,9 +255,19 @@ class _FileCalls(_ClientCore):
     ) -> FileVersion:
         _require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
-        return self._api(
-            raw.hide_file, http, http_override, bucket_id=bucket_id, file_name=file_name
-        )
+        call = Tracked(raw.hide_file)
+        try:
+            return self._api(call, http, http_override, bucket_id=bucket_id, file_name=file_name)
+        except B2BadRequest as exc:
+            # A resend after a lost answer hears ``already_hidden``: the lost attempt hid it.
+            if exc.code != "already_hidden" or not call.maybe_acted:
+                raise
+            newest = self.list_file_versions(
+                bucket_id, start_file_name=file_name, prefix=file_name, max_file_count=1
+            )["files"]
+            if not newest or newest[0]["fileName"] != file_name or newest[0]["action"] != "hide":
+                raise
+            return newest[0]
 
     def get_file_info(
         self,
@@ -285,14 +322,21 @@ class _FileCalls(_ClientCore):
     ) -> DeleteFileVersionResponse:
         validate_file_name(file_name)
         _require_id("file_id", file_id)
-        return self._api(
-            raw.delete_file_version,
-            http,
-            http_override,
-            file_name=file_name,
-            file_id=file_id,
-            bypass_governance=bypass_governance,
-        )
+        call = Tracked(raw.delete_file_version)
+        try:
+            return self._api(
+                call,
+                http,
+                http_override,
+                file_name=file_name,
+                file_id=file_id,
+                bypass_governance=bypass_governance,
+            )
+        except B2NotFound:
+            if not call.maybe_acted:
+                raise
+            # A resend after a lost answer: the version is gone, as asked.
+            return {"fileId": file_id, "fileName": file_name}
 
     def copy_file(
         self,
@@ -310,7 +354,8 @@ class _FileCalls(_ClientCore):
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
         """Server-side copy (≤ 5 GB). ``metadata_directive``: ``"COPY"`` (default) or ``"REPLACE"``
-        (then ``content_type`` is required and ``file_info`` is used)."""
+        (then ``content_type`` is required and ``file_info`` is used). If an attempt's answer was
+        lost and the call was resent, the copies the lost attempts made are deleted."""
         _require_id("source_file_id", source_file_id)
         validate_file_name(file_name)
         if destination_bucket_id is not None:
@@ -327,8 +372,9 @@ class _FileCalls(_ClientCore):
                 "content_type and file_info are only used with metadata_directive='REPLACE'; "
                 "add it or drop them"
             )
-        return self._api(
-            raw.copy_file,
+        call = Tracked(raw.copy_file)
+        copied = self._api(
+            call,
             http,
             http_override,
             source_file_id=source_file_id,
@@ -341,6 +387,9 @@ class _FileCalls(_ClientCore):
             file_retention=validate_file_retention(file_retention),
             legal_hold=validate_legal_hold(legal_hold),
         )
+        if call.maybe_acted:
+            self._delete_extra_versions(copied, call.elapsed())
+        return copied
 
     def update_file_retention(
         self,

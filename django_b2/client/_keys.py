@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from . import raw
 from ._core import _ClientCore, _require_id
+from ._resend import unless_maybe_acted
 from ._transport import HttpOptions
-from .errors import B2ValidationError
+from .errors import B2TransportError, B2ValidationError
 from .types import ApplicationKey, CreatedApplicationKey, ListKeysResponse
 from .validation import (
     validate_capabilities,
@@ -30,6 +31,8 @@ class _KeyCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> CreatedApplicationKey:
+        """Create a key. Never resent once B2 may have received it: a lost answer raises the
+        transport error with a message saying how to find the key that may have been made."""
         validate_key_name(key_name)
         caps = validate_capabilities(capabilities, bucket_restricted=bucket_id is not None)
         if valid_duration_in_seconds is not None:
@@ -40,17 +43,28 @@ class _KeyCalls(_ClientCore):
             validate_prefix(name_prefix, "name_prefix")
             if bucket_id is None:
                 raise B2ValidationError("name_prefix needs bucket_id=... (API v3)")
-        return self._api(
-            raw.create_key,
-            http,
-            http_override,
-            account=True,
-            key_name=key_name,
-            capabilities=caps,
-            valid_duration_in_seconds=valid_duration_in_seconds,
-            bucket_id=bucket_id,
-            name_prefix=name_prefix,
-        )
+        try:
+            return self._api(
+                raw.create_key,
+                http,
+                http_override,
+                account=True,
+                retry_if=unless_maybe_acted,
+                key_name=key_name,
+                capabilities=caps,
+                valid_duration_in_seconds=valid_duration_in_seconds,
+                bucket_id=bucket_id,
+                name_prefix=name_prefix,
+            )
+        except B2TransportError as exc:
+            if not exc.may_have_reached:
+                raise
+            raise type(exc)(
+                f"b2_create_key got no answer ({exc}), so B2 may have created key {key_name!r}; "
+                "it was not sent again, which could make a second key. Look for it with "
+                "`manage.py b2_keys list` or B2Client.list_keys(), delete it (its secret is "
+                "shown only once), then create the key again."
+            ) from exc
 
     def delete_key(
         self,

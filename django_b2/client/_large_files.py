@@ -4,15 +4,17 @@ listings of parts and unfinished files.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import raw
 from ._body import _SHA1_HEX, Data, _Payload
 from ._core import RangeArg, _ClientCore, _require_id
+from ._resend import Tracked, extras, remove_extras
 from ._transport import HttpOptions
 from ._upload_urls import check_explicit_url, send_upload, url_pair
-from .errors import B2ValidationError
+from .errors import B2BadRequest, B2Error, B2NotFound, B2ValidationError
 from .types import (
     CancelLargeFileResponse,
     FileVersion,
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
     from .progress import ProgressCallback
 
 
+logger = logging.getLogger("django_b2.client")
+
+
 class _LargeFileCalls(_ClientCore):
     """Large-file calls (mixed into :class:`~django_b2.client.B2Client`)."""
 
@@ -52,10 +57,13 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
+        """Start a large file. If an attempt's answer was lost and the call was resent, the
+        unfinished large files that the lost attempts made are cancelled."""
         _require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
-        return self._api(
-            raw.start_large_file,
+        call = Tracked(raw.start_large_file)
+        started = self._api(
+            call,
             http,
             http_override,
             bucket_id=bucket_id,
@@ -65,6 +73,23 @@ class _LargeFileCalls(_ClientCore):
             file_retention=validate_file_retention(file_retention),
             legal_hold=validate_legal_hold(legal_hold),
             server_side_encryption=server_side_encryption,
+        )
+        if call.maybe_acted:
+            self._cancel_extra_starts(started, call.elapsed())
+        return started
+
+    def _cancel_extra_starts(self, kept: FileVersion, elapsed: float) -> None:
+        try:
+            listed = self.list_unfinished_large_files(
+                kept["bucketId"], name_prefix=kept["fileName"], max_file_count=100
+            )["files"]
+        except B2Error as exc:
+            logger.warning("could not look for extra unfinished large files: %s", exc)
+            return
+        remove_extras(
+            "unfinished large file",
+            extras(listed, kept, elapsed),
+            lambda extra: self.cancel_large_file(str(extra["fileId"])),
         )
 
     def get_upload_part_url(
@@ -169,11 +194,25 @@ class _LargeFileCalls(_ClientCore):
             raise B2ValidationError(
                 f"part_sha1_array holds values that are not 40 hex digits: {bad[:3]!r}"
             )
-        result = self._api(
-            raw.finish_large_file, http, http_override, file_id=file_id, part_sha1_array=sha1s
-        )
+        call = Tracked(raw.finish_large_file)
+        try:
+            result = self._api(call, http, http_override, file_id=file_id, part_sha1_array=sha1s)
+        except (B2BadRequest, B2NotFound):
+            # A resend after a lost answer finds the file no longer unfinished: if it is now a
+            # finished file, the lost attempt finished it.
+            finished = self._finished(file_id) if call.maybe_acted else None
+            if finished is None:
+                raise
+            result = finished
         self._part_urls.drop(file_id)
         return result
+
+    def _finished(self, file_id: str) -> FileVersion | None:
+        try:
+            info: FileVersion = self._api(raw.get_file_info, None, None, file_id=file_id)
+        except B2Error:
+            return None
+        return info if info.get("action") == "upload" else None
 
     def cancel_large_file(
         self,

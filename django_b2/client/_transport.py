@@ -183,14 +183,26 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
+        secret_headers: bool = False,
         **call: Any,
     ) -> requests.Response:
-        """Send one request; a non-2xx answer raises the matching :class:`B2APIError`."""
+        """Send one request; a non-2xx answer raises the matching :class:`B2APIError`.
+
+        ``secret_headers=True`` (a request carrying the application key): an error without a
+        response is raised with no ``__cause__`` or ``__context__``, because the frames of the
+        ``requests``/``urllib3`` error hold the request's headers in local variables, which
+        tracebacks and Django's debug page show.
+        """
         kwargs = self.build_kwargs(headers, http, http_override, **call)
+        failure: B2TransportError | None = None
         try:
             response = self.session().request(method, url, **kwargs)
         except requests.RequestException as exc:
-            raise map_request_exception(exc) from exc
+            if not secret_headers:
+                raise map_request_exception(exc) from exc
+            failure = map_request_exception(exc)
+        if failure is not None:
+            raise failure  # outside the except block: nothing chained to it
         if not 200 <= response.status_code < 300:
             raise error_for_response(response)
         return response
@@ -203,11 +215,18 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
+        secret_headers: bool = False,
         **call: Any,
     ) -> Any:
         """Like :meth:`request` and return the decoded JSON body."""
         response = self.request(
-            method, url, headers=headers, http=http, http_override=http_override, **call
+            method,
+            url,
+            headers=headers,
+            http=http,
+            http_override=http_override,
+            secret_headers=secret_headers,
+            **call,
         )
         try:
             return response.json()

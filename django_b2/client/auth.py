@@ -5,12 +5,14 @@ Django's cache, ...) and shared by workers. ``AuthStore`` is the protocol such c
 ``lock(key)`` serializes re-authorization so that one worker logs in while the others wait and then
 reuse its token.
 
-For the client's own use: ``_Secret`` holds the application key (never in a repr, never pickled)
-and ``_needs_reauth`` says which 401s a newer account token may cure.
+For the client's own use: ``_Secret`` holds the application key (never in a repr, never pickled),
+``ApplicationKeyAuth`` turns it into the ``b2_authorize_account`` header only when the request is
+sent, and ``_needs_reauth`` says which 401s a newer account token may cure.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import threading
@@ -19,6 +21,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol, runtime_checkable
+
+import requests
 
 from .errors import B2AuthTokenExpired, B2Unauthorized, B2ValidationError
 
@@ -159,8 +163,37 @@ class _Secret:
     def reveal(self) -> str:
         return self._value
 
+    def is_filled(self) -> bool:
+        """Whether it holds a non-empty ``str`` (checked without handing the value out)."""
+        return isinstance(self._value, str) and bool(self._value)
+
     def __repr__(self) -> str:
         return "'********'"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("the application key is not picklable")
+
+
+class ApplicationKeyAuth(requests.auth.AuthBase):
+    """``requests`` auth that adds ``Authorization: Basic base64(key_id:key)`` at send time.
+
+    The header is built from the :class:`_Secret` inside ``requests`` when the request is
+    prepared, so no caller's frame holds the key or the header in a local variable; the repr
+    names only the key id, and the object cannot be pickled.
+    """
+
+    def __init__(self, application_key_id: str, application_key: _Secret) -> None:
+        self._key_id = application_key_id
+        self._key = application_key
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = "Basic " + base64.b64encode(
+            f"{self._key_id}:{self._key.reveal()}".encode()
+        ).decode("ascii")
+        return request
+
+    def __repr__(self) -> str:
+        return f"ApplicationKeyAuth(application_key_id={self._key_id!r}, application_key=****)"
 
     def __reduce__(self) -> Any:
         raise TypeError("the application key is not picklable")

@@ -57,7 +57,8 @@ class B2Error(Exception):
 
 
 class B2TransportError(B2Error):
-    """No HTTP response arrived (the ``requests`` exception is the ``__cause__``).
+    """No HTTP response arrived (the ``requests`` exception is the ``__cause__``, except for
+    ``b2_authorize_account``: its request carries the application key, so nothing is chained).
 
     ``may_have_reached`` is False only when no connection could be made (refused, name not
     resolved, connect timeout): then B2 cannot have acted on the request. Otherwise the request

@@ -6,7 +6,6 @@ those. Optional arguments left as ``None`` are not sent.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -71,17 +70,18 @@ def _post(
 def authorize_account(
     t: Transport,
     api_url: str,
-    application_key_id: str,
-    application_key: str,
+    credentials: requests.auth.AuthBase,
     *,
     http: HttpOptions | None = None,
     http_override: HttpOptions | None = None,
 ) -> AuthorizeAccountResponse:
-    basic = base64.b64encode(f"{application_key_id}:{application_key}".encode()).decode("ascii")
+    """``credentials`` adds the Basic ``Authorization`` header when the request is sent
+    (:class:`~django_b2.client.auth.ApplicationKeyAuth`), so no frame here holds the key."""
     result: AuthorizeAccountResponse = t.request_json(
         "GET",
         _url(api_url, "b2_authorize_account"),
-        headers={"Authorization": f"Basic {basic}"},
+        auth=credentials,
+        secret_headers=True,
         http=http,
         http_override=http_override,
     )

@@ -122,35 +122,21 @@ class DirectUploadService:
     def start(
         self, request: UploadRequest, *, user: str, prefix: str, max_open: int, now: datetime
     ) -> dict[str, Any]:
-        """Record a ticket, then hand out staging tokens for one file."""
-        if ledger.count_open(user, now) >= max_open:
-            raise DirectUploadRefused(
-                f"You already have {max_open} uploads in progress; finish or cancel one (or wait "
-                "until it expires), then try again.",
-                status=429,
-            )
+        """Record a ticket, then hand out staging tokens for one file.
+
+        The open-ticket limit is checked before any B2 call, and again under a per-user lock
+        right before the ticket is recorded, so racing requests cannot go over it.
+        """
+        _check_limit(user, now, max_open)
         plan = self.plan(request, prefix=prefix)
         area = self.staging()
         ticket_id = new_ticket_id()
         staging_name = f"{area.prefix}{ticket_id}/{posixpath.basename(plan.name)}"
         if len(staging_name.encode("utf-8")) > MAX_B2_NAME_BYTES:
             raise DirectUploadRefused("The file name is too long; rename the file and try again.")
-        ticket = UploadTicket.objects.create(
-            id=ticket_id,
-            endpoint=self.endpoint,
-            fingerprint=self.fingerprint,
-            user=user,
-            name=plan.name,
-            b2_name=b2_file_name(self.storage, plan.name),
-            staging_name=staging_name,
-            size=plan.size,
-            content_type=plan.content_type,
-            original_name=plan.original_name,
-            part_size=plan.part_size,
-            part_count=plan.part_count,
-            created_at=now,
-            expires_at=now + timedelta(seconds=self.policy.ticket_max_age),
-        )
+        with ledger.user_lock(self.storage.cache, user):
+            _check_limit(user, now, max_open)
+            ticket = self._record(ticket_id, user, plan, staging_name, now)
         try:
             urls = self._first_urls(ticket, plan, area)
         except B2Error:
@@ -168,6 +154,27 @@ class DirectUploadService:
             "partCount": plan.part_count,
             "uploadUrls": urls,
         }
+
+    def _record(
+        self, ticket_id: str, user: str, plan: UploadPlan, staging_name: str, now: datetime
+    ) -> UploadTicket:
+        ticket: UploadTicket = UploadTicket.objects.create(
+            id=ticket_id,
+            endpoint=self.endpoint,
+            fingerprint=self.fingerprint,
+            user=user,
+            name=plan.name,
+            b2_name=b2_file_name(self.storage, plan.name),
+            staging_name=staging_name,
+            size=plan.size,
+            content_type=plan.content_type,
+            original_name=plan.original_name,
+            part_size=plan.part_size,
+            part_count=plan.part_count,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self.policy.ticket_max_age),
+        )
+        return ticket
 
     def _first_urls(
         self, ticket: UploadTicket, plan: UploadPlan, area: StagingArea
@@ -250,8 +257,14 @@ class DirectUploadService:
                 return found
 
     def _delete_versions(self, versions: list[Mapping[str, Any]]) -> int:
+        """Delete ``versions``; an unfinished large file among them is cancelled."""
         deleted = 0
         for version in versions:
+            if version.get("action") == "start":
+                with contextlib.suppress(B2APIError):
+                    self.client.cancel_large_file(str(version["fileId"]))
+                    deleted += 1
+                continue
             with contextlib.suppress(B2NotFound):
                 self.client.delete_file_version(version["fileName"], version["fileId"])
                 deleted += 1
@@ -270,8 +283,13 @@ class DirectUploadService:
         )
 
     def _already_moved(self, ticket: UploadTicket, sha1: str | None) -> ConfirmedUpload | None:
-        """The final copy, when an earlier confirm of this ticket made it and then stopped."""
-        final = [v for v in self._versions(ticket.b2_name) if v.get("action") == "upload"]
+        """The final copy, when an earlier confirm of this ticket made it and then stopped.
+
+        Unfinished large files at the final name (a copy that stopped half-way) are cancelled.
+        """
+        versions = self._versions(ticket.b2_name)
+        self._delete_versions([v for v in versions if v.get("action") == "start"])
+        final = [v for v in versions if v.get("action") == "upload"]
         if not final:
             return None
         newest = final[0]
@@ -408,11 +426,24 @@ class DirectUploadService:
             with contextlib.suppress(B2APIError):
                 self.client.cancel_large_file(ticket.large_file_id)
                 removed += 1
-        return removed + self._delete_versions(self._versions(ticket.staging_name))
+        versions = self._versions(ticket.staging_name)
+        if removed:  # the cancelled large file may still be listed for a moment
+            versions = [v for v in versions if v.get("fileId") != ticket.large_file_id]
+        return removed + self._delete_versions(versions)
 
     def discard_final(self, ticket: UploadTicket) -> int:
-        """Delete the final copy of a ticket that was never confirmed (nothing records it)."""
+        """Delete (or cancel, if unfinished) the final copy of a ticket that was never confirmed:
+        nothing records it."""
         return self._delete_versions(self._versions(ticket.b2_name))
+
+
+def _check_limit(user: str, now: datetime, max_open: int) -> None:
+    if ledger.count_open(user, now) >= max_open:
+        raise DirectUploadRefused(
+            f"You already have {max_open} uploads in progress; finish or cancel one (or wait "
+            "until it expires), then try again.",
+            status=429,
+        )
 
 
 def _mismatch(version: Mapping[str, Any], *, size: int, sha1: str | None, content_type: str) -> str:

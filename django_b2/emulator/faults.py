@@ -1,4 +1,5 @@
-"""Fault injection: forced 503/429, expired tokens, dropped connections, latency, test modes.
+"""Fault injection: forced 503/429, expired tokens, dropped connections, latency, late answers,
+test modes.
 
 Every random decision is drawn from its own ``random.Random`` stream seeded from
 ``FaultConfig.seed``, so a single-threaded sequence of calls always fails the same way.
@@ -30,20 +31,31 @@ class FaultConfig:
     seed: int = 0
     upload_503_rate: float = 0.0
     api_503_rate: float = 0.0
+    authorize_503_rate: float = 0.0
     api_429_rate: float = 0.0
     retry_after: int = 1
     expire_tokens_after_calls: int | None = None
     drop_connection_rate: float = 0.0
     latency_seconds: float = 0.0
     fail_some_uploads_rate: float = 0.5
+    #: Late answers: this share of successful calls (JSON calls and uploads) is carried out,
+    #: then answered after ``late_answer_delay`` seconds, or never (the connection is closed)
+    #: when that is None; only for ``late_answer_endpoints`` (e.g. ``["b2_create_key"]``) if
+    #: given, at most ``late_answer_limit`` times if given.
+    late_answer_rate: float = 0.0
+    late_answer_delay: float | None = None
+    late_answer_endpoints: tuple[str, ...] = ()
+    late_answer_limit: int | None = None
 
     def __post_init__(self) -> None:
         for field in (
             "upload_503_rate",
             "api_503_rate",
+            "authorize_503_rate",
             "api_429_rate",
             "drop_connection_rate",
             "fail_some_uploads_rate",
+            "late_answer_rate",
         ):
             value = getattr(self, field)
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
@@ -59,6 +71,16 @@ class FaultConfig:
             raise ValueError("FaultConfig.expire_tokens_after_calls must be None or >= 1")
         if not isinstance(self.latency_seconds, (int, float)) or self.latency_seconds < 0:
             raise ValueError("FaultConfig.latency_seconds must be >= 0")
+        delay = self.late_answer_delay
+        if delay is not None and (not isinstance(delay, (int, float)) or delay < 0):
+            raise ValueError("FaultConfig.late_answer_delay must be None (no answer) or >= 0")
+        endpoints = self.late_answer_endpoints
+        if isinstance(endpoints, str) or not all(isinstance(e, str) for e in endpoints):
+            raise ValueError("FaultConfig.late_answer_endpoints must be a list of call names")
+        object.__setattr__(self, "late_answer_endpoints", tuple(endpoints))
+        limit = self.late_answer_limit
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise ValueError("FaultConfig.late_answer_limit must be None or >= 1")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaultConfig:
@@ -86,8 +108,17 @@ class Faults:
             self.config = config
             self._streams = {
                 name: random.Random(f"{config.seed}:{name}")
-                for name in ("upload", "api503", "api429", "drop", "test_upload")
+                for name in (
+                    "upload",
+                    "api503",
+                    "auth503",
+                    "api429",
+                    "drop",
+                    "test_upload",
+                    "late",
+                )
             }
+            self._late_answers = 0
 
     def _draw(self, stream: str, rate: float) -> bool:
         if rate <= 0.0:
@@ -116,6 +147,11 @@ class Faults:
                 retry_after=config.retry_after,
             )
 
+    def authorize(self) -> None:
+        """``b2_authorize_account``: maybe 503 (B2 answers it too when busy)."""
+        if self._draw("auth503", self.config.authorize_503_rate):
+            raise self._unavailable("authorize_503_rate")
+
     def upload(self, test_modes: frozenset[str]) -> None:
         """Uploads of files and parts: maybe 503 (rate or fail_some_uploads)."""
         if self._draw("upload", self.config.upload_503_rate):
@@ -124,6 +160,24 @@ class Faults:
             "test_upload", self.config.fail_some_uploads_rate
         ):
             raise self._unavailable("X-Bz-Test-Mode fail_some_uploads")
+
+    def late_answer(self, endpoint: str) -> bool:
+        """Whether this successful ``endpoint`` call is answered late (or not at all)."""
+        config = self.config
+        if config.late_answer_rate <= 0.0 or (
+            config.late_answer_endpoints and endpoint not in config.late_answer_endpoints
+        ):
+            return False
+        with self._lock:
+            if (
+                config.late_answer_limit is not None
+                and self._late_answers >= config.late_answer_limit
+            ):
+                return False
+            if self._streams["late"].random() >= config.late_answer_rate:
+                return False
+            self._late_answers += 1
+            return True
 
     def drop_connection(self) -> bool:
         return self._draw("drop", self.config.drop_connection_rate)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
@@ -22,8 +23,12 @@ Method = Callable[[ApiCallsMixin, int, Key, dict[str, Any]], dict[str, Any]]
 class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
     """Routes each request to its method; B2 errors become ``{status, code, message}``."""
 
+    #: The B2 call being answered, for the late-answer fault (None: not a B2 call).
+    endpoint: str | None = None
+
     def _dispatch(self, method: str) -> None:
         self.response_started = False
+        self.endpoint = None
         split = urllib.parse.urlsplit(self.path)
         path = split.path
         try:
@@ -46,6 +51,7 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
                 self._read_body()
                 raise not_found(f"unknown path {path}")
             version, endpoint, path_id = int(match.group(1)), match.group(2), match.group(3)
+            self.endpoint = endpoint
             if endpoint in ("b2_upload_file", "b2_upload_part"):
                 self._count(endpoint)
                 self._delay()
@@ -75,6 +81,19 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
             self.log_error("internal error: %r", exc)
             self._fail(ApiError(500, "internal_error", f"emulator bug: {exc!r}"))
 
+    def _send_json(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer; a late-answer fault sends a success after a delay, or drops it (the call has
+        been carried out either way)."""
+        endpoint, self.endpoint = self.endpoint, None
+        if status == 200 and endpoint is not None and self.app.faults.late_answer(endpoint):
+            delay = self.app.faults.config.late_answer_delay
+            if delay is None:
+                raise DropConnection()
+            time.sleep(delay)
+        super()._send_json(status, body, headers)
+
     def _fail(self, error: ApiError) -> None:
         """Answer ``error`` and close, or just close if a response already began."""
         self.close_connection = True
@@ -99,6 +118,7 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
                 raise bad_request("the request body must be a JSON object")
             params.update(decoded)
         if route is None:
+            self.app.faults.authorize()
             self._send_json(200, self._authorize(version))
             return
         self.app.faults.api_call()

@@ -21,6 +21,7 @@ from django_b2.client import KEY_CAPABILITIES
 __all__ = [
     "MAX_KEY_DURATION",
     "capability_list",
+    "duration",
     "info_dict",
     "key_value",
     "non_negative_float",
@@ -115,3 +116,22 @@ def read_rules_file(path: str, field: str, option: str) -> list[dict[str, Any]]:
             f'(or an object with a "{field}" list); see README.md, "Management commands".'
         )
     return data
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def duration(text: str) -> float:
+    """``7d``, ``12h``, ``30m``, ``45s``, ``2w`` or a plain number of seconds -> seconds."""
+    value = text.strip().lower()
+    unit = _DURATION_UNITS.get(value[-1:]) if value else None
+    number = value[:-1] if unit is not None else value
+    try:
+        amount = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a duration such as 7d, 12h, 30m or 45s, got {text!r}"
+        ) from None
+    if not amount >= 0 or amount == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a duration of at least 0, got {text!r}")
+    return amount * (unit or 1)

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from typing import Any, ClassVar, TypeAlias
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.storage import InvalidStorageError, storages
+from django.core.files.storage import InvalidStorageError, Storage, storages
 from django.core.management import BaseCommand, CommandError, CommandParser
 
 from django_b2.client import AccountAuthorization, B2Client
@@ -31,7 +31,7 @@ from django_b2.management.output import dumps_json
 from django_b2.management.progress import ProgressCallback, progress_bar
 from django_b2.storage import BUCKET_ID_CACHE_PREFIX, B2Storage
 
-__all__ = ["B2Command", "Subparsers"]
+__all__ = ["B2Command", "Subparsers", "find_storage", "not_b2_storage"]
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[CommandParser]"
 
@@ -44,6 +44,31 @@ _DJANGO_OPTIONS: tuple[tuple[tuple[str, ...], dict[str, Any]], ...] = (
     (("--force-color",), {"action": "store_true"}),
     (("-v", "--verbosity"), {"type": int, "choices": [0, 1, 2, 3]}),
 )
+
+
+def find_storage(alias: str, option: str) -> Storage:
+    """The storage ``alias`` of ``settings.STORAGES``, or a CommandError naming ``option``."""
+    try:
+        return storages[alias]
+    except InvalidStorageError:
+        from django.conf import settings
+
+        known = ", ".join(sorted(getattr(settings, "STORAGES", {}))) or "none"
+        raise CommandError(
+            f"No storage named {alias!r} in settings.STORAGES (defined: {known}); "
+            f"pass {option} with the alias of a django_b2 storage."
+        ) from None
+    except ImproperlyConfigured as exc:
+        raise CommandError(f"Storage {alias!r} is not configured correctly: {exc}") from exc
+
+
+def not_b2_storage(alias: str, storage: Storage, option: str) -> CommandError:
+    """The error for a storage that should be a B2Storage and is not."""
+    kind = f"{type(storage).__module__}.{type(storage).__qualname__}"
+    return CommandError(
+        f"Storage {alias!r} is a {kind}, not a django_b2.storage.B2Storage; pass "
+        f"{option} with the alias of a django_b2 storage."
+    )
 
 
 class B2Command(BaseCommand):
@@ -163,25 +188,9 @@ class B2Command(BaseCommand):
     @property
     def storage(self) -> B2Storage:
         if self._storage is None:
-            alias: str = self.options["storage"]
-            try:
-                storage = storages[alias]
-            except InvalidStorageError:
-                from django.conf import settings
-
-                known = ", ".join(sorted(getattr(settings, "STORAGES", {}))) or "none"
-                raise CommandError(
-                    f"No storage named {alias!r} in settings.STORAGES (defined: {known}); "
-                    "pass --storage with the alias of a django_b2 storage."
-                ) from None
-            except ImproperlyConfigured as exc:
-                raise CommandError(f"Storage {alias!r} is not configured correctly: {exc}") from exc
+            storage = find_storage(self.options["storage"], "--storage")
             if not isinstance(storage, B2Storage):
-                kind = f"{type(storage).__module__}.{type(storage).__qualname__}"
-                raise CommandError(
-                    f"Storage {alias!r} is a {kind}, not a django_b2.storage.B2Storage; pass "
-                    "--storage with the alias of a django_b2 storage."
-                )
+                raise not_b2_storage(self.options["storage"], storage, "--storage")
             self._storage = storage
         return self._storage
 

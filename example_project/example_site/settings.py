@@ -89,11 +89,11 @@ STORAGES = {
         "BACKEND": "django_b2.storage.B2Storage",
         "OPTIONS": {
             "location": "gallery",
+            # A link opens only its own file (the default signed_url_scope="file") and works
+            # for 600 s; its token is reused to save requests, so it stops working by 660 s
+            # (max(600 / 10, 60) more). URL_TOKEN_REUSE=0: a fresh token for every link.
             "url_expire": 600,
-            # One download token per file, so a link opens only its own file; a token is reused
-            # for this many extra seconds to save requests (0: a fresh token for every link).
-            "signed_url_scope": "file",
-            "url_token_reuse": env_int("URL_TOKEN_REUSE", 300),
+            "url_token_reuse": env_int("URL_TOKEN_REUSE", None),
         },
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

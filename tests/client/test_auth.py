@@ -108,6 +108,26 @@ def test_clients_sharing_a_store_authorize_once(
     assert first.authorization == second.authorization
 
 
+def test_current_authorization_follows_the_shared_store(
+    b2_emulator: EmulatorServer, sleeps: SleepRecorder
+) -> None:
+    store = InMemoryAuthStore()
+    first = make_client(b2_emulator, sleeps, auth_store=store)
+    second = make_client(b2_emulator, sleeps, auth_store=store)
+    assert first.last_authorization is None  # nothing yet, and no request to find out
+    assert authorizations(b2_emulator) == 0
+    old = first.current_authorization()
+    assert first.last_authorization == old and authorizations(b2_emulator) == 1
+    new = second.authorize()  # another worker replaces the shared authorization
+    assert first.last_authorization == old  # no I/O: still the one it used
+    assert first.current_authorization().authorization_token == new["authorizationToken"]
+    assert first.last_authorization != old  # adopted
+    assert authorizations(b2_emulator) == 2
+    store.delete(first.auth_cache_key)  # nothing shared (evicted): this client's own, no request
+    assert first.current_authorization() == first.last_authorization
+    assert authorizations(b2_emulator) == 2
+
+
 class JsonStore:
     """An AuthStore that keeps only JSON text, as a shared cache would."""
 

@@ -131,7 +131,13 @@ def test_connection_refused_maps_to_b2_connection_error(sleeps: SleepRecorder) -
         )
         with pytest.raises(B2ConnectionError) as info:
             client.authorize()
-    assert isinstance(info.value.__cause__, requests.ConnectionError)
+        with pytest.raises(B2ConnectionError) as other:
+            client._transport.request("GET", f"http://127.0.0.1:{port}/b2api/v3/b2_list_buckets")
+    # An authorize request carries the application key: its requests error is not chained
+    # (its frames hold the headers); any other call's error keeps it as the cause.
+    assert info.value.__cause__ is None and info.value.__context__ is None
+    assert "refused" in str(info.value)
+    assert isinstance(other.value.__cause__, requests.ConnectionError)
     assert len(sleeps.waits) == 4  # retried: 5 attempts in all
 
 
@@ -153,7 +159,10 @@ def test_read_timeout_maps_to_b2_timeout_error(silent_port: int) -> None:
     )
     with pytest.raises(B2TimeoutError) as info:
         client.authorize(http={"timeout": 0.2})
-    assert isinstance(info.value.__cause__, requests.Timeout)
+    assert info.value.__cause__ is None  # authorize: not chained (see above)
+    with pytest.raises(B2TimeoutError) as other:
+        client._transport.request("GET", f"http://127.0.0.1:{silent_port}/", timeout=0.2)
+    assert isinstance(other.value.__cause__, requests.Timeout)
 
 
 def test_empty_error_body_is_tolerated(echo: EchoServer, sleeps: SleepRecorder) -> None:

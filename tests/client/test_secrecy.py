@@ -118,7 +118,22 @@ def test_unreachable_server_error_hides_the_key(caplog: pytest.LogCaptureFixture
         with pytest.raises(B2ConnectionError) as info:
             client.authorize()
     assert_hidden(WRONG_KEY, error_text(info.value), log_text(caplog.records), key_id="key-id-1")
+    # The requests/urllib3 error is not chained: its frames hold the request's headers.
+    assert info.value.__cause__ is None and info.value.__context__ is None
+    assert "Connection refused" in str(info.value) or "refused" in str(info.value).lower()
     client.close()
+
+
+def test_basic_header_is_built_when_sent_and_never_shown(b2_emulator: EmulatorServer) -> None:
+    key, key_id = b2_emulator.application_key, b2_emulator.application_key_id
+    client = _client(b2_emulator, key)
+    auth = client._key_auth
+    assert_hidden(key, repr(auth), key_id=key_id)
+    assert key_id in repr(auth)
+    with pytest.raises(TypeError):
+        pickle.dumps(auth)
+    client.authorize()  # the header the emulator checks is the one built at send time
+    assert client.authorization.account_id == b2_emulator.account_id
 
 
 @pytest.mark.parametrize("bad", ["", None, b"K00bytes-secret"])

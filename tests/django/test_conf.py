@@ -48,6 +48,7 @@ def test_settings_supply_everything() -> None:
     assert cfg.location == "uploads"  # slashes trimmed
     assert cfg.delete_policy == "delete_all"
     assert cfg.url_expire == 3600
+    assert (cfg.signed_url_scope, cfg.url_token_reuse) == ("file", None)  # one file, bounded
     assert cfg.max_workers == 4
 
 
@@ -104,7 +105,7 @@ def test_missing_value_names_both_places(missing: str, check_id: str, setting: s
         ({"file_info": {"k": 1}}, "at most 10 string keys"),
         ({"cache_control": 3}, "a callable(name)"),
         ({"test_mode": "sometimes"}, "must be None or one of"),
-        ({"signed_url_scope": "bucket"}, "must be one of location, file"),
+        ({"signed_url_scope": "bucket"}, "must be one of file, location"),
         ({"url_token_reuse": -1}, "must be >= 0"),
     ],
 )
@@ -128,7 +129,7 @@ def test_url_expire_error_carries_check_id() -> None:
         {"large_file_threshold": 1000, "part_size": 1000},
         {"cache_control": "max-age=60", "file_info": {"B2-Cache-Control": "no-cache"}},
         {"content_disposition": "attachment", "file_info": {"b2-content-disposition": "inline"}},
-        {"public": True, "signed_url_scope": "file"},
+        {"public": True, "signed_url_scope": "location", "location": "media"},
     ],
 )
 def test_contradictions_are_e004(options: dict[str, Any]) -> None:

@@ -37,7 +37,7 @@ def test_signed_url_downloads_the_file(b2: B2Env) -> None:
 
 
 def test_url_makes_no_request_in_steady_state(b2: B2Env) -> None:
-    storage = b2.storage(location="media")
+    storage = b2.storage(location="media", signed_url_scope="location")
     for name in ("a.txt", "b.txt", "c.txt"):
         storage.save(name, ContentFile(name.encode()))
     storage.url("a.txt")  # mints the location token once
@@ -45,7 +45,7 @@ def test_url_makes_no_request_in_steady_state(b2: B2Env) -> None:
     urls = [storage.url(name) for name in ("a.txt", "b.txt", "c.txt", "a.txt")]
     assert b2.total() == 0
     # A new worker sharing the cache reuses the same token too.
-    assert b2.storage(location="media").url("b.txt") == urls[1]
+    assert b2.storage(location="media", signed_url_scope="location").url("b.txt") == urls[1]
     assert b2.total() == 0
     for name, url in zip(("a.txt", "b.txt", "c.txt"), urls, strict=False):
         assert fetch(url).content == name.encode()
@@ -89,13 +89,13 @@ def test_file_scope_url_refused_for_another_name(b2: B2Env) -> None:
 
 
 def test_location_scope_token_is_limited_to_the_location(b2: B2Env) -> None:
-    storage = b2.storage(location="media")
+    storage = b2.storage(location="media", signed_url_scope="location")
     storage.save("a.txt", ContentFile(b"a"))
     b2.storage(location="private").save("b.txt", ContentFile(b"b"))
     url = storage.url("a.txt")
     forged = swap_name(url, "/media/a.txt", "/private/b.txt")
     assert fetch(forged).status_code == 401
-    # Documented trade-off of the default scope: names inside the location share the token.
+    # The documented trade-off of this opt-in scope: names inside the location share the token.
     storage.save("c.txt", ContentFile(b"c"))
     assert fetch(swap_name(url, "/media/a.txt", "/media/c.txt")).content == b"c"
 

@@ -434,3 +434,85 @@ def test_an_empty_file_goes_in_one_request(call: Call, storage: B2Storage) -> No
     browser_upload(storage, answer, b"")
     status, confirmed = call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"")})
     assert (status, confirmed["size"]) == (200, 0)
+
+
+def test_a_confirm_that_died_half_way_is_finished_by_the_next(
+    call: Call, storage: B2Storage, recorded: list[ConfirmedUpload]
+) -> None:
+    """The state a killed confirm leaves (ticket claimed long ago, a half-made large file at the
+    final name) is taken over by the next confirm: the file is moved once, nothing is left."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from django_b2.direct_upload.models import UploadTicket
+
+    data = b"z" * 2600
+    _, answer = call("start", {"name": "big.bin", "size": len(data)})
+    sha1s = browser_parts(storage, answer, data)
+    final = "site/" + answer["name"]
+    storage.client.start_large_file(
+        storage.bucket_id, final, content_type="application/octet-stream"
+    )
+    UploadTicket.objects.update(
+        state=UploadTicket.State.CONFIRMING, claimed_at=timezone.now() - timedelta(minutes=11)
+    )
+    status, confirmed = call("confirm", {"ticket": answer["ticket"], "partSha1": sha1s})
+    assert status == 200, confirmed
+    assert len(recorded) == 1
+    assert [v["action"] for v in final_versions(storage, answer)] == ["upload"]
+    assert storage.client.list_unfinished_large_files(storage.bucket_id)["files"] == []
+    with storage.open(answer["name"]) as fh:
+        assert fh.read() == data
+
+
+def test_a_confirm_being_run_elsewhere_is_not_run_twice(call: Call, storage: B2Storage) -> None:
+    from django.utils import timezone
+
+    from django_b2.direct_upload.models import UploadTicket
+
+    _, answer = call("start", {"name": "a.txt", "size": 3})
+    browser_upload(storage, answer, b"abc")
+    UploadTicket.objects.update(state=UploadTicket.State.CONFIRMING, claimed_at=timezone.now())
+    status, busy = call("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})
+    assert status == 409 and "being confirmed" in busy["error"]
+    assert final_versions(storage, answer) == []
+
+
+def test_on_confirm_failing_leaves_the_ticket_confirmable(
+    storage: B2Storage, upload_key: dict[str, str]
+) -> None:
+    calls: list[str] = []
+
+    def flaky(request: Any, upload: ConfirmedUpload) -> dict[str, Any]:
+        calls.append(upload.name)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return {"recorded": True}
+
+    views = DirectUpload(
+        storage=storage,
+        policy=UploadPolicy(prefix="direct/"),
+        on_confirm=flaky,
+        namespace="flaky",
+        **upload_key,
+    )
+    patterns = {p.name: p.callback for p in views.urls[0]}
+
+    def post(endpoint: str, body: dict[str, Any]) -> HttpResponse:
+        request = RequestFactory().post(
+            f"/{endpoint}/", data=json.dumps(body), content_type="application/json"
+        )
+        request.user = ALICE
+        request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+        return patterns[endpoint](request)
+
+    answer = json.loads(post("start", {"name": "a.txt", "size": 3}).content)
+    browser_upload(storage, answer, b"abc")
+    with pytest.raises(RuntimeError):
+        post("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})
+    again = post("confirm", {"ticket": answer["ticket"], "sha1": sha1(b"abc")})
+    assert again.status_code == 200 and json.loads(again.content)["recorded"] is True
+    assert len(calls) == 2
+    assert len(final_versions(storage, answer)) == 1
+    assert versions(storage, answer["fileName"]) == []

@@ -379,3 +379,26 @@ def test_system_check_warns_about_a_missing_or_unrestricted_upload_key(
     assert ("django_b2_direct_upload.W001", missing) in found
     assert ("django_b2_direct_upload.W002", main) in found
     assert all("--name-prefix" in (m.hint or "") for m in check_upload_keys() if m.obj is main)
+
+
+def test_start_counts_and_records_under_a_per_user_lock(
+    storage: B2Storage,  # noqa: F811
+    upload_key: dict[str, str],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While another worker holds the user's lock (between its count and its insert), a
+    ``start`` of the same user waits, then answers 429 rather than count stale rows."""
+    from django_b2.direct_upload import ledger
+
+    monkeypatch.setattr(ledger, "USER_LOCK_WAIT", 0.2)
+    views = DirectUpload(
+        storage=storage, policy=UploadPolicy(prefix="direct/"), namespace="locked", **upload_key
+    )
+    run = endpoint_caller(views)
+    assert storage.cache.add(ledger.user_lock_key(str(ALICE.pk)), "another worker", timeout=30)
+    status, refused = run("start", {"name": "a.txt", "size": 3})
+    assert status == 429 and "starting at once" in refused["error"]
+    assert UploadTicket.objects.count() == 0
+    assert run("start", {"name": "b.txt", "size": 3}, user=BOB)[0] == 200  # other users go on
+    storage.cache.delete(ledger.user_lock_key(str(ALICE.pk)))
+    assert run("start", {"name": "a.txt", "size": 3})[0] == 200

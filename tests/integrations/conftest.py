@@ -64,6 +64,14 @@ class Site:
     def counts(self) -> dict[str, int]:
         return self.b2.counts()
 
+    def mints(self, files: int) -> int:
+        """Tokens minted to sign ``files`` new URLs of the default storage: one for the whole
+        location (``signed_url_scope="location"``) or one per file (``"file"``)."""
+        from django.core.files.storage import storages
+
+        scope = b2_storage(storages["default"]).config.signed_url_scope
+        return 1 if scope == "location" else files
+
     def names(self, bucket: str = "media-bucket") -> list[str]:
         """Every file name in ``bucket`` (taken without touching the counters' meaning)."""
         bucket_id = (

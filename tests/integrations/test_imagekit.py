@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.template import Context, Template
+from django.test import override_settings
 from imagekit.specs import ImageSpec
 
 from .conftest import Site, image_size, png
@@ -82,11 +83,11 @@ def test_thumbnail_tag_reads_each_thumbnail_for_its_size_on_every_render(
     site.reset()
     first = template.render(Context({"galleries": galleries}))
     # Per thumbnail: HEAD (missing), read the source, name check, upload, then read the new
-    # file for the <img> width and height; one token signs the ten URLs.
+    # file for the <img> width and height; the URLs are signed.
     assert site.counts() == {
         "b2_download_file_by_name": 40,
         "b2_upload_file": 10,
-        "b2_get_download_authorization": 1,
+        "b2_get_download_authorization": site.mints(10),
     }
     site.reset()
     second = template.render(Context({"galleries": galleries}))
@@ -133,3 +134,16 @@ def test_thumbnail_tag_with_optimistic_strategy_raises_file_not_found(
     )
     with pytest.raises(FileNotFoundError):
         template.render(Context({"galleries": galleries}))
+
+
+def test_cache_file_storage_with_cache_control(site: Site, fetch: Any) -> None:
+    """The documented setting: IMAGEKIT_DEFAULT_FILE_STORAGE names an alias with cache_control."""
+    options = site.b2.options(location="media", cache_control="public, max-age=86400")
+    with override_settings(
+        STORAGES=site.storages(imagekit=options), IMAGEKIT_DEFAULT_FILE_STORAGE="imagekit"
+    ):
+        gallery = Gallery.objects.create(original=png(80, 60))
+        download = fetch(gallery.thumbnail.url)
+        assert download.status_code == 200
+        assert download.headers["Cache-Control"] == "public, max-age=86400"
+        assert "Cache-Control" not in fetch(gallery.original.url).headers

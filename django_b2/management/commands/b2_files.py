@@ -1,6 +1,8 @@
 """``manage.py b2_files``: list, upload, download, delete, hide, inspect and share B2 files.
 
-File names are B2 names in the bucket, used as given (the storage's ``location`` is not added).
+File names are B2 names in the bucket, used as given (the storage's ``location`` is not added),
+except for ``orphans``, which works on the storage's files under its ``location`` and the model
+fields that use the storage (see docs/migrate.md).
 """
 
 from __future__ import annotations
@@ -16,23 +18,25 @@ from django.core.management import CommandError
 from django_b2.client.errors import B2BadRequest, B2NotFound
 from django_b2.client.signing import download_url_by_name
 from django_b2.client.types import FileVersion
-from django_b2.management.arguments import info_dict, key_value, positive_int
+from django_b2.management.arguments import duration, info_dict, key_value, positive_int
 from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.orphans import OrphansMixin
 from django_b2.management.output import (
     format_fields,
     format_size,
     format_table,
     format_timestamp,
 )
+from django_b2.orphans import DEFAULT_OLDER_THAN
 
 #: B2's longest download authorization (7 days).
 MAX_URL_SECONDS = 604_800
 
 
-class Command(B2Command):
+class Command(OrphansMixin, B2Command):
     help = (
         "Work with the files of a bucket (default: the storage's bucket): ls, upload, download, "
-        "rm, hide, info, url."
+        "rm, hide, info, url, orphans."
     )
 
     needed_capabilities = {
@@ -43,6 +47,8 @@ class Command(B2Command):
         "hide": ("writeFiles",),
         "info": ("readFiles",),
         "url": ("shareFiles",),
+        "orphans": ("listFiles",),
+        "orphans --delete": ("listFiles", "deleteFiles", "writeFiles"),
     }
     actions = {
         "ls": "list files",
@@ -52,6 +58,7 @@ class Command(B2Command):
         "hide": "hide the file",
         "info": "read the file's information",
         "url": "make a download URL",
+        "orphans": "find orphaned files",
     }
 
     def add_subcommands(self, subparsers: Subparsers) -> None:
@@ -132,6 +139,39 @@ class Command(B2Command):
             metavar="S",
             help="seconds the URL of a private file stays valid (default: the storage's "
             "url_expire; at most 604800)",
+        )
+
+        orphans = self.add_subcommand(
+            subparsers,
+            "orphans",
+            "List the files under the storage's location that no FileField/ImageField row "
+            "refers to (or, with --missing, the rows whose file is not there).",
+            confirm=True,
+        )
+        orphans.add_argument(
+            "--missing",
+            action="store_true",
+            help="list names that rows refer to and the bucket lacks (broken links) instead",
+        )
+        orphans.add_argument(
+            "--delete",
+            action="store_true",
+            help="delete the orphans (per the storage's delete_policy), after asking",
+        )
+        orphans.add_argument(
+            "--older-than",
+            type=duration,
+            default=DEFAULT_OLDER_THAN,
+            metavar="AGE",
+            help="only files uploaded longer ago than AGE (7d, 12h, 30m, 45s; default: 1d): "
+            "younger ones may be uploads whose row is not saved yet",
+        )
+        orphans.add_argument(
+            "--fields",
+            nargs="+",
+            metavar="APP.MODEL.FIELD",
+            help="the fields that refer to the storage's files (default: every FileField and "
+            "ImageField whose storage is this one)",
         )
 
     def _not_found(self, name: str, bucket: str) -> CommandError:
