@@ -30,7 +30,7 @@ import _harness as h
 BUCKET = "bench-round-trips"
 BIG = "big/file.bin"
 DIRECTORY = "many"
-NAMES_PER_OP = 20
+NAMES_PER_OP = 200
 READ_CHUNK = h.MiB
 #: b2sdk's part size (B2's recommended 100 MB); its parallel download splits by it.
 B2SDK_PART_SIZE = 100 * 1000 * 1000
