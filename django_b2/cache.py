@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from django.core.cache import BaseCache, caches
 
-from django_b2.client.auth import AccountAuthorization
+from django_b2.client import AccountAuthorization
 
 __all__ = ["KEY_PREFIX", "MAX_TTL", "DjangoCacheAuthStore", "cache_lock"]
 

@@ -31,11 +31,11 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 from django.core.files.base import File
 
-from django_b2.client.download import DEFAULT_DRAIN_LIMIT
+from django_b2.client._download import DEFAULT_DRAIN_LIMIT
 from django_b2.client.errors import B2NotFound, B2RangeNotSatisfiable
 
 if TYPE_CHECKING:
-    from django_b2.client.download import DownloadedFile
+    from django_b2.client import DownloadedFile
 
     from .storage import B2Storage
 

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from django_b2 import conf
 from django_b2.cache import cache_lock
-from django_b2.client.signing import download_url_by_name
+from django_b2.client import download_url_by_name
 
 if TYPE_CHECKING:
     from django.core.cache import BaseCache

@@ -54,7 +54,7 @@ from django_b2.client.errors import B2NotFound
 
 from .files import B2File
 from .listing_cache import ListedFile, ListingCache
-from .storage import LISTING_PAGE_SIZE, B2Storage, _datetime_from_millis
+from .storage import LISTING_PAGE_SIZE, B2Storage, datetime_from_millis
 from .upload_pool import UploadPool
 
 __all__ = ["HASHED_CACHE_CONTROL", "LISTING_TTL", "B2ManifestStaticStorage", "B2StaticStorage"]
@@ -257,7 +257,7 @@ class B2StaticStorage(B2Storage):
         listed = self._lookup(key)
         if listed is None:
             return super().get_modified_time(name)
-        return _datetime_from_millis(listed.modified_millis)
+        return datetime_from_millis(listed.modified_millis)
 
     def file_info(self, name: str) -> dict[str, Any]:
         key = self.b2_name(name)

@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from django.core.cache import BaseCache, caches
 from django.core.exceptions import SuspiciousFileOperation
@@ -52,21 +52,21 @@ from django.utils.deconstruct import deconstructible
 
 from django_b2 import conf
 from django_b2.cache import DjangoCacheAuthStore, cache_lock
+from django_b2.client import B2Client, RetryPolicy, download_url_by_name
+from django_b2.client._limits import MAX_COPY_SIZE
+from django_b2.client._streams import length_from, rereadable, seek_position
+from django_b2.client._validation import validate_file_name
 from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
-from django_b2.client.retry import RetryPolicy
-from django_b2.client.signing import download_url_by_name
-from django_b2.client.validation import validate_file_name
+from django_b2.signed_urls import signed_url
 
 from .files import B2File
-
-if TYPE_CHECKING:
-    from django_b2.client import B2Client
 
 __all__ = [
     "BUCKET_ID_CACHE_PREFIX",
     "HEAD_MEMO_SECONDS",
     "LISTING_PAGE_SIZE",
     "B2Storage",
+    "datetime_from_millis",
     "quote_name",
 ]
 
@@ -85,8 +85,6 @@ _ENCODING_TYPES: Final[Mapping[str, str]] = {
     "compress": "application/x-compress",
 }
 _SECRET_OPTIONS: Final = ("application_key",)
-#: Largest result of a single ``b2_copy_file``.
-_MAX_COPY_SIZE: Final = 5_000_000_000
 #: Names per listing call (B2's largest page; a listing is one class C transaction per call).
 LISTING_PAGE_SIZE: Final = 10_000
 #: Seconds a HEAD answer (file info, or "no such file") is reused by the same storage.
@@ -225,8 +223,6 @@ class B2Storage(Storage):
         return B2Client(cfg.application_key_id, cfg.application_key, **kwargs)
 
     def _build_client(self) -> B2Client:
-        from django_b2.client import B2Client
-
         cfg = self.config
         return B2Client(cfg.application_key_id, cfg.application_key, **self.client_kwargs())
 
@@ -444,7 +440,7 @@ class B2Storage(Storage):
         self._forget(new_key)
         file_id = str(version["fileId"])
         try:
-            if int(version.get("contentLength") or 0) <= _MAX_COPY_SIZE:
+            if int(version.get("contentLength") or 0) <= MAX_COPY_SIZE:
                 moved = dict(self.client.copy_file(file_id, new_key))
             else:  # b2_copy_file stops at 5 GB: send the bytes again
                 _rewind(content)
@@ -475,7 +471,7 @@ class B2Storage(Storage):
             self.config.api_url,
             self.config.application_key_id,
         )
-        if not same_account or size > _MAX_COPY_SIZE:
+        if not same_account or size > MAX_COPY_SIZE:
             return None
         return dict(
             self.client.copy_file(
@@ -525,7 +521,7 @@ class B2Storage(Storage):
 
     def _large_file_sha1(self, source: Any) -> bool | None:
         # A whole-file SHA-1 costs one more read of the file: only when asked and possible.
-        return True if self.config.large_file_sha1 and _seekable(source) else None
+        return True if self.config.large_file_sha1 and rereadable(source) else None
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         """A name for new content, as Django's storages pick it.
@@ -716,8 +712,6 @@ class B2Storage(Storage):
             key = self.b2_name(name)
             base = self.config.custom_domain or self.download_url
             return download_url_by_name(base, self.bucket_name, key)
-        from django_b2.signed_urls import signed_url
-
         return signed_url(self, name, expire=expire, content_disposition=content_disposition)
 
     def get_modified_time(self, name: str) -> datetime:
@@ -726,11 +720,11 @@ class B2Storage(Storage):
         millis = (info.get("fileInfo") or {}).get("src_last_modified_millis")
         if millis is None or not str(millis).isdigit():
             millis = info.get("uploadTimestamp")
-        return _datetime_from_millis(int(millis or 0))
+        return datetime_from_millis(int(millis or 0))
 
     def get_created_time(self, name: str) -> datetime:
         """When the current version was uploaded (B2 versions are immutable)."""
-        return _datetime_from_millis(int(self.file_info(name).get("uploadTimestamp") or 0))
+        return datetime_from_millis(int(self.file_info(name).get("uploadTimestamp") or 0))
 
     def get_accessed_time(self, name: str) -> datetime:
         raise NotImplementedError(
@@ -768,7 +762,8 @@ def _find_b2_file(content: Any) -> B2File | None:
     return None
 
 
-def _datetime_from_millis(millis: int) -> datetime:
+def datetime_from_millis(millis: int) -> datetime:
+    """B2's milliseconds since the epoch as Django wants them (aware UTC when ``USE_TZ``)."""
     moment = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
     if conf.use_tz():
         return moment
@@ -777,7 +772,7 @@ def _datetime_from_millis(millis: int) -> datetime:
 
 def _upload_source(content: Any) -> tuple[Any, int | None]:
     """What to hand to ``client.upload``: the file object itself (streamed) and its length."""
-    seekable = bool(getattr(content, "seekable", lambda: False)())
+    seekable = seek_position(content) is not None
     if seekable:
         content.seek(0)
     probe = content.read(0)
@@ -792,9 +787,7 @@ def _upload_source(content: Any) -> tuple[Any, int | None]:
         except (AttributeError, OSError, TypeError, ValueError):
             length = None
         if length is None:
-            position = content.tell()
-            length = content.seek(0, 2) - position
-            content.seek(position)
+            length = length_from(content, content.tell())
         return content, length
     return content, _size_or_none(content)
 
@@ -805,14 +798,3 @@ def _size_or_none(content: Any) -> int | None:
     except (AttributeError, OSError, TypeError, ValueError):
         return None
     return int(size) if isinstance(size, int) else None
-
-
-def _seekable(source: Any) -> bool:
-    """Whether ``source`` can be read twice (bytes, or a file object that seeks)."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        return True
-    seekable = getattr(source, "seekable", None)
-    try:
-        return bool(seekable()) if callable(seekable) else False
-    except (OSError, ValueError):
-        return False

@@ -1,29 +1,34 @@
-"""Upload request bodies: a payload that can be sent again from its start, and the reader
-requests streams from (length-capped, progress-reporting, optionally ending in the SHA-1 hex
-for ``hex_digits_at_end``).
+"""Upload request bodies: a payload that can be sent again from its start, and the one reader
+requests streams from (length-capped, progress-reporting, and, for ``hex_digits_at_end``,
+hashing the bytes as it sends them and ending with their SHA-1 hex).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
-import re
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
-from .errors import B2ValidationError
+from ._limits import HEX_DIGITS_AT_END, SHA1_HEX
+from ._streams import length_from, seek_position
+from .errors import B2IntegrityError, B2ValidationError
 
 if TYPE_CHECKING:
-    from .progress import ProgressCallback
+    from ._progress import ProgressCallback
 
+
+__all__ = ["Data", "Payload"]
 
 Data = bytes | bytearray | memoryview | IO[bytes]
-_SHA1_HEX = re.compile(r"[0-9a-fA-F]{40}")
-HEX_DIGITS_AT_END = "hex_digits_at_end"
 
 
-class _Payload:
-    """An upload body that can be sent again from its start (or says it cannot)."""
+class Payload:
+    """An upload body that can be sent again from its start (or says it cannot).
+
+    Without a ``content_sha1``, a stream that cannot seek, or any stream when
+    ``hash_while_sending``, is hashed while it is sent and ends with the hex SHA-1
+    (``hex_digits_at_end``); :attr:`sent_sha1` holds it once a send reached the end.
+    """
 
     def __init__(
         self,
@@ -31,11 +36,14 @@ class _Payload:
         content_length: int | None,
         content_sha1: str | None,
         progress: ProgressCallback | None,
+        *,
+        hash_while_sending: bool = False,
     ) -> None:
         self._progress = progress
         self._high_water = 0
         self._sends = 0
         self.trailer = False
+        self._sent_sha1 = ""
         if isinstance(data, (bytes, bytearray, memoryview)):
             data = bytes(data) if not isinstance(data, bytes) else data
             if content_length is not None and content_length != len(data):
@@ -50,12 +58,12 @@ class _Payload:
             self.sha1 = content_sha1 or hashlib.sha1(data).hexdigest()
         elif callable(getattr(data, "read", None)):
             self._stream = data
-            self.rewindable = _seekable(data)
-            if self.rewindable:
-                self._start = data.tell()
+            position = seek_position(data)
+            self.rewindable = position is not None
+            if position is not None:
+                self._start = position
                 if content_length is None:
-                    content_length = data.seek(0, os.SEEK_END) - self._start
-                    data.seek(self._start)
+                    content_length = length_from(data, position)
             else:
                 self._start = 0
                 if content_length is None:
@@ -66,7 +74,7 @@ class _Payload:
             self.length = content_length
             if content_sha1 is not None:
                 self.sha1 = content_sha1
-            elif self.rewindable:
+            elif self.rewindable and not hash_while_sending:
                 self.sha1 = self._hash_stream()
             else:
                 self.sha1 = HEX_DIGITS_AT_END
@@ -85,7 +93,7 @@ class _Payload:
                     f"digits of its SHA-1, but it has only {self.length} bytes"
                 )
             self._content_length = self.length - 40
-        elif content_sha1 is not None and not _SHA1_HEX.fullmatch(content_sha1):
+        elif content_sha1 is not None and not SHA1_HEX.fullmatch(content_sha1):
             raise B2ValidationError(
                 f"content_sha1 {content_sha1!r} is not 40 hex digits; pass the SHA-1 hex digest "
                 f"(or '{HEX_DIGITS_AT_END}' for data ending with it) or leave it out to have it "
@@ -110,6 +118,17 @@ class _Payload:
         self._stream.seek(self._start)
         return digest.hexdigest()
 
+    @property
+    def sent_sha1(self) -> str:
+        """The SHA-1 hex a hashing body sent at its end (after a send that reached the end)."""
+        if not self._sent_sha1:
+            raise B2IntegrityError("internal error: the part's body was not sent to its end")
+        return self._sent_sha1
+
+    def sent(self, sha1_hex: str) -> None:
+        """Record the SHA-1 a hashing reader sent at the end of the body."""
+        self._sent_sha1 = sha1_hex
+
     def can_send(self) -> bool:
         return self._sends == 0 or self.rewindable
 
@@ -133,7 +152,7 @@ class _BodyReader:
     """What requests sends: reads at most ``length`` bytes, reports progress, and appends the
     hex SHA-1 when the body uses ``hex_digits_at_end``."""
 
-    def __init__(self, payload: _Payload, stream: IO[bytes], length: int, trailer: bool) -> None:
+    def __init__(self, payload: Payload, stream: IO[bytes], length: int, trailer: bool) -> None:
         self._payload = payload
         self._stream = stream
         self._remaining = length
@@ -162,7 +181,9 @@ class _BodyReader:
                 "real content_length or a source that holds that many bytes"
             )
         if self._digest is not None:
-            self._tail = self._digest.hexdigest().encode("ascii")
+            hex_digits = self._digest.hexdigest()
+            self._payload.sent(hex_digits)
+            self._tail = hex_digits.encode("ascii")
             self._digest = None
         block, self._tail = (
             (self._tail, b"")
@@ -170,13 +191,3 @@ class _BodyReader:
             else (self._tail[:size], self._tail[size:])
         )
         return block
-
-
-def _seekable(data: Any) -> bool:
-    try:
-        if callable(getattr(data, "seekable", None)) and not data.seekable():
-            return False
-        data.tell()
-        return True
-    except (OSError, AttributeError, ValueError):
-        return False

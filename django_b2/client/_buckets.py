@@ -6,19 +6,19 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from . import raw
-from ._core import _ClientCore, _require_id
+from . import _raw as raw
+from ._auth import AccountAuthorization
+from ._core import ClientCore, require_id
 from ._resend import Tracked
 from ._transport import HttpOptions
-from .auth import AccountAuthorization
+from ._types import Bucket, ListBucketsResponse
+from ._validation import validate_bucket_info, validate_bucket_name, validate_bucket_type
 from .errors import B2BadRequest, B2NotFound, B2ValidationError
-from .types import Bucket, ListBucketsResponse
-from .validation import validate_bucket_info, validate_bucket_name, validate_bucket_type
 
 logger = logging.getLogger("django_b2.client")
 
 
-class _BucketCalls(_ClientCore):
+class BucketCalls(ClientCore):
     """Bucket calls (mixed into :class:`~django_b2.client.B2Client`)."""
 
     def create_bucket(
@@ -70,7 +70,7 @@ class _BucketCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Bucket:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         return self._api(raw.delete_bucket, http, http_override, account=True, bucket_id=bucket_id)
 
     def list_buckets(
@@ -86,7 +86,7 @@ class _BucketCalls(_ClientCore):
         if bucket_name is not None:
             validate_bucket_name(bucket_name)
         if bucket_id is not None:
-            _require_id("bucket_id", bucket_id)
+            require_id("bucket_id", bucket_id)
         if isinstance(bucket_types, str):
             raise B2ValidationError(f"bucket_types must be a list, e.g. [{bucket_types!r}]")
 
@@ -144,7 +144,7 @@ class _BucketCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Bucket:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         if bucket_type is not None:
             validate_bucket_type(bucket_type)
         if file_lock_enabled is False:

@@ -1,12 +1,12 @@
 """The core of ``B2Client``: configuration, account authorization and the JSON call path.
 
 Each JSON call goes *re-authorize once* -> *retry policy* -> *raw call*: transient failures
-(transport errors, 408, 429, 5xx) are retried by :class:`~django_b2.client.retry.RetryPolicy`; an
+(transport errors, 408, 429, 5xx) are retried by :class:`~django_b2.client._retry.RetryPolicy`; an
 expired or rejected account token (``401 expired_auth_token`` / ``bad_auth_token``) makes the client
 re-authorize exactly once (serialized through the :class:`AuthStore` lock) and try again.
 
-The call groups (``_buckets``, ``_files``, ...) subclass :class:`_ClientCore` as mixins and go
-through :meth:`_ClientCore._api` / :meth:`_ClientCore._call`.
+The call groups (``_buckets``, ``_files``, ...) subclass :class:`ClientCore` as mixins and go
+through :meth:`ClientCore._api` / :meth:`ClientCore._call`.
 """
 
 from __future__ import annotations
@@ -19,26 +19,25 @@ from typing import Any, TypeVar
 
 import requests
 
-from . import raw
-from ._transport import HttpOptions, Transport
-from ._upload_urls import _UrlPool
-from .auth import (
+from . import _raw as raw
+from ._auth import (
     AccountAuthorization,
     ApplicationKeyAuth,
     AuthStore,
     InMemoryAuthStore,
-    _needs_reauth,
-    _Secret,
+    Secret,
     auth_cache_key,
+    needs_reauth,
 )
+from ._retry import RetryPolicy, is_retryable
+from ._transport import HttpOptions, Transport
+from ._types import AuthorizeAccountResponse
+from ._upload_urls import UrlPool
 from .errors import B2Unauthorized, B2ValidationError
-from .retry import RetryPolicy, is_retryable
-from .types import AuthorizeAccountResponse
 
 logger = logging.getLogger("django_b2.client")
 
 T = TypeVar("T")
-RangeArg = tuple[int, int | None] | str | None
 
 DEFAULT_API_URL = "https://api.backblazeb2.com"
 #: Tokens one call may try after its first is rejected as expired or bad. Each must be newer
@@ -49,13 +48,13 @@ DEFAULT_API_URL = "https://api.backblazeb2.com"
 _TOKEN_ROUNDS = 4
 
 
-def _require_id(what: str, value: object) -> str:
+def require_id(what: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         raise B2ValidationError(f"{what} must be a non-empty str, got {value!r}")
     return value
 
 
-class _ClientCore:
+class ClientCore:
     """Configuration, authorization and the retried, re-authorizing JSON call path."""
 
     def __init__(
@@ -79,7 +78,7 @@ class _ClientCore:
     ) -> None:
         # From here on only the secret holder has the key: no frame of a traceback raised
         # below (a bad option, say) shows it among its local variables.
-        self._application_key = _Secret(application_key)
+        self._application_key = Secret(application_key)
         del application_key
         if not isinstance(application_key_id, str) or not application_key_id:
             raise B2ValidationError(
@@ -126,8 +125,8 @@ class _ClientCore:
             test_mode=test_mode,
         )
         self._current: AccountAuthorization | None = None
-        self._upload_urls = _UrlPool()
-        self._part_urls = _UrlPool()
+        self._upload_urls = UrlPool()
+        self._part_urls = UrlPool()
 
     def __repr__(self) -> str:
         # getattr: a traceback of __init__ may show the half-built client.
@@ -266,7 +265,7 @@ class _ClientCore:
             try:
                 return self.retry.call(partial(fn, auth), retry_if=retry_if, deadline=left)
             except B2Unauthorized as exc:
-                if not reauth or not _needs_reauth(exc) or rounds >= _TOKEN_ROUNDS:
+                if not reauth or not needs_reauth(exc) or rounds >= _TOKEN_ROUNDS:
                     raise
                 if not exc.code and rounds > 1:
                     raise  # a body-less 401 (HEAD) may be a permission problem: one retry only

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 import requests
 
-from . import raw
-from ._buckets import _BucketCalls
-from ._core import RangeArg, _require_id
+from . import _raw as raw
+from . import _raw_transfers as transfers
+from ._auth import AccountAuthorization
+from ._buckets import BucketCalls
+from ._core import require_id
+from ._download import DownloadedFile
+from ._progress import ProgressCallback
+from ._signing import download_url_by_name, override_params
 from ._transport import HttpOptions
-from .auth import AccountAuthorization
-from .signing import download_url_by_name, override_params
-from .types import DownloadAuthorization
-from .validation import (
+from ._types import DownloadAuthorization
+from ._validation import (
+    RangeArg,
     range_header,
     validate_bucket_name,
     validate_download_duration,
@@ -25,14 +28,10 @@ from .validation import (
     validate_prefix,
 )
 
-if TYPE_CHECKING:
-    from .download import DownloadedFile
-    from .progress import ProgressCallback
-
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 
 
-class _DownloadCalls(_BucketCalls):
+class DownloadCalls(BucketCalls):
     """Download calls (mixed into :class:`~django_b2.client.B2Client`); signed URLs look the
     bucket id up by name, hence the bucket calls."""
 
@@ -51,7 +50,7 @@ class _DownloadCalls(_BucketCalls):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> DownloadAuthorization:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         validate_prefix(file_name_prefix, "file_name_prefix")
         validate_download_duration(valid_duration_in_seconds)
         overrides = override_params(
@@ -132,7 +131,7 @@ class _DownloadCalls(_BucketCalls):
         validate_file_name(file_name)
         target = {"bucket_name": bucket_name, "file_name": file_name}
         return self._download(
-            raw.download_file_by_name,
+            transfers.download_file_by_name,
             target,
             authorization,
             b2_overrides,
@@ -156,9 +155,9 @@ class _DownloadCalls(_BucketCalls):
         **b2_overrides: str | None,
     ) -> DownloadedFile:
         """Start a streamed download of one exact file version."""
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         return self._download(
-            raw.download_file_by_id,
+            transfers.download_file_by_id,
             {"file_id": file_id},
             authorization,
             b2_overrides,
@@ -186,8 +185,6 @@ class _DownloadCalls(_BucketCalls):
         The account token (re-authorized on expiry) unless ``authorization`` (a download
         token) is given; a broken stream reopens with a ``Range`` from where it stopped.
         """
-        from .download import DownloadedFile
-
         overrides = override_params(b2_overrides)
 
         def open_at(header: str | None) -> requests.Response:

@@ -9,15 +9,15 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from . import raw
-from ._body import Data, _Payload
-from ._core import RangeArg, _ClientCore, _require_id
+from . import _raw as raw
+from . import _raw_transfers as transfers
+from ._auth import AccountAuthorization
+from ._body import Data, Payload
+from ._core import ClientCore, require_id
+from ._limits import MAX_LIST_COUNT
 from ._resend import Tracked, extras, remove_extras
 from ._transport import HttpOptions
-from ._upload_urls import check_explicit_url, send_upload, url_pair
-from .auth import AccountAuthorization
-from .errors import B2BadRequest, B2Error, B2NotFound, B2ValidationError
-from .types import (
+from ._types import (
     DeleteFileVersionResponse,
     FileInfoByName,
     FileLegalHoldResponse,
@@ -27,7 +27,9 @@ from .types import (
     ListFileVersionsResponse,
     UploadUrl,
 )
-from .validation import (
+from ._upload_urls import check_explicit_url, send_upload, url_pair
+from ._validation import (
+    RangeArg,
     range_header,
     validate_bucket_name,
     validate_count,
@@ -37,15 +39,16 @@ from .validation import (
     validate_legal_hold,
     validate_prefix,
 )
+from .errors import B2BadRequest, B2Error, B2NotFound, B2ValidationError
 
 if TYPE_CHECKING:
-    from .progress import ProgressCallback
+    from ._progress import ProgressCallback
 
 
 logger = logging.getLogger("django_b2.client")
 
 
-class _FileCalls(_ClientCore):
+class FileCalls(ClientCore):
     """File calls (mixed into :class:`~django_b2.client.B2Client`)."""
 
     def get_upload_url(
@@ -55,8 +58,8 @@ class _FileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> UploadUrl:
-        _require_id("bucket_id", bucket_id)
-        return self._api(raw.get_upload_url, http, http_override, bucket_id=bucket_id)
+        require_id("bucket_id", bucket_id)
+        return self._api(transfers.get_upload_url, http, http_override, bucket_id=bucket_id)
 
     def upload_file(
         self,
@@ -84,7 +87,7 @@ class _FileCalls(_ClientCore):
         (B2's rule); if an attempt's answer was lost, the version it may have made is deleted
         once the resend succeeded.
         """
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
         if not isinstance(content_type, str) or not content_type:
             raise B2ValidationError("content_type must be a MIME type such as 'text/plain'")
@@ -92,8 +95,8 @@ class _FileCalls(_ClientCore):
         retention = validate_file_retention(file_retention)
         hold = validate_legal_hold(legal_hold)
         check_explicit_url(upload_url, authorization_token)
-        payload = _Payload(data, content_length, content_sha1, progress)
-        headers = raw.upload_headers(
+        payload = Payload(data, content_length, content_sha1, progress)
+        headers = transfers.upload_headers(
             file_name=file_name,
             content_type=content_type,
             content_length=payload.wire_length,
@@ -105,7 +108,7 @@ class _FileCalls(_ClientCore):
         )
 
         def send(url: str, token: str) -> FileVersion:
-            return raw.upload_file(
+            return transfers.upload_file(
                 self._transport,
                 url,
                 token,
@@ -253,7 +256,7 @@ class _FileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
         call = Tracked(raw.hide_file)
         try:
@@ -276,7 +279,7 @@ class _FileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         return self._api(raw.get_file_info, http, http_override, file_id=file_id)
 
     def get_file_info_by_name(
@@ -295,7 +298,7 @@ class _FileCalls(_ClientCore):
         validate_file_name(file_name)
 
         def run(auth: AccountAuthorization) -> FileInfoByName:
-            response = raw.download_file_by_name(
+            response = transfers.download_file_by_name(
                 self._transport,
                 auth.download_url,
                 auth.authorization_token,
@@ -307,7 +310,7 @@ class _FileCalls(_ClientCore):
                 http_override=http_override,
             )
             response.close()
-            return raw.file_info_from_headers(response.headers)
+            return transfers.file_info_from_headers(response.headers)
 
         return self._call(run)
 
@@ -321,7 +324,7 @@ class _FileCalls(_ClientCore):
         http_override: HttpOptions | None = None,
     ) -> DeleteFileVersionResponse:
         validate_file_name(file_name)
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         call = Tracked(raw.delete_file_version)
         try:
             return self._api(
@@ -356,10 +359,10 @@ class _FileCalls(_ClientCore):
         """Server-side copy (≤ 5 GB). ``metadata_directive``: ``"COPY"`` (default) or ``"REPLACE"``
         (then ``content_type`` is required and ``file_info`` is used). If an attempt's answer was
         lost and the call was resent, the copies the lost attempts made are deleted."""
-        _require_id("source_file_id", source_file_id)
+        require_id("source_file_id", source_file_id)
         validate_file_name(file_name)
         if destination_bucket_id is not None:
-            _require_id("destination_bucket_id", destination_bucket_id)
+            require_id("destination_bucket_id", destination_bucket_id)
         directive = metadata_directive.upper() if metadata_directive is not None else None
         if directive not in (None, "COPY", "REPLACE"):
             raise B2ValidationError(
@@ -402,7 +405,7 @@ class _FileCalls(_ClientCore):
         http_override: HttpOptions | None = None,
     ) -> FileRetentionResponse:
         validate_file_name(file_name)
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         retention = validate_file_retention(file_retention)
         if retention is None:
             raise B2ValidationError(
@@ -428,7 +431,7 @@ class _FileCalls(_ClientCore):
         http_override: HttpOptions | None = None,
     ) -> FileLegalHoldResponse:
         validate_file_name(file_name)
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         hold = validate_legal_hold(legal_hold)
         if hold is None:
             raise B2ValidationError("legal_hold is required; use 'on' or 'off'")
@@ -449,11 +452,11 @@ def _check_listing(
     prefix: str | None,
     delimiter: str | None,
 ) -> None:
-    _require_id("bucket_id", bucket_id)
+    require_id("bucket_id", bucket_id)
     if start_file_name is not None:
         validate_file_name(start_file_name, "start_file_name")
     if max_file_count is not None:
-        validate_count("max_file_count", max_file_count, 10_000)
+        validate_count("max_file_count", max_file_count, MAX_LIST_COUNT)
     if prefix is not None:
         validate_prefix(prefix)
     if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from . import raw
-from ._core import _ClientCore, _require_id
+from . import _raw as raw
+from ._core import ClientCore, require_id
+from ._limits import MAX_LIST_COUNT
 from ._resend import unless_maybe_acted
 from ._transport import HttpOptions
-from .errors import B2TransportError, B2ValidationError
-from .types import ApplicationKey, CreatedApplicationKey, ListKeysResponse
-from .validation import (
+from ._types import ApplicationKey, CreatedApplicationKey, ListKeysResponse
+from ._validation import (
     validate_capabilities,
     validate_count,
     validate_key_duration,
     validate_key_name,
     validate_prefix,
 )
+from .errors import B2TransportError, B2ValidationError
 
 
-class _KeyCalls(_ClientCore):
+class KeyCalls(ClientCore):
     """Application-key calls (mixed into :class:`~django_b2.client.B2Client`)."""
 
     def create_key(
@@ -38,7 +39,7 @@ class _KeyCalls(_ClientCore):
         if valid_duration_in_seconds is not None:
             validate_key_duration(valid_duration_in_seconds)
         if bucket_id is not None:
-            _require_id("bucket_id", bucket_id)
+            require_id("bucket_id", bucket_id)
         if name_prefix is not None:
             validate_prefix(name_prefix, "name_prefix")
             if bucket_id is None:
@@ -73,7 +74,7 @@ class _KeyCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> ApplicationKey:
-        _require_id("application_key_id", application_key_id)
+        require_id("application_key_id", application_key_id)
         return self._api(raw.delete_key, http, http_override, application_key_id=application_key_id)
 
     def list_keys(
@@ -85,7 +86,7 @@ class _KeyCalls(_ClientCore):
         http_override: HttpOptions | None = None,
     ) -> ListKeysResponse:
         if max_key_count is not None:
-            validate_count("max_key_count", max_key_count, 10_000)
+            validate_count("max_key_count", max_key_count, MAX_LIST_COUNT)
         return self._api(
             raw.list_keys,
             http,

@@ -8,14 +8,14 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import raw
-from ._body import _SHA1_HEX, Data, _Payload
-from ._core import RangeArg, _ClientCore, _require_id
+from . import _raw as raw
+from . import _raw_transfers as transfers
+from ._body import Data, Payload
+from ._core import ClientCore, require_id
+from ._limits import SHA1_HEX
 from ._resend import Tracked, extras, remove_extras
 from ._transport import HttpOptions
-from ._upload_urls import check_explicit_url, send_upload, url_pair
-from .errors import B2BadRequest, B2Error, B2NotFound, B2ValidationError
-from .types import (
+from ._types import (
     CancelLargeFileResponse,
     FileVersion,
     ListPartsResponse,
@@ -23,7 +23,9 @@ from .types import (
     Part,
     UploadPartUrl,
 )
-from .validation import (
+from ._upload_urls import check_explicit_url, send_upload, url_pair
+from ._validation import (
+    RangeArg,
     range_header,
     validate_count,
     validate_file_info,
@@ -33,15 +35,16 @@ from .validation import (
     validate_part_number,
     validate_prefix,
 )
+from .errors import B2BadRequest, B2Error, B2NotFound, B2ValidationError
 
 if TYPE_CHECKING:
-    from .progress import ProgressCallback
+    from ._progress import ProgressCallback
 
 
 logger = logging.getLogger("django_b2.client")
 
 
-class _LargeFileCalls(_ClientCore):
+class LargeFileCalls(ClientCore):
     """Large-file calls (mixed into :class:`~django_b2.client.B2Client`)."""
 
     def start_large_file(
@@ -59,9 +62,9 @@ class _LargeFileCalls(_ClientCore):
     ) -> FileVersion:
         """Start a large file. If an attempt's answer was lost and the call was resent, the
         unfinished large files that the lost attempts made are cancelled."""
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
-        call = Tracked(raw.start_large_file)
+        call = Tracked(transfers.start_large_file)
         started = self._api(
             call,
             http,
@@ -99,8 +102,8 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> UploadPartUrl:
-        _require_id("file_id", file_id)
-        return self._api(raw.get_upload_part_url, http, http_override, file_id=file_id)
+        require_id("file_id", file_id)
+        return self._api(transfers.get_upload_part_url, http, http_override, file_id=file_id)
 
     def upload_part(
         self,
@@ -123,13 +126,18 @@ class _LargeFileCalls(_ClientCore):
         with the 40 hex digits of the SHA-1 of the bytes before them (``content_length``
         counts them too; progress does not).
         """
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         validate_part_number(part_number)
         check_explicit_url(upload_url, authorization_token)
-        payload = _Payload(data, content_length, content_sha1, progress)
+        # The upload engine hands over a ready Payload (one that hashes while it sends).
+        payload = (
+            data
+            if isinstance(data, Payload)
+            else Payload(data, content_length, content_sha1, progress)
+        )
 
         def send(url: str, token: str) -> Part:
-            return raw.upload_part(
+            return transfers.upload_part(
                 self._transport,
                 url,
                 token,
@@ -162,11 +170,11 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Part:
-        _require_id("source_file_id", source_file_id)
-        _require_id("large_file_id", large_file_id)
+        require_id("source_file_id", source_file_id)
+        require_id("large_file_id", large_file_id)
         validate_part_number(part_number)
         return self._api(
-            raw.copy_part,
+            transfers.copy_part,
             http,
             http_override,
             source_file_id=source_file_id,
@@ -183,18 +191,18 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         sha1s = list(part_sha1_array)
         if not sha1s:
             raise B2ValidationError(
                 "part_sha1_array is empty; a large file needs its parts' SHA-1s"
             )
-        bad = [s for s in sha1s if not isinstance(s, str) or not _SHA1_HEX.fullmatch(s)]
+        bad = [s for s in sha1s if not isinstance(s, str) or not SHA1_HEX.fullmatch(s)]
         if bad:
             raise B2ValidationError(
                 f"part_sha1_array holds values that are not 40 hex digits: {bad[:3]!r}"
             )
-        call = Tracked(raw.finish_large_file)
+        call = Tracked(transfers.finish_large_file)
         try:
             result = self._api(call, http, http_override, file_id=file_id, part_sha1_array=sha1s)
         except (B2BadRequest, B2NotFound):
@@ -221,8 +229,8 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> CancelLargeFileResponse:
-        _require_id("file_id", file_id)
-        result = self._api(raw.cancel_large_file, http, http_override, file_id=file_id)
+        require_id("file_id", file_id)
+        result = self._api(transfers.cancel_large_file, http, http_override, file_id=file_id)
         self._part_urls.drop(file_id)
         return result
 
@@ -235,13 +243,13 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> ListPartsResponse:
-        _require_id("file_id", file_id)
+        require_id("file_id", file_id)
         if start_part_number is not None:
             validate_part_number(start_part_number)
         if max_part_count is not None:
             validate_count("max_part_count", max_part_count, 1000)
         return self._api(
-            raw.list_parts,
+            transfers.list_parts,
             http,
             http_override,
             file_id=file_id,
@@ -259,13 +267,13 @@ class _LargeFileCalls(_ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> ListUnfinishedLargeFilesResponse:
-        _require_id("bucket_id", bucket_id)
+        require_id("bucket_id", bucket_id)
         if name_prefix is not None:
             validate_prefix(name_prefix, "name_prefix")
         if max_file_count is not None:
             validate_count("max_file_count", max_file_count, 100)
         return self._api(
-            raw.list_unfinished_large_files,
+            transfers.list_unfinished_large_files,
             http,
             http_override,
             bucket_id=bucket_id,

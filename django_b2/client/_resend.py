@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
+from ._retry import is_retryable, may_have_acted
 from .errors import B2Error, B2NotFound
-from .retry import is_retryable, may_have_acted
 
 __all__ = ["Tracked", "extras", "remove_extras", "unless_maybe_acted"]
 

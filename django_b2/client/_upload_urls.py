@@ -12,10 +12,10 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from ._body import _Payload
-from .auth import _needs_reauth
+from ._auth import needs_reauth
+from ._body import Payload
+from ._retry import RetryPolicy, is_retryable
 from .errors import B2BadRequest, B2Error, B2TooManyRequests, B2Unauthorized, B2ValidationError
-from .retry import RetryPolicy, is_retryable
 
 logger = logging.getLogger("django_b2.client")
 
@@ -35,7 +35,7 @@ class _NoRetry(Exception):
         self.error = error
 
 
-class _UrlPool:
+class UrlPool:
     """Free upload URLs per bucket id (or per large-file id): taken exclusively, put back after
     a success only."""
 
@@ -65,7 +65,7 @@ def check_explicit_url(upload_url: str | None, authorization_token: str | None) 
         )
 
 
-def send_to_explicit_url(retry: RetryPolicy, payload: _Payload, send: Callable[[], T]) -> T:
+def send_to_explicit_url(retry: RetryPolicy, payload: Payload, send: Callable[[], T]) -> T:
     """Send to a URL the caller gave (never pooled or replaced)."""
     # The caller owns that URL: only a 429 is worth another try on it.
     return retry.call(
@@ -76,11 +76,11 @@ def send_to_explicit_url(retry: RetryPolicy, payload: _Payload, send: Callable[[
 
 def send_pooled(
     retry: RetryPolicy,
-    pool: _UrlPool,
+    pool: UrlPool,
     key: str,
     fetch: Callable[[], tuple[str, str]],
     send: Callable[[str, str], T],
-    payload: _Payload,
+    payload: Payload,
 ) -> T:
     """Send with a URL from ``pool[key]`` (or a fresh one from ``fetch``); a failed URL is
     discarded and the send retried on a fresh one while the retry policy and the body allow."""
@@ -109,7 +109,7 @@ def send_pooled(
         nonlocal permission_retries
         if isinstance(exc, _NoRetry) or not payload.can_send():
             return False
-        if isinstance(exc, B2Unauthorized) and not _needs_reauth(exc):
+        if isinstance(exc, B2Unauthorized) and not needs_reauth(exc):
             # ``unauthorized`` is a permission problem: one fresh URL, then give up.
             permission_retries += 1
             return permission_retries == 1
@@ -132,11 +132,11 @@ def url_pair(got: Mapping[str, object]) -> tuple[str, str]:
 
 def send_upload(
     retry: RetryPolicy,
-    payload: _Payload,
+    payload: Payload,
     send: Callable[[str, str], T],
     *,
     explicit: tuple[str | None, str | None],
-    pool: _UrlPool,
+    pool: UrlPool,
     key: str,
     fetch: Callable[[], tuple[str, str]],
 ) -> T:

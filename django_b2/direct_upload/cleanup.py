@@ -114,7 +114,8 @@ def _sweep(service: DirectUploadService, prefix: str, now: datetime) -> int:
     client = service.client
     bucket_id = service.storage.bucket_id
     removed = 0
-    for version in list(client.iter_file_versions(bucket_id, prefix=prefix)):
+    # Page by page: deleting what was already listed does not move the next page's start.
+    for version in client.iter_file_versions(bucket_id, prefix=prefix):
         if _owned(version, prefix, now):
             continue
         with contextlib.suppress(B2NotFound):

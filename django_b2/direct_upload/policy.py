@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from django.core.exceptions import SuspiciousFileOperation
 from django.utils.text import get_valid_filename
 
+from django_b2.client._limits import MAX_FILE_NAME_BYTES, MAX_PARTS, MAX_SINGLE_UPLOAD_SIZE
+
 __all__ = [
     "BROWSER_PART_SIZE",
     "MAX_PARTS",
@@ -26,12 +28,9 @@ __all__ = [
     "plan_upload",
 ]
 
-MAX_PARTS = 10_000
-MAX_SIMPLE_UPLOAD = 5_000_000_000
 #: Default part size for browsers (each upload worker holds one part in memory), unless the
 #: policy or the storage says otherwise; never below the server's minimum part size.
 BROWSER_PART_SIZE = 25_000_000
-MAX_B2_NAME_BYTES = 1024
 MAX_BASENAME_CHARS = 100
 _TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
 _CONTENT_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}$")
@@ -211,7 +210,7 @@ def plan_upload(
         )
     name = f"{prefix}{uuid.uuid4().hex}/{clean_basename(request.original_name)}"
     full = posixpath.join(location, name) if location else name
-    if len(full.encode("utf-8")) > MAX_B2_NAME_BYTES:
+    if len(full.encode("utf-8")) > MAX_FILE_NAME_BYTES:
         raise DirectUploadRefused("The file name is too long; rename the file and try again.")
     part_size = effective_part_size(
         policy,
@@ -221,7 +220,7 @@ def plan_upload(
         minimum=minimum_part_size,
     )
     threshold = policy.large_file_threshold or configured_threshold or 2 * part_size
-    if request.size > threshold or request.size > MAX_SIMPLE_UPLOAD:
+    if request.size > threshold or request.size > MAX_SINGLE_UPLOAD_SIZE:
         count = -(-request.size // part_size)
         if count >= 2:
             return UploadPlan(

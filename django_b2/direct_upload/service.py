@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django_b2.client._limits import MAX_FILE_NAME_BYTES, SHA1_HEX
 from django_b2.client.errors import B2APIError, B2BadRequest, B2Error, B2NotFound
 from django_b2.direct_upload import ledger
 from django_b2.direct_upload.models import UploadTicket
 from django_b2.direct_upload.policy import (
-    MAX_B2_NAME_BYTES,
     DirectUploadRefused,
     UploadPlan,
     UploadPolicy,
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ConfirmedUpload", "DirectUploadService", "b2_file_name"]
 
-_SHA1 = re.compile(r"^[0-9a-f]{40}$")
 _PARTS_PAGE = 1000
 _VERSIONS_PAGE = 100
 
@@ -69,7 +67,7 @@ def b2_file_name(storage: Any, name: str) -> str:
 
 
 def _check_sha1(value: object, what: str) -> str:
-    if not isinstance(value, str) or not _SHA1.match(value.lower()):
+    if not isinstance(value, str) or not SHA1_HEX.fullmatch(value):
         raise DirectUploadRefused(
             f"{what} must be 40 hexadecimal digits (the SHA-1 of the bytes sent)."
         )
@@ -132,7 +130,7 @@ class DirectUploadService:
         area = self.staging()
         ticket_id = new_ticket_id()
         staging_name = f"{area.prefix}{ticket_id}/{posixpath.basename(plan.name)}"
-        if len(staging_name.encode("utf-8")) > MAX_B2_NAME_BYTES:
+        if len(staging_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
             raise DirectUploadRefused("The file name is too long; rename the file and try again.")
         with ledger.user_lock(self.storage.cache, user):
             _check_limit(user, now, max_open)

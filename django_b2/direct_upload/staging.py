@@ -81,7 +81,7 @@ class StagingKeys:
                 storage,
                 final_prefix,
             )
-        client = self._client(storage, settings.key_id, settings.key)
+        client = self._client(storage, settings)
         auth = client.authorization
         prefix = auth.name_prefix or ""
         if not prefix:
@@ -113,13 +113,16 @@ class StagingKeys:
             )
         return StagingArea(client=client, prefix=prefix)
 
-    def _client(self, storage: B2Storage, key_id: str, key: str) -> B2Client:
-        api_url = str(storage.client_kwargs().get("api_url") or "")
+    def _client(self, storage: B2Storage, settings: DirectUploadSettings) -> B2Client:
+        """One client per key id and API URL (the key stays inside ``settings``)."""
+        assert settings.key_id is not None and settings.key is not None
+        kwargs = storage.client_kwargs()
+        place = (settings.key_id, str(kwargs.get("api_url") or ""))
         with self._lock:
-            found = self._clients.get((key_id, api_url))
+            found = self._clients.get(place)
             if found is None:
-                found = B2Client(key_id, key, **storage.client_kwargs())
-                self._clients[(key_id, api_url)] = found
+                found = B2Client(settings.key_id, settings.key, **kwargs)
+                self._clients[place] = found
             return found
 
     def close(self) -> None:

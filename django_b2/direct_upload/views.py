@@ -89,11 +89,9 @@ class DirectUpload:
         self.policy = policy or UploadPolicy()
         self.on_confirm = on_confirm
         self.namespace = namespace
-        self._overrides: dict[str, Any] = {
-            "key_id": upload_key_id,
-            "key": upload_key,
-            "max_open_tickets": max_open_tickets,
-        }
+        self._overrides = DirectUploadSettings(
+            key_id=upload_key_id, key=upload_key, max_open_tickets=max_open_tickets
+        )
         self._staging_keys = StagingKeys()
         with _registry_lock:
             _registry[namespace] = self
@@ -129,7 +127,7 @@ class DirectUpload:
 
     def settings(self) -> DirectUploadSettings:
         """The restricted upload key and the open-ticket limit (settings, then overrides)."""
-        return direct_upload_settings(**self._overrides)
+        return direct_upload_settings(self._overrides)
 
     def staging_area(self, policy: UploadPolicy | None = None) -> StagingArea:
         """The restricted key's client and prefix; refuses a key that is not restricted."""
@@ -222,7 +220,7 @@ class DirectUpload:
             wanted,
             user=self.owner_of(request),
             prefix=self.prefix_for(request),
-            max_open=self.settings().max_open_tickets,
+            max_open=self.settings().max_open_tickets or 1,  # validated: never None here
             now=timezone.now(),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from . import shapes
@@ -21,8 +22,6 @@ class ApiCallsMixin(HandlerBase):
         if scheme.lower() != "basic":
             raise bad_request("b2_authorize_account needs HTTP Basic authorization")
         try:
-            import base64
-
             key_id, sep, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError) as exc:
             raise bad_request("the Basic credentials are not valid base64 of keyId:key") from exc

@@ -17,6 +17,7 @@ from typing import Any
 from django.core.management import CommandError
 
 from django_b2.client import KEY_CAPABILITIES
+from django_b2.client._limits import MAX_KEY_DURATION_SECONDS
 
 __all__ = [
     "MAX_KEY_DURATION",
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 #: ``validDurationInSeconds`` of ``b2_create_key`` must stay below 1000 days.
-MAX_KEY_DURATION = 86_400_000
+MAX_KEY_DURATION = MAX_KEY_DURATION_SECONDS
 
 
 def key_value(text: str) -> tuple[str, str]:

@@ -19,9 +19,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import InvalidStorageError, Storage, storages
 from django.core.management import BaseCommand, CommandError, CommandParser
 
-from django_b2.client import AccountAuthorization, B2Client
+from django_b2 import conf
+from django_b2.client import AccountAuthorization, B2Client, Bucket
 from django_b2.client.errors import B2AuthTokenExpired, B2Error, B2NotFound, B2Unauthorized
-from django_b2.client.types import Bucket
 from django_b2.management.errors import (
     explain_b2_error,
     missing_bucket_error,
@@ -51,9 +51,7 @@ def find_storage(alias: str, option: str) -> Storage:
     try:
         return storages[alias]
     except InvalidStorageError:
-        from django.conf import settings
-
-        known = ", ".join(sorted(getattr(settings, "STORAGES", {}))) or "none"
+        known = ", ".join(sorted(conf.storage_definitions())) or "none"
         raise CommandError(
             f"No storage named {alias!r} in settings.STORAGES (defined: {known}); "
             f"pass {option} with the alias of a django_b2 storage."

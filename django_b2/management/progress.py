@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-__all__ = ["ProgressCallback", "progress_bar"]
+from django_b2.client import ProgressCallback
 
-#: ``callback(done, total)``: ``done`` units so far (bytes or items), ``total`` if known.
-ProgressCallback = Callable[[int, "int | None"], None]
+__all__ = ["ProgressCallback", "progress_bar"]
 
 
 class _Writable(Protocol):

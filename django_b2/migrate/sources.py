@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 from django.core.files.storage import Storage
 
 from django_b2.client import B2NotFound
+from django_b2.client._limits import SHA1_HEX
 
 if TYPE_CHECKING:
     from django_b2.storage import B2Storage
@@ -37,17 +37,16 @@ __all__ = [
 #: Files up to this size are read into memory (one read, no temporary file).
 IN_MEMORY_LIMIT = 1024 * 1024
 _CHUNK = 1024 * 1024
-_SHA1_HEX = re.compile(r"^[0-9a-f]{40}$")
 
 
 def known_sha1(content_sha1: object, file_info: Any = None) -> str | None:
     """The hex SHA-1 B2 reports for a file: ``contentSha1`` (an ``unverified:`` prefix dropped),
     else the ``large_file_sha1`` file info of a large file; ``None`` when B2 has neither."""
     value = str(content_sha1 or "").strip().lower().removeprefix("unverified:")
-    if _SHA1_HEX.match(value):
+    if SHA1_HEX.fullmatch(value):
         return value
     whole = str((file_info or {}).get("large_file_sha1") or "").strip().lower()
-    return whole if _SHA1_HEX.match(whole) else None
+    return whole if SHA1_HEX.fullmatch(whole) else None
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from django_b2.client import B2Client, RetryPolicy
-from django_b2.client.types import Bucket
+from django_b2.client import B2Client, Bucket, RetryPolicy
 from django_b2.emulator import EmulatorServer
 
 from .echo_server import EchoServer, running
@@ -22,6 +21,22 @@ class SleepRecorder:
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+
+
+def no_sleep(_seconds: float) -> None:
+    """A ``RetryPolicy(sleep=...)`` that does not wait: retries run at once."""
+
+
+@pytest.fixture
+def transfer_client(b2_emulator: EmulatorServer) -> Iterator[B2Client]:
+    """A client with the default retry policy and timeouts, minus the waits between tries."""
+    with B2Client(
+        b2_emulator.application_key_id,
+        b2_emulator.application_key,
+        api_url=b2_emulator.url,
+        retry=RetryPolicy(sleep=no_sleep),
+    ) as c:
+        yield c
 
 
 @pytest.fixture

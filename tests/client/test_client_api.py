@@ -16,8 +16,8 @@ from django_b2.client import (
     B2NotFound,
     B2RangeNotSatisfiable,
     B2Unauthorized,
+    Bucket,
 )
-from django_b2.client.types import Bucket
 from django_b2.emulator import EmulatorServer
 
 # --- account -------------------------------------------------------------------------------------

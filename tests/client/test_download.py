@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +17,16 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from django_b2.client import B2Client, RetryPolicy
-from django_b2.client.download import DownloadedFile, expected_sha1
+from django_b2.client import B2Client
+from django_b2.client._download import DownloadedFile, expected_sha1
 from django_b2.client.errors import B2ConnectionError, B2IntegrityError, B2ValidationError
 
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _no_sleep(_seconds: float) -> None:
-    return None
-
-
 @pytest.fixture
-def client(b2_emulator: Any) -> Iterator[B2Client]:
-    c = B2Client(
-        b2_emulator.application_key_id,
-        b2_emulator.application_key,
-        api_url=b2_emulator.url,
-        retry=RetryPolicy(sleep=_no_sleep),
-    )
-    yield c
+def client(transfer_client: B2Client) -> B2Client:
+    return transfer_client
 
 
 @pytest.fixture

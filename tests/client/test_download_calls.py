@@ -9,8 +9,7 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from django_b2.client import B2Client, B2NotFound, RetryPolicy
-from django_b2.client.types import Bucket
+from django_b2.client import B2Client, B2NotFound, Bucket, RetryPolicy
 from django_b2.emulator import EmulatorServer
 
 DATA = bytes(range(256)) * 120  # 30,720 bytes

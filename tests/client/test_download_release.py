@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-from django_b2.client import B2Client
-from django_b2.client.download import DEFAULT_DRAIN_LIMIT, DownloadedFile
+from django_b2.client import B2Client, Bucket
+from django_b2.client._download import DEFAULT_DRAIN_LIMIT, DownloadedFile
 from django_b2.client.errors import B2ValidationError
-from django_b2.client.types import Bucket
 from django_b2.emulator import EmulatorServer
 from tests.connections import ConnectionCounter
 

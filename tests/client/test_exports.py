@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -10,12 +11,83 @@ import django_b2.client as client_pkg
 MODULES = [
     "django_b2.client",
     "django_b2.client.errors",
-    "django_b2.client.types",
-    "django_b2.client.retry",
-    "django_b2.client.auth",
-    "django_b2.client.client",
-    "django_b2.client.validation",
-    "django_b2.client.signing",
+    "django_b2.client._types",
+    "django_b2.client._retry",
+    "django_b2.client._auth",
+    "django_b2.client._client",
+    "django_b2.client._validation",
+    "django_b2.client._signing",
+]
+
+#: The public surface of ``django_b2.client``. Changing it is a decision: edit this list with it.
+PUBLIC_SURFACE = [
+    "AccountAuthorization",
+    "ApplicationKey",
+    "AuthStore",
+    "AuthorizeAccountResponse",
+    "B2APIError",
+    "B2AuthTokenExpired",
+    "B2BadRequest",
+    "B2CapExceeded",
+    "B2Client",
+    "B2Conflict",
+    "B2ConnectionError",
+    "B2Error",
+    "B2Forbidden",
+    "B2IntegrityError",
+    "B2NotFound",
+    "B2RangeNotSatisfiable",
+    "B2ServiceError",
+    "B2TimeoutError",
+    "B2TooManyRequests",
+    "B2TransportError",
+    "B2Unauthorized",
+    "B2ValidationError",
+    "BUCKET_TYPES",
+    "Bucket",
+    "CancelLargeFileResponse",
+    "CorsRule",
+    "CreatedApplicationKey",
+    "DeleteFileVersionResponse",
+    "DownloadAuthorization",
+    "DownloadedFile",
+    "ErrorBody",
+    "FileInfoByName",
+    "FileLegalHoldResponse",
+    "FileRetention",
+    "FileRetentionResponse",
+    "FileVersion",
+    "HttpOptions",
+    "InMemoryAuthStore",
+    "KEY_CAPABILITIES",
+    "LifecycleRule",
+    "ListBucketsResponse",
+    "ListFileNamesResponse",
+    "ListFileVersionsResponse",
+    "ListKeysResponse",
+    "ListPartsResponse",
+    "ListUnfinishedLargeFilesResponse",
+    "LoggingProgress",
+    "Part",
+    "ProgressCallback",
+    "RESTRICTED_KEY_FORBIDDEN_CAPABILITIES",
+    "RangeArg",
+    "RetryPolicy",
+    "ServerSideEncryption",
+    "StorageApiInfo",
+    "TqdmProgress",
+    "UploadPartUrl",
+    "UploadUrl",
+    "combine",
+    "default_progress",
+    "download_url_by_id",
+    "download_url_by_name",
+    "error_from_response",
+    "is_retryable",
+    "percent_decode",
+    "percent_encode",
+    "throttle",
+    "tqdm_available",
 ]
 
 
@@ -25,6 +97,17 @@ def test_all_names_exist_and_are_unique(name: str) -> None:
     assert len(module.__all__) == len(set(module.__all__))
     for attr in module.__all__:
         assert hasattr(module, attr), f"{name}.__all__ lists {attr!r}, which does not exist"
+
+
+def test_public_surface_is_pinned() -> None:
+    assert sorted(client_pkg.__all__) == PUBLIC_SURFACE
+
+
+def test_client_modules_other_than_errors_are_private() -> None:
+    """Implementation modules are ``_``-prefixed; only the package and its error tree are public."""
+    package = Path(client_pkg.__file__).parent
+    public = sorted(p.name for p in package.glob("*.py") if not p.name.startswith("_"))
+    assert public == ["errors.py"]
 
 
 def test_package_exports_every_public_error_and_helper() -> None:
@@ -55,7 +138,7 @@ def test_key_capabilities_complete() -> None:
 
 def test_client_does_not_import_django_or_emulator() -> None:
     code = (
-        "import sys, django_b2.client, django_b2.client.client;"
+        "import sys, django_b2.client;"
         "bad=[m for m in sys.modules"
         " if m=='django' or m.startswith(('django.','django_b2.emulator'))];"
         "print(bad); sys.exit(1 if bad else 0)"

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from django_b2.client import B2Client, B2ConnectionError, B2TimeoutError, RetryPolicy
-from django_b2.client.types import Bucket
+from django_b2.client import B2Client, B2ConnectionError, B2TimeoutError, Bucket, RetryPolicy
 from django_b2.emulator import EmulatorServer
 
 from .conftest import SleepRecorder

@@ -12,8 +12,8 @@ from django_b2.client import (
     B2Forbidden,
     B2Unauthorized,
     B2ValidationError,
+    Bucket,
 )
-from django_b2.client.types import Bucket
 from django_b2.emulator import EmulatorServer
 
 from .conftest import SleepRecorder

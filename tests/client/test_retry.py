@@ -12,9 +12,9 @@ from django_b2.client import (
     B2ConnectionError,
     B2ServiceError,
     B2TooManyRequests,
+    Bucket,
     RetryPolicy,
 )
-from django_b2.client.types import Bucket
 from django_b2.emulator import EmulatorServer
 
 from .conftest import SleepRecorder, make_client

@@ -22,10 +22,10 @@ from django_b2.client import (
     B2Error,
     B2ServiceError,
     B2Unauthorized,
+    Bucket,
     RetryPolicy,
 )
-from django_b2.client.client import _Payload
-from django_b2.client.types import Bucket
+from django_b2.client._body import Payload
 from django_b2.emulator import EmulatorServer
 
 
@@ -53,7 +53,7 @@ def collector_off() -> Iterator[list[Any]]:
 
 
 def payloads(garbage: list[Any]) -> list[Any]:
-    return [o for o in garbage if isinstance(o, (_Payload, Body))]
+    return [o for o in garbage if isinstance(o, (Payload, Body))]
 
 
 def service_error() -> B2ServiceError:
@@ -182,7 +182,7 @@ def test_parallel_large_upload_keeps_few_part_bodies_alive(
     alive: list[int] = []
 
     def progress(_done: int, _total: int | None) -> None:
-        alive.append(sum(isinstance(o, _Payload) for o in gc.get_objects()))
+        alive.append(sum(isinstance(o, Payload) for o in gc.get_objects()))
 
     with collector_off() as garbage:
         version = client.upload(

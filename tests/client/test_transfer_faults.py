@@ -12,23 +12,15 @@ from typing import Any
 import pytest
 
 from django_b2.client import B2Client, RetryPolicy
+from tests.client.conftest import no_sleep
 
 PART = 1000
 THRESHOLD = 3000
 
 
-def _no_sleep(_seconds: float) -> None:
-    return None
-
-
 @pytest.fixture
-def client(b2_emulator: Any) -> B2Client:
-    return B2Client(
-        b2_emulator.application_key_id,
-        b2_emulator.application_key,
-        api_url=b2_emulator.url,
-        retry=RetryPolicy(sleep=_no_sleep),
-    )
+def client(transfer_client: B2Client) -> B2Client:
+    return transfer_client
 
 
 @pytest.fixture
@@ -182,7 +174,7 @@ def test_b2_test_modes_during_transfers(
         b2_emulator.application_key_id,
         b2_emulator.application_key,
         api_url=b2_emulator.url,
-        retry=RetryPolicy(sleep=_no_sleep, attempts=8),
+        retry=RetryPolicy(sleep=no_sleep, attempts=8),
         test_mode=mode,
     )
     small = _data(1200, seed=20)

@@ -27,12 +27,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from django_b2.client import B2Client, RetryPolicy
-from django_b2.client.errors import (
-    B2ServiceError,
-    B2TimeoutError,
-    B2ValidationError,
-)
-from django_b2.client.progress import (
+from django_b2.client._limits import MAX_PART_SIZE, MAX_PARTS
+from django_b2.client._plan import PartPlan, choose_part_size, choose_threshold, plan_parts
+from django_b2.client._progress import (
     LoggingProgress,
     ProgressTracker,
     TqdmProgress,
@@ -41,32 +38,25 @@ from django_b2.client.progress import (
     throttle,
     tqdm_available,
 )
-from django_b2.client.upload import (
-    MAX_PART_SIZE,
-    MAX_PARTS,
-    PartPlan,
-    _open_source,
-    choose_part_size,
-    choose_threshold,
-    plan_parts,
+from django_b2.client._sources import open_source
+from django_b2.client.errors import (
+    B2ServiceError,
+    B2TimeoutError,
+    B2ValidationError,
 )
+from tests.client.conftest import no_sleep
 
 PART = 1000
 THRESHOLD = 3000
 
 
-def _no_sleep(_seconds: float) -> None:
-    return None
-
-
 def _make_client(url: str, key_id: str, key: str) -> B2Client:
-    return B2Client(key_id, key, api_url=url, retry=RetryPolicy(sleep=_no_sleep))
+    return B2Client(key_id, key, api_url=url, retry=RetryPolicy(sleep=no_sleep))
 
 
 @pytest.fixture
-def client(b2_emulator: Any) -> B2Client:
-    srv = b2_emulator
-    return _make_client(srv.url, srv.application_key_id, srv.application_key)
+def client(transfer_client: B2Client) -> B2Client:
+    return transfer_client
 
 
 @pytest.fixture
@@ -174,12 +164,12 @@ def test_choose_threshold() -> None:
 def test_bytes_like_sources() -> None:
     data = _data(40)
     for source in (data, bytearray(data), memoryview(data)):
-        src = _open_source(source, None)
+        src = open_source(source, None)
         assert src.size == 40
         assert src.read_at(5, 10) == data[5:15]
         assert src.sha1() == hashlib.sha1(data).hexdigest()
     ints = array.array("i", [1, 2, 3])
-    src = _open_source(memoryview(ints), None)
+    src = open_source(memoryview(ints), None)
     assert src.size == ints.itemsize * 3
     assert src.read_at(0, 100) == ints.tobytes()
 
@@ -189,13 +179,13 @@ def test_seekable_file_is_read_from_its_position(tmp_path: Path) -> None:
     path.write_bytes(b"HEADER" + _data(100))
     with open(path, "rb") as handle:
         handle.seek(6)
-        src = _open_source(handle, None)
+        src = open_source(handle, None)
         assert src.size == 100
         assert src.read_at(0, 10) == _data(100)[:10]
         assert src.sha1() == hashlib.sha1(_data(100)).hexdigest()
         src.close()
         assert not handle.closed  # the caller's file stays open
-    limited = _open_source(io.BytesIO(_data(100)), 30)
+    limited = open_source(io.BytesIO(_data(100)), 30)
     assert limited.size == 30
     assert limited.read_at(25, 100) == _data(100)[25:30]
 
@@ -204,7 +194,7 @@ def test_path_source_is_opened_and_closed(tmp_path: Path) -> None:
     path = tmp_path / "f.bin"
     path.write_bytes(_data(64))
     for source in (str(path), path):
-        src = _open_source(source, None)
+        src = open_source(source, None)
         assert src.size == 64
         assert src.read_at(60, 10) == _data(64)[60:]
         src.close()
@@ -212,10 +202,10 @@ def test_path_source_is_opened_and_closed(tmp_path: Path) -> None:
 
 def test_stream_and_iterable_sources_are_recut() -> None:
     data = _data(3000)
-    stream = _open_source(Unseekable(data, step=333), None)
+    stream = open_source(Unseekable(data, step=333), None)
     assert stream.size is None and not stream.random_access
     assert stream.read(1000) == data[:1000]
-    iterable = _open_source(_chunks(data), len(data))
+    iterable = open_source(_chunks(data), len(data))
     assert iterable.size == 3000
     assert iterable.read(1000) + iterable.read(5000) == data
     assert iterable.read(10) == b""
@@ -231,18 +221,18 @@ def test_stream_and_iterable_sources_are_recut() -> None:
 )
 def test_bad_sources(source: Any, kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(B2ValidationError, match=message):
-        _open_source(source, kwargs.get("content_length"))
+        open_source(source, kwargs.get("content_length"))
 
 
 def test_text_mode_file_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "t.txt"
     path.write_text("hello")
     with open(path) as handle, pytest.raises(B2ValidationError, match="binary"):
-        _open_source(handle, None)
+        open_source(handle, None)
 
 
 def test_iterable_of_str_is_rejected() -> None:
-    src = _open_source(iter(["text"]), None)
+    src = open_source(iter(["text"]), None)
     with pytest.raises(B2ValidationError, match="yield bytes"):
         src.read(10)
 
@@ -1084,7 +1074,7 @@ def test_long_destination_names_save(tmp_path: Path) -> None:
     """The temporary file of a download fits NAME_MAX even for a 255-byte final name."""
     import requests
 
-    from django_b2.client.download import DownloadedFile
+    from django_b2.client import DownloadedFile
 
     response = requests.Response()
     response.status_code = 200
@@ -1096,7 +1086,13 @@ def test_long_destination_names_save(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["django_b2.client.upload", "django_b2.client.download", "django_b2.client.progress"]
+    "name",
+    [
+        "django_b2.client._upload",
+        "django_b2.client._download",
+        "django_b2.client._download_into",
+        "django_b2.client._progress",
+    ],
 )
 def test_transfer_modules_export_what_they_list(name: str) -> None:
     import importlib

@@ -15,26 +15,18 @@ from typing import Any
 
 import pytest
 
-from django_b2.client import B2Client, RetryPolicy
+from django_b2.client import B2Client
+from django_b2.client._body import Payload
+from django_b2.client._streams import FileRange
 from django_b2.client.errors import B2ServiceError, B2ValidationError
-from django_b2.client.upload import _FileRange
 
 PART = 1000
 THRESHOLD = 3000
 
 
-def _no_sleep(_seconds: float) -> None:
-    return None
-
-
 @pytest.fixture
-def client(b2_emulator: Any) -> B2Client:
-    return B2Client(
-        b2_emulator.application_key_id,
-        b2_emulator.application_key,
-        api_url=b2_emulator.url,
-        retry=RetryPolicy(sleep=_no_sleep),
-    )
+def client(transfer_client: B2Client) -> B2Client:
+    return transfer_client
 
 
 @pytest.fixture
@@ -71,24 +63,24 @@ def test_hashing_body_ends_with_the_hex_sha1_and_rewinds(tmp_path: Path) -> None
     path.write_bytes(b"head" + data + b"tail")
     fd = os.open(path, os.O_RDONLY)
     try:
-        body = _FileRange(fd, 4, len(data)).open(hash_trailer=True)
+        part = FileRange(fd, 4, len(data))
+        payload = Payload(part, len(data), None, None, hash_while_sending=True)  # type: ignore[arg-type]
         digest = hashlib.sha1(data).hexdigest()
-        assert len(body) == len(data) + 40
+        assert payload.wire_length == len(data) + 40
+        assert payload.sha1 == "hex_digits_at_end"
         with pytest.raises(Exception, match="not sent to its end"):
-            body.hexdigest()
-        first = _read_all(body, 700_000)
-        assert first == data + digest.encode()
-        assert body.hexdigest() == digest
-        # Half sent, then rewound (a retry on a fresh URL): the hash starts again.
-        body.seek(0)
-        assert bytes(body.read(1000)) == data[:1000]
-        body.seek(0)
-        assert _read_all(body, 13) == data + digest.encode()
-        assert body.hexdigest() == digest
-        with pytest.raises(io.UnsupportedOperation):
-            body.seek(5)
-        body.close()
-        plain = _FileRange(fd, 4, len(data)).open()
+            payload.sent_sha1  # noqa: B018
+        body = payload.open()
+        assert len(body) == len(data) + 40
+        assert _read_all(body, 700_000) == data + digest.encode()
+        assert payload.sent_sha1 == digest
+        # Half sent, then sent again (a retry on a fresh URL): the file range rewinds and the
+        # hash starts again.
+        assert bytes(payload.open().read(1000)) == data[:1000]
+        assert _read_all(payload.open(), 13) == data + digest.encode()
+        assert payload.sent_sha1 == digest
+        part.close()
+        plain = FileRange(fd, 4, len(data))
         assert len(plain) == len(data)
         assert _read_all(plain, 1 << 20) == data
     finally:
@@ -133,7 +125,9 @@ def test_path_parts_go_up_with_hex_digits_at_end_through_dropped_connections(
     finished: list[list[str]] = []
 
     def spy(*args: Any, **kwargs: Any) -> Any:
-        headers.append(kwargs.get("content_sha1"))
+        # The engine hands over a ready body; its ``sha1`` is the X-Bz-Content-Sha1 it sends.
+        body = args[2]
+        headers.append(body.sha1 if isinstance(body, Payload) else kwargs.get("content_sha1"))
         return real(*args, **kwargs)
 
     real_finish = client.finish_large_file

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from django_b2.client import KEY_CAPABILITIES, B2ValidationError, percent_decode, percent_encode
-from django_b2.client import validation as v
-from django_b2.client.signing import download_url_by_id, download_url_by_name, override_params
+from django_b2.client import _validation as v
+from django_b2.client._signing import download_url_by_id, download_url_by_name, override_params
 
 # -- file names ----------------------------------------------------------------------------------
 

@@ -9,8 +9,7 @@ import time
 from django.core.cache import caches
 
 from django_b2.cache import KEY_PREFIX, MAX_TTL, DjangoCacheAuthStore
-from django_b2.client import B2Client
-from django_b2.client.auth import AccountAuthorization, AuthStore
+from django_b2.client import AccountAuthorization, AuthStore, B2Client
 
 from .conftest import B2Env
 

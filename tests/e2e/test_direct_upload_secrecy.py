@@ -61,3 +61,41 @@ def test_browser_sees_neither_the_key_nor_the_account_token(
     assert staging_token not in shown, "the upload key's account token reached the browser"
     account_token = storage.client.authorization.authorization_token
     assert account_token not in shown, "the account authorization token reached the browser"
+
+
+def test_a_refused_upload_key_configuration_never_shows_the_key(
+    storage: B2Storage,  # noqa: F811
+    settings: Any,
+) -> None:
+    """Settings errors and the debug page of a failing ``start`` hold no upload key."""
+    import sys
+
+    from django.test import RequestFactory
+    from django.views.debug import technical_500_response
+
+    from django_b2.conf import B2ConfigurationError
+    from django_b2.direct_upload import DirectUpload
+    from tests.secrets_check import error_text
+
+    secret = "K005-upload-key-secret-not-for-pages"
+    settings.DEBUG = True
+    settings.ROOT_URLCONF = "tests.e2e.default_urls"
+    settings.B2_DIRECT_UPLOAD_KEY = secret  # without B2_DIRECT_UPLOAD_KEY_ID: refused
+    views = DirectUpload(storage=storage, namespace="leaky")
+
+    def debug_page() -> tuple[BaseException, str]:
+        """Caught in a frame of its own: this test's frame holds ``secret``, a view's would not."""
+        try:
+            views.staging_area()
+        except B2ConfigurationError as exc:
+            page = technical_500_response(RequestFactory().post("/start/"), *sys.exc_info())
+            return exc, page.content.decode()
+        pytest.fail("a key without its key id was accepted")
+
+    caught, page = debug_page()
+    assert "B2_DIRECT_UPLOAD_KEY_ID" in str(caught)
+    assert_hidden(secret, error_text(caught), page)
+    explicit = DirectUpload(
+        storage=storage, namespace="leaky2", upload_key_id="005upload", upload_key=secret
+    )
+    assert secret not in repr(explicit) and secret not in repr(explicit.settings())

@@ -2,34 +2,95 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import requests
 
-from django_b2.emulator import EmulatorServer, FaultConfig, transaction_class
+from django_b2.emulator import EmulatorServer, transaction_class
 from tests.emulator.conftest import Wire
 
+_TWO_TESTS = """
+import requests
 
-def test_fixture_resets_between_tests_first(wire: Wire) -> None:
-    wire.create_bucket("left-behind")
-    wire.server.set_faults(api_429_rate=0.0, latency_seconds=0.0, seed=9)
+from django_b2.emulator import FaultConfig
 
 
-def test_fixture_resets_between_tests_second(
-    b2_emulator: EmulatorServer, b2_emulator_server: EmulatorServer
-) -> None:
+def _authorize(srv):
+    r = requests.get(
+        srv.url + "/b2api/v3/b2_authorize_account",
+        auth=(srv.application_key_id, srv.application_key),
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _call(auth, name, body):
+    api = auth["apiInfo"]["storageApi"]["apiUrl"]
+    return requests.post(
+        f"{api}/b2api/v3/{name}",
+        headers={"Authorization": auth["authorizationToken"]},
+        json=body,
+        timeout=30,
+    )
+
+
+def test_1_leaves_things_behind(b2_emulator):
+    auth = _authorize(b2_emulator)
+    made = _call(
+        auth,
+        "b2_create_bucket",
+        {"accountId": auth["accountId"], "bucketName": "left-behind", "bucketType": "allPrivate"},
+    )
+    assert made.status_code == 200, made.text
+    b2_emulator.set_faults(api_429_rate=0.0, latency_seconds=0.0, seed=9)
+    assert b2_emulator.faults != FaultConfig()
+    assert b2_emulator.counters()["by_endpoint"]["b2_create_bucket"] == 1
+
+
+def test_2_starts_clean(b2_emulator, b2_emulator_server):
     assert b2_emulator is b2_emulator_server
-    wire = Wire(b2_emulator, requests.Session())
-    wire.authorize()
-    assert wire.ok("b2_list_buckets", accountId=b2_emulator.account_id)["buckets"] == []
+    auth = _authorize(b2_emulator)
+    listed = _call(auth, "b2_list_buckets", {"accountId": auth["accountId"]})
+    assert listed.json()["buckets"] == []
     assert b2_emulator.faults == FaultConfig()
     assert b2_emulator.counters()["by_endpoint"] == {
         "b2_authorize_account": 1,
         "b2_list_buckets": 1,
     }
-    assert wire.auth is not None
-    assert wire.auth["apiInfo"]["storageApi"]["absoluteMinimumPartSize"] == 1000
+    assert auth["apiInfo"]["storageApi"]["absoluteMinimumPartSize"] == 1000
+"""
+
+
+def test_fixture_resets_between_tests(tmp_path: Path) -> None:
+    """What one test leaves in the session emulator (a bucket, faults, counters) is gone in the
+    next: two tests run in their own pytest session, in a fixed order, whatever order this
+    suite runs in."""
+    (tmp_path / "test_two.py").write_text(_TWO_TESTS)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "django_b2.emulator.pytest_plugin",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            "test_two.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout, result.stdout
 
 
 def test_reset_keeps_the_master_key_and_drops_tokens(b2_emulator: EmulatorServer) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management import CommandError, CommandParser
 
+from django_b2.client import Bucket, FileVersion
 from django_b2.client.errors import B2BadRequest, B2Conflict, B2NotFound
-from django_b2.client.types import Bucket, FileVersion
 from django_b2.management.arguments import info_dict, key_value, positive_int, read_rules_file
 from django_b2.management.base import B2Command, Subparsers
 from django_b2.management.output import format_fields, format_table

@@ -15,9 +15,9 @@ from typing import Any
 
 from django.core.management import CommandError
 
+from django_b2.client import FileVersion, download_url_by_name
+from django_b2.client._limits import MAX_DOWNLOAD_AUTH_SECONDS
 from django_b2.client.errors import B2BadRequest, B2NotFound
-from django_b2.client.signing import download_url_by_name
-from django_b2.client.types import FileVersion
 from django_b2.management.arguments import duration, info_dict, key_value, positive_int
 from django_b2.management.base import B2Command, Subparsers
 from django_b2.management.orphans import OrphansMixin
@@ -30,7 +30,7 @@ from django_b2.management.output import (
 from django_b2.orphans import DEFAULT_OLDER_THAN
 
 #: B2's longest download authorization (7 days).
-MAX_URL_SECONDS = 604_800
+MAX_URL_SECONDS = MAX_DOWNLOAD_AUTH_SECONDS
 
 
 class Command(OrphansMixin, B2Command):

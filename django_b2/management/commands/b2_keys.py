@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management import CommandError
 
+from django_b2.client import RESTRICTED_KEY_FORBIDDEN_CAPABILITIES, ApplicationKey
 from django_b2.client.errors import B2BadRequest, B2NotFound
-from django_b2.client.types import RESTRICTED_KEY_FORBIDDEN_CAPABILITIES, ApplicationKey
 from django_b2.management.arguments import (
     MAX_KEY_DURATION,
     capability_list,

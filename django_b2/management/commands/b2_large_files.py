@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management import CommandError
 
+from django_b2.client import CancelLargeFileResponse, FileVersion, Part
 from django_b2.client.errors import B2BadRequest, B2NotFound
-from django_b2.client.types import CancelLargeFileResponse, FileVersion, Part
 from django_b2.management.arguments import non_negative_float
 from django_b2.management.base import B2Command, Subparsers
 from django_b2.management.output import format_table, format_timestamp

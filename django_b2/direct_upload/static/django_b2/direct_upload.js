@@ -2,12 +2,13 @@
  * django_b2 direct uploads: the browser sends a file straight to Backblaze B2.
  *
  * 1. POST {name, size, contentType} to the server's "start" endpoint; it answers with a signed
- *    ticket, the forced file name and one or more upload URLs + tokens (and, for a large file,
- *    the part size and count).
+ *    ticket, the staging file name and one or more upload URLs + tokens that can only write into
+ *    the staging area (and, for a large file, the part size and count).
  * 2. Compute SHA-1 with Web Crypto (per part for large files) and POST the bytes to B2
  *    (b2_upload_file, or b2_upload_part per part with a few parts in flight).
  *    A failed URL (network error, 401, 408, 429, 5xx) is replaced through "renew" and retried.
- * 3. POST the ticket and the SHA-1(s) to "confirm"; the server checks what B2 holds and records it.
+ * 3. POST the ticket and the SHA-1(s) to "confirm"; the server checks what B2 holds, copies it
+ *    out of staging to its final name and records it.
  *
  * Markup: <form data-b2-direct-upload data-start-url=... data-renew-url=... data-confirm-url=...
  * data-abort-url=... [data-redirect-url=...]> with a file input, a csrfmiddlewaretoken input,

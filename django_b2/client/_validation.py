@@ -7,10 +7,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Union
 
+from ._limits import (
+    MAX_DOWNLOAD_AUTH_SECONDS,
+    MAX_FILE_INFO_ENTRIES,
+    MAX_FILE_INFO_KEY_BYTES,
+    MAX_FILE_NAME_BYTES,
+    MAX_KEY_DURATION_SECONDS,
+    MAX_KEY_NAME_LENGTH,
+    MAX_PART_NUMBER,
+)
+from ._types import BUCKET_TYPES, KEY_CAPABILITIES, RESTRICTED_KEY_FORBIDDEN_CAPABILITIES
 from .errors import B2ValidationError
-from .types import BUCKET_TYPES, KEY_CAPABILITIES, RESTRICTED_KEY_FORBIDDEN_CAPABILITIES
 
 __all__ = [
     "MAX_DOWNLOAD_AUTH_SECONDS",
@@ -18,6 +27,7 @@ __all__ = [
     "MAX_FILE_NAME_BYTES",
     "MAX_KEY_DURATION_SECONDS",
     "MAX_PART_NUMBER",
+    "RangeArg",
     "range_header",
     "validate_bucket_info",
     "validate_bucket_name",
@@ -34,13 +44,9 @@ __all__ = [
     "validate_part_number",
 ]
 
-MAX_FILE_NAME_BYTES = 1024
-MAX_FILE_INFO_ENTRIES = 10
-MAX_FILE_INFO_KEY_BYTES = 50
-MAX_PART_NUMBER = 10_000
-MAX_DOWNLOAD_AUTH_SECONDS = 604_800
-MAX_KEY_DURATION_SECONDS = 86_400_000  # exclusive
-MAX_KEY_NAME_LENGTH = 100
+#: A byte range argument: ``(start, end_inclusive)``, ``(start, None)`` or a raw ``"bytes=..."``.
+RangeArg = Union[tuple[int, Union[int, None]], str, None]  # noqa: UP007 - runtime alias on 3.10
+
 
 _BUCKET_NAME = re.compile(r"[A-Za-z0-9-]{6,63}")
 _KEY_NAME = re.compile(r"[A-Za-z0-9-]{1,100}")
@@ -292,7 +298,7 @@ def validate_legal_hold(legal_hold: object) -> str | None:
     return str(legal_hold)
 
 
-def range_header(value: tuple[int, int | None] | str | None) -> str | None:
+def range_header(value: RangeArg) -> str | None:
     """``(start, end_inclusive)``, ``(start, None)`` or a raw ``"bytes=..."`` -> Range header."""
     if value is None:
         return None

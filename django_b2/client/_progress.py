@@ -21,8 +21,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
+
+from ._closing import Closing
 
 __all__ = [
     "LoggingProgress",
@@ -38,7 +39,7 @@ __all__ = [
 
 ProgressCallback = Callable[[int, "int | None"], None]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("django_b2.client.progress")
 
 
 class ProgressTracker:
@@ -161,7 +162,7 @@ def tqdm_available() -> bool:
     return True
 
 
-class TqdmProgress:
+class TqdmProgress(Closing):
     """A progress callback that draws a tqdm bar (``pip install django-b2-native[progress]``).
 
     Use it as a context manager, or call :meth:`close` when the transfer is over::
@@ -202,19 +203,8 @@ class TqdmProgress:
     def close(self) -> None:
         self._bar.close()
 
-    def __enter__(self) -> TqdmProgress:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class LoggingProgress:
+class LoggingProgress(Closing):
     """A progress callback that logs at INFO level.
 
     With a known total it logs every ``step`` fraction (default 10 %); with an unknown total,
@@ -257,17 +247,6 @@ class LoggingProgress:
 
     def close(self) -> None:
         """Nothing to release; present so it can stand in for :class:`TqdmProgress`."""
-
-    def __enter__(self) -> LoggingProgress:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def default_progress(description: str, **tqdm_kwargs: Any) -> TqdmProgress | LoggingProgress:

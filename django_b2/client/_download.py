@@ -34,7 +34,6 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Generator, Iterator, Mapping
-from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Union
 from urllib.parse import unquote_plus
 
@@ -42,18 +41,19 @@ import requests
 import urllib3.exceptions
 import urllib3.response
 
+from django_b2.client._closing import Closing
+from django_b2.client._limits import SHA1_HEX
+from django_b2.client._progress import ProgressCallback
 from django_b2.client.errors import B2ConnectionError, B2IntegrityError, B2ValidationError
-from django_b2.client.progress import ProgressCallback
 
 if TYPE_CHECKING:
-    from django_b2.client.client import B2Client
+    pass
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_DRAIN_LIMIT",
     "MAX_RESUMES",
     "DownloadedFile",
-    "download",
     "expected_sha1",
 ]
 
@@ -64,9 +64,7 @@ MAX_RESUMES = 10
 DEFAULT_DRAIN_LIMIT = 256 * 1024
 
 Destination = Union[str, "os.PathLike[str]", IO[bytes]]
-RangeArg = Union[tuple[int, Union[int, None]], str, None]  # noqa: UP007 - runtime alias on 3.10
 
-_SHA1_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 _CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 _INFO_PREFIX = "x-bz-info-"
 
@@ -106,15 +104,15 @@ def expected_sha1(content_sha1: str | None, file_info: Mapping[str, str]) -> str
     value = (content_sha1 or "").strip()
     if value.lower().startswith("unverified:"):
         value = value[len("unverified:") :]
-    if _SHA1_RE.match(value):
+    if SHA1_HEX.fullmatch(value):
         return value.lower()
     whole = file_info.get("large_file_sha1", "")
-    if _SHA1_RE.match(whole):
+    if SHA1_HEX.fullmatch(whole):
         return whole.lower()
     return None
 
 
-class DownloadedFile:
+class DownloadedFile(Closing):
     """A streamed B2 download: metadata from the headers, the body in checked chunks.
 
     Attributes: ``file_id``, ``file_name`` (decoded), ``content_length`` (of this body),
@@ -386,17 +384,6 @@ class DownloadedFile:
         except _DRAIN_ERRORS:
             return  # the connection is closed just below
 
-    def __enter__(self) -> DownloadedFile:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         return (
             f"<DownloadedFile {self.file_name!r} id={self.file_id!r} "
@@ -541,68 +528,3 @@ def _iter_body(response: requests.Response, chunk_size: int) -> Iterator[bytes]:
         yield from stream(chunk_size, decode_content=False)
         return
     yield from response.iter_content(chunk_size)
-
-
-def _check_destination(destination: object) -> None:
-    if isinstance(destination, (str, os.PathLike)):
-        path = os.fspath(destination)
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise B2ValidationError(
-                f"cannot save to {path!r}: directory {directory!r} does not exist; create it first"
-            )
-        if os.path.isdir(path):
-            raise B2ValidationError(
-                f"cannot save to {path!r}: it is a directory; give a file name inside it"
-            )
-        return
-    if callable(getattr(destination, "write", None)):
-        return
-    raise B2ValidationError(
-        "destination must be a path (str or os.PathLike) or a binary file object opened for "
-        f"writing, not {type(destination).__name__}"
-    )
-
-
-def download(
-    client: B2Client,
-    *,
-    bucket_name: str | None = None,
-    file_name: str | None = None,
-    file_id: str | None = None,
-    destination: str | os.PathLike[str] | IO[bytes],
-    range: RangeArg = None,
-    progress: ProgressCallback | None = None,
-    verify: bool = True,
-) -> dict[str, Any]:
-    """Download one file (by id, or by bucket name + file name) into ``destination``.
-
-    Returns :meth:`DownloadedFile.as_dict` plus ``bytesWritten``. Used by ``B2Client.download``.
-    """
-    if file_id is not None:
-        if bucket_name is not None or file_name is not None:
-            raise B2ValidationError(
-                "pass either file_id=... or bucket_name=... and file_name=..., not both"
-            )
-        if not isinstance(file_id, str) or not file_id:
-            raise B2ValidationError("file_id must be a non-empty string")
-    elif not bucket_name or not file_name:
-        raise B2ValidationError(
-            "say which file to download: file_id=..., or both bucket_name=... and file_name=..."
-        )
-    _check_destination(destination)
-
-    if file_id is not None:
-        downloaded = client.download_file_by_id(
-            file_id, range=range, progress=progress, verify=verify
-        )
-    else:
-        assert bucket_name is not None and file_name is not None
-        downloaded = client.download_file_by_name(
-            bucket_name, file_name, range=range, progress=progress, verify=verify
-        )
-    with downloaded:
-        written = downloaded.save(destination)
-    result = downloaded.as_dict()
-    result["bytesWritten"] = written
-    return result

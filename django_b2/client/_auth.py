@@ -5,9 +5,9 @@ Django's cache, ...) and shared by workers. ``AuthStore`` is the protocol such c
 ``lock(key)`` serializes re-authorization so that one worker logs in while the others wait and then
 reuse its token.
 
-For the client's own use: ``_Secret`` holds the application key (never in a repr, never pickled),
+For the client's own use: ``Secret`` holds the application key (never in a repr, never pickled),
 ``ApplicationKeyAuth`` turns it into the ``b2_authorize_account`` header only when the request is
-sent, and ``_needs_reauth`` says which 401s a newer account token may cure.
+sent, and ``needs_reauth`` says which 401s a newer account token may cure.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def auth_cache_key(api_url: str, application_key_id: str, application_key: str) 
     return "django_b2:auth:" + hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-class _Secret:
+class Secret:
     """Holds the application key; its repr never shows it."""
 
     __slots__ = ("_value",)
@@ -177,12 +177,12 @@ class _Secret:
 class ApplicationKeyAuth(requests.auth.AuthBase):
     """``requests`` auth that adds ``Authorization: Basic base64(key_id:key)`` at send time.
 
-    The header is built from the :class:`_Secret` inside ``requests`` when the request is
+    The header is built from the :class:`Secret` inside ``requests`` when the request is
     prepared, so no caller's frame holds the key or the header in a local variable; the repr
     names only the key id, and the object cannot be pickled.
     """
 
-    def __init__(self, application_key_id: str, application_key: _Secret) -> None:
+    def __init__(self, application_key_id: str, application_key: Secret) -> None:
         self._key_id = application_key_id
         self._key = application_key
 
@@ -199,6 +199,6 @@ class ApplicationKeyAuth(requests.auth.AuthBase):
         raise TypeError("the application key is not picklable")
 
 
-def _needs_reauth(exc: B2Unauthorized) -> bool:
+def needs_reauth(exc: B2Unauthorized) -> bool:
     """``bad_auth_token``/``expired_auth_token``, or a body-less 401 (``HEAD``: code unknown)."""
     return isinstance(exc, B2AuthTokenExpired) or (type(exc) is B2Unauthorized and not exc.code)
