@@ -21,8 +21,8 @@ A bucket that does not exist (a misspelt ``bucket_name``) raises the same
 a missing bucket as for a missing file, so a 404 is checked against the bucket once.
 
 ``exists()``, ``size()``, ``get_modified_time()`` and ``get_created_time()`` of one name share one
-HEAD request: its answer is remembered for at most :data:`HEAD_MEMO_SECONDS` and forgotten as soon
-as this storage writes or deletes the name.
+HEAD request (see :mod:`django_b2.head_memo`): its answer is remembered for at most a second and
+forgotten as soon as this storage writes or deletes the name.
 
 Saving without ``file_overwrite`` (the default) is safe against concurrent saves of one name: see
 :meth:`B2Storage.save` and ``docs/storage-behaviour.md``.
@@ -35,11 +35,9 @@ import copy
 import dataclasses
 import hashlib
 import mimetypes
-import pathlib
 import posixpath
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any, Final
 
@@ -60,14 +58,14 @@ from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
 from django_b2.signed_urls import signed_url
 
 from .files import B2File
+from .head_memo import HeadMemo
+from .unique_names import lost_race, quote_name, shortened_name
 
 __all__ = [
     "BUCKET_ID_CACHE_PREFIX",
-    "HEAD_MEMO_SECONDS",
     "LISTING_PAGE_SIZE",
     "B2Storage",
     "datetime_from_millis",
-    "quote_name",
 ]
 
 BUCKET_ID_CACHE_PREFIX: Final = "django_b2:bucket:v1:"
@@ -87,16 +85,10 @@ _ENCODING_TYPES: Final[Mapping[str, str]] = {
 _SECRET_OPTIONS: Final = ("application_key",)
 #: Names per listing call (B2's largest page; a listing is one class C transaction per call).
 LISTING_PAGE_SIZE: Final = 10_000
-#: Seconds a HEAD answer (file info, or "no such file") is reused by the same storage.
-HEAD_MEMO_SECONDS: Final = 1.0
-#: Names remembered at most; the memo starts over beyond.
-_HEAD_MEMO_SIZE: Final = 1024
 #: Versions asked for in one listing when a save checks for concurrent saves of its name.
 _RACE_PAGE_SIZE: Final = 100
 #: Times a save that lost a race moves on to another name before giving up.
 _MAX_MOVES: Final = 8
-#: Characters of a file name quoted in error messages.
-_QUOTED_NAME_LENGTH: Final = 100
 
 
 @deconstructible(path="django_b2.storage.B2Storage")
@@ -127,8 +119,7 @@ class B2Storage(Storage):
         self._lock = threading.RLock()
         self._client: B2Client | None = None
         self._bucket_id: str | None = self.config.bucket_id
-        # B2 key -> (time.monotonic() of the HEAD, its answer or None for "no such file").
-        self._heads: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._heads = HeadMemo()
 
     # -- migrations / pickling -------------------------------------------------------------
 
@@ -138,7 +129,7 @@ class B2Storage(Storage):
         state = self.__dict__.copy()
         state["_lock"] = None
         state["_client"] = None
-        state["_heads"] = {}
+        state["_heads"] = HeadMemo()
         state["config"] = dataclasses.replace(self.config, application_key="")
         return state
 
@@ -402,34 +393,13 @@ class B2Storage(Storage):
         key = self.b2_name(name)
         version = self._write(name, key, content)
         for _ in range(_MAX_MOVES):
-            if not self._lost_race(key, version):
+            if not lost_race(self._versions(key, page_size=_RACE_PAGE_SIZE), version):
                 return name
             name, key, version = self._move(name, key, version, content, max_length)
         raise conf.B2ConfigurationError(
             f"Could not find a free name for {quote_name(name)} after {_MAX_MOVES} attempts: "
             "other saves took every name tried. Retry the save."
         )
-
-    def _lost_race(self, key: str, version: Mapping[str, Any]) -> bool:
-        """Whether another live version of ``key`` came first (one listing, in the common case).
-
-        The rule every racer applies to what it sees: a version with an earlier upload timestamp
-        wins; on equal timestamps both sides move away (neither can tell whether the other saw
-        it). Versions under a newer hide marker no longer count.
-        """
-        ours = int(version["uploadTimestamp"])
-        our_id = str(version["fileId"])
-        for other in self._versions(key, page_size=_RACE_PAGE_SIZE):
-            action = other.get("action")
-            if action == "start":
-                continue  # an unfinished large file is not a version of the name yet
-            if action != "upload":
-                return False  # a hide marker: what is below it is not current
-            if str(other["fileId"]) != our_id and int(other["uploadTimestamp"]) <= ours:
-                return True
-            if str(other["fileId"]) == our_id:
-                continue
-        return False
 
     def _move(
         self, name: str, key: str, version: Mapping[str, Any], content: Any, max_length: int | None
@@ -536,40 +506,11 @@ class B2Storage(Storage):
         def available(candidate: str) -> bool:
             return self.config.file_overwrite or not self.exists(candidate)
 
-        return self._shortened_name(name, max_length, available)
+        return shortened_name(name, max_length, available, self.get_alternative_name)
 
     def _fitting_name(self, name: str, max_length: int | None) -> str:
         """``name``, or as :meth:`get_available_name` would shorten it, without looking it up."""
-        return self._shortened_name(name, max_length, lambda candidate: True)
-
-    def _shortened_name(
-        self, name: str, max_length: int | None, available: Callable[[str], bool]
-    ) -> str:
-        name = str(name).replace("\\", "/")
-        dir_name, file_name = posixpath.split(name)
-        if ".." in pathlib.PurePosixPath(dir_name).parts:
-            raise SuspiciousFileOperation(
-                f"Detected path traversal attempt in {quote_name(dir_name)}"
-            )
-        django_validate_file_name(file_name)
-        extensions = "".join(pathlib.PurePosixPath(file_name).suffixes)
-        root = file_name.removesuffix(extensions)
-        while (max_length is not None and len(name) > max_length) or not available(name):
-            name = posixpath.join(dir_name, self.get_alternative_name(root, extensions))
-            if max_length is None:
-                continue
-            excess = len(name) - max_length
-            if excess > 0:
-                root = root[:-excess]
-                if not root:
-                    raise SuspiciousFileOperation(
-                        f"Storage can not find an available filename for {quote_name(name)}: "
-                        f"even with the file name cut short it is longer than "
-                        f"max_length={max_length}. Raise the field's max_length or use a "
-                        "shorter upload_to directory."
-                    )
-                name = posixpath.join(dir_name, self.get_alternative_name(root, extensions))
-        return name
+        return shortened_name(name, max_length, lambda _: True, self.get_alternative_name)
 
     def delete(self, name: str) -> None:
         key = self.b2_name(name)
@@ -616,27 +557,14 @@ class B2Storage(Storage):
 
     def _forget(self, key: str) -> None:
         """Drop what the HEAD memo knows of ``key`` (this storage writes or deletes it)."""
-        self._heads.pop(key, None)
-
-    def _remembered(self, key: str) -> tuple[bool, dict[str, Any] | None]:
-        """``(True, info or None)`` for a fresh memo entry, else ``(False, None)``."""
-        entry = self._heads.get(key)
-        if entry is None or time.monotonic() - entry[0] > HEAD_MEMO_SECONDS:
-            return False, None
-        return True, entry[1]
+        self._heads.forget(key)
 
     def _memo_says_exists(self, name: str) -> bool:
         try:
-            known, info = self._remembered(self.b2_name(name))
+            known, info = self._heads.get(self.b2_name(name))
         except (ValueError, SuspiciousFileOperation):
             return False
         return known and info is not None
-
-    def _remember(self, key: str, info: dict[str, Any] | None) -> None:
-        heads = self._heads
-        if len(heads) >= _HEAD_MEMO_SIZE:
-            heads.clear()
-        heads[key] = (time.monotonic(), info)
 
     def missing(self, name: str, exc: BaseException | None = None) -> FileNotFoundError:
         """The error for a 404 on ``name``.
@@ -655,17 +583,17 @@ class B2Storage(Storage):
 
     def file_info(self, name: str) -> dict[str, Any]:
         """B2's metadata of the current version of ``name`` (one HEAD request, remembered for
-        at most :data:`HEAD_MEMO_SECONDS`)."""
+        at most :data:`~django_b2.head_memo.HEAD_MEMO_SECONDS`)."""
         key = self.b2_name(name)
-        known, info = self._remembered(key)
+        known, info = self._heads.get(key)
         if not known:
             try:
                 info = dict(self.client.get_file_info_by_name(self.bucket_name, key))
             except B2NotFound as exc:
                 missing = self.missing(name, exc)
-                self._remember(key, None)
+                self._heads.put(key, None)
                 raise missing from exc
-            self._remember(key, info)
+            self._heads.put(key, info)
         if info is None:
             raise self.missing(name)
         return dict(info)
@@ -735,13 +663,6 @@ class B2Storage(Storage):
         raise NotImplementedError(
             "Files on B2 have no local path; use storage.open(name) to read them."
         )
-
-
-def quote_name(name: str) -> str:
-    """``repr`` of at most the first 100 characters of ``name`` (error messages)."""
-    if len(name) <= _QUOTED_NAME_LENGTH:
-        return repr(name)
-    return f"{name[:_QUOTED_NAME_LENGTH]!r}... ({len(name)} characters)"
 
 
 def _rewind(content: Any) -> None:

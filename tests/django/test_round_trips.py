@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.files.base import ContentFile
 
-from django_b2 import storage as storage_module
+from django_b2 import head_memo
 
 from .conftest import B2Env
 
@@ -51,9 +51,9 @@ def test_memo_expires_after_about_a_second(b2: B2Env, monkeypatch: pytest.Monkey
     assert not storage.exists("late.txt")
     writer.save("late.txt", ContentFile(b"now"))
     assert not storage.exists("late.txt")  # within the memo's second
-    real = storage_module.time.monotonic
+    real = head_memo.time.monotonic
     monkeypatch.setattr(
-        storage_module.time, "monotonic", lambda: real() + storage_module.HEAD_MEMO_SECONDS + 0.1
+        head_memo.time, "monotonic", lambda: real() + head_memo.HEAD_MEMO_SECONDS + 0.1
     )
     assert storage.exists("late.txt")
 
