@@ -31,10 +31,9 @@ import contextlib
 import hashlib
 import http.client
 import os
-import re
 import secrets
-from collections.abc import Callable, Generator, Iterator, Mapping
-from typing import IO, TYPE_CHECKING, Any, Union
+from collections.abc import Callable, Generator, Iterator
+from typing import IO, Any, Union
 from urllib.parse import unquote_plus
 
 import requests
@@ -42,19 +41,20 @@ import urllib3.exceptions
 import urllib3.response
 
 from django_b2.client._closing import Closing
-from django_b2.client._limits import SHA1_HEX
+from django_b2.client._download_headers import (
+    expected_sha1,
+    file_info_from,
+    int_or_none,
+    parse_content_range,
+)
 from django_b2.client._progress import ProgressCallback
 from django_b2.client.errors import B2ConnectionError, B2IntegrityError, B2ValidationError
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "DEFAULT_DRAIN_LIMIT",
     "MAX_RESUMES",
     "DownloadedFile",
-    "expected_sha1",
 ]
 
 DEFAULT_CHUNK_SIZE = 1024 * 1024
@@ -65,8 +65,6 @@ DEFAULT_DRAIN_LIMIT = 256 * 1024
 
 Destination = Union[str, "os.PathLike[str]", IO[bytes]]
 
-_CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
-_INFO_PREFIX = "x-bz-info-"
 
 # What a broken body stream raises: urllib3 (raw reads), requests (iter_content), the socket.
 _STREAM_ERRORS: tuple[type[BaseException], ...] = (
@@ -78,38 +76,6 @@ _STREAM_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 _DRAIN_ERRORS: tuple[type[BaseException], ...] = (*_STREAM_ERRORS, OSError, ValueError)
-
-
-def _int_or_none(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
-
-
-def _parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
-    if not value:
-        return None
-    match = _CONTENT_RANGE_RE.match(value)
-    if match is None:
-        return None
-    total = None if match.group(3) == "*" else int(match.group(3))
-    return int(match.group(1)), int(match.group(2)), total
-
-
-def expected_sha1(content_sha1: str | None, file_info: Mapping[str, str]) -> str | None:
-    """The hex SHA-1 a full body should have, or ``None`` when B2 gives none to check."""
-    value = (content_sha1 or "").strip()
-    if value.lower().startswith("unverified:"):
-        value = value[len("unverified:") :]
-    if SHA1_HEX.fullmatch(value):
-        return value.lower()
-    whole = file_info.get("large_file_sha1", "")
-    if SHA1_HEX.fullmatch(whole):
-        return whole.lower()
-    return None
 
 
 class DownloadedFile(Closing):
@@ -156,15 +122,11 @@ class DownloadedFile(Closing):
         raw_name = headers.get("X-Bz-File-Name")
         self.file_name: str | None = unquote_plus(raw_name) if raw_name is not None else None
         self.content_sha1: str | None = headers.get("X-Bz-Content-Sha1")
-        self.upload_timestamp = _int_or_none(headers.get("X-Bz-Upload-Timestamp"))
-        self.file_info: dict[str, str] = {
-            key[len(_INFO_PREFIX) :].lower(): unquote_plus(value)
-            for key, value in headers.items()
-            if key.lower().startswith(_INFO_PREFIX)
-        }
+        self.upload_timestamp = int_or_none(headers.get("X-Bz-Upload-Timestamp"))
+        self.file_info: dict[str, str] = file_info_from(headers)
         self.content_type: str | None = headers.get("Content-Type")
-        self.content_length = _int_or_none(headers.get("Content-Length"))
-        parsed = _parse_content_range(headers.get("Content-Range"))
+        self.content_length = int_or_none(headers.get("Content-Length"))
+        parsed = parse_content_range(headers.get("Content-Range"))
         self.range: tuple[int, int] | None = None
         self.total_length: int | None
         if parsed is not None:
@@ -477,7 +439,7 @@ class DownloadedFile(Closing):
     def _resume_at(self, offset: int) -> requests.Response:
         assert self._reopen is not None
         response = self._reopen(offset)
-        parsed = _parse_content_range(response.headers.get("Content-Range"))
+        parsed = parse_content_range(response.headers.get("Content-Range"))
         same_start = (parsed is not None and parsed[0] == offset) or (
             parsed is None and response.status_code == 200 and offset == 0
         )

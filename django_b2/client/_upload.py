@@ -29,12 +29,15 @@ it for bytes, paths and seekable files with one extra sequential read before the
 a large file is read exactly once. A caller's own ``large_file_sha1`` entry in ``file_info`` is
 kept as given. Every part is still sent with its own SHA-1, which B2 checks.
 
-Reading parts: from paths and plain binary files (``open(..., "rb")``), each worker hashes its
-part with positioned reads through a 1 MiB buffer, then sends it straight from the file the same
-way (two reads from the page cache cost less CPU than filling a part-sized buffer, and memory
-stays at about ``2 x max_workers`` MiB). Other seekable file objects are read into one buffer
-per worker, reused for the whole upload (at most ``max_workers`` buffers of ``part_size``), and
-sent from it without copies; the transport sends bodies in 1 MiB blocks.
+Reading parts: from paths and plain binary files (``open(..., "rb")``), each worker sends its
+part straight from the file with positioned reads through a 1 MiB buffer, hashing the blocks as
+they go and ending the body with the SHA-1 hex (``hex_digits_at_end``): the file is read once and
+memory stays at about ``max_workers`` MiB. A part that may already be on B2 (resume) is hashed
+first, to compare. Other seekable file objects are read into one buffer per worker, reused for
+the whole upload (at most ``max_workers`` buffers of ``part_size``), and sent from it without
+copies; the transport sends bodies in 1 MiB blocks. The modules: :mod:`._plan` (part sizes),
+:mod:`._sources` and :mod:`._streams` (reading), :mod:`._body` (the request body),
+:mod:`._engine` (the job).
 
 Resume (``resume=True``): before starting a large file, the unfinished large files of the bucket
 are searched for one with the same name, the same fileInfo (including ``large_file_sha1`` when

@@ -6,12 +6,14 @@ cannot both win: only one ``confirm`` moves the file and runs ``on_confirm``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import BaseCache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 
 from django_b2.cache import cache_lock
@@ -87,7 +89,8 @@ def release(ticket: UploadTicket) -> None:
     ticket.state, ticket.claimed_at = State.OPEN, None
 
 
-def finish(ticket: UploadTicket, state: str, result: Any = None) -> None:
+def finish(ticket: UploadTicket, state: str, result: Mapping[str, Any] | None = None) -> None:
     """Record how ``ticket`` ended: confirmed (with the answer given), failed or expired."""
-    UploadTicket.objects.filter(pk=ticket.pk).update(state=state, result=result)
-    ticket.state, ticket.result = state, result
+    encoded = json.dumps(dict(result), cls=DjangoJSONEncoder) if result is not None else ""
+    UploadTicket.objects.filter(pk=ticket.pk).update(state=state, result_json=encoded)
+    ticket.state, ticket.result_json = state, encoded

@@ -234,12 +234,12 @@ class DirectUpload:
         service = self.service(request)
         ticket = self._ticket(request, body, service)
         if ticket.state == UploadTicket.State.CONFIRMED:
-            return dict(ticket.result or {})
+            return ticket.result
         _require_usable(ticket)
         if not ledger.claim(ticket, timezone.now()):
             ticket.refresh_from_db()
             if ticket.state == UploadTicket.State.CONFIRMED:
-                return dict(ticket.result or {})
+                return ticket.result
             _require_usable(ticket)
             raise DirectUploadRefused(
                 "This upload is being confirmed by another request; try again in a moment.",

@@ -18,7 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from django_b2.client import B2Client
-from django_b2.client._download import DownloadedFile, expected_sha1
+from django_b2.client._download import DownloadedFile
+from django_b2.client._download_headers import expected_sha1
 from django_b2.client.errors import B2ConnectionError, B2IntegrityError, B2ValidationError
 
 # -- helpers ----------------------------------------------------------------------------------

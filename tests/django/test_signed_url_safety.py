@@ -6,6 +6,7 @@ emulator's clock forward (``advance_clock``), request counts with its counters.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -82,6 +83,17 @@ def test_location_scope_over_the_whole_private_bucket_is_refused(b2: B2Env) -> N
     url = storage.url("a.txt")
     assert fetch(edit_path(url, "a.txt", "b.txt")).content == b"b"
     assert fetch(edit_path(url, "shared/a.txt", "private/c.txt")).status_code == 401
+
+
+def test_a_hand_built_config_still_never_signs_the_whole_bucket(b2: B2Env) -> None:
+    """Bypassing load_config (a subclass, a replaced config) cannot widen a link to the bucket."""
+    storage = b2.storage()
+    storage.config = dataclasses.replace(storage.config, signed_url_scope="location")
+    storage.save("mine.txt", ContentFile(b"mine"))
+    storage.save("yours.txt", ContentFile(b"yours"))
+    url = storage.url("mine.txt")
+    assert fetch(url).content == b"mine"
+    assert fetch(edit_path(url, "mine.txt", "yours.txt")).status_code == 401
 
 
 # --------------------------------------------------------------------------- lifetime

@@ -1,0 +1,57 @@
+"""What a download's response headers say: file info, the byte range, the SHA-1 to check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import unquote_plus
+
+from ._limits import SHA1_HEX
+
+__all__ = ["expected_sha1", "file_info_from", "int_or_none", "parse_content_range"]
+
+_CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+_INFO_PREFIX = "x-bz-info-"
+
+
+def file_info_from(headers: Mapping[str, str]) -> dict[str, str]:
+    """The ``X-Bz-Info-*`` headers as file info: lower-case keys, percent-decoded values."""
+    return {
+        key[len(_INFO_PREFIX) :].lower(): unquote_plus(value)
+        for key, value in headers.items()
+        if key.lower().startswith(_INFO_PREFIX)
+    }
+
+
+def int_or_none(value: str | None) -> int | None:
+    """A header's integer value, or None when it is missing or not a number."""
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
+    """``Content-Range: bytes first-last/total`` as ``(first, last, total or None)``."""
+    if not value:
+        return None
+    match = _CONTENT_RANGE_RE.match(value)
+    if match is None:
+        return None
+    total = None if match.group(3) == "*" else int(match.group(3))
+    return int(match.group(1)), int(match.group(2)), total
+
+
+def expected_sha1(content_sha1: str | None, file_info: Mapping[str, str]) -> str | None:
+    """The hex SHA-1 a full body should have, or ``None`` when B2 gives none to check."""
+    value = (content_sha1 or "").strip()
+    if value.lower().startswith("unverified:"):
+        value = value[len("unverified:") :]
+    if SHA1_HEX.fullmatch(value):
+        return value.lower()
+    whole = file_info.get("large_file_sha1", "")
+    if SHA1_HEX.fullmatch(whole):
+        return whole.lower()
+    return None
