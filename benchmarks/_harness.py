@@ -204,19 +204,28 @@ class Emulator:
     key: str
     proc: subprocess.Popen[str]
     data_dir: Path
+    admin_token: str = ""
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {"X-Emulator-Admin-Token": self.admin_token}
 
     # ---- admin endpoints
     def counters(self) -> dict[str, Any]:
-        r = requests.get(f"{self.url}/_emulator/counters", timeout=30)
+        r = requests.get(f"{self.url}/_emulator/counters", headers=self.admin_headers, timeout=30)
         r.raise_for_status()
         result: dict[str, Any] = r.json()
         return result
 
     def reset_counters(self) -> None:
-        requests.post(f"{self.url}/_emulator/counters/reset", timeout=30).raise_for_status()
+        requests.post(
+            f"{self.url}/_emulator/counters/reset", headers=self.admin_headers, timeout=30
+        ).raise_for_status()
 
     def set_faults(self, **fields: Any) -> None:
-        requests.post(f"{self.url}/_emulator/faults", json=fields, timeout=30).raise_for_status()
+        requests.post(
+            f"{self.url}/_emulator/faults", json=fields, headers=self.admin_headers, timeout=30
+        ).raise_for_status()
 
     def cpu_seconds(self) -> float:
         """User+sys CPU seconds the emulator process has used so far (from /proc)."""
@@ -263,6 +272,7 @@ def emulator(
             key=info["application_key"],
             proc=proc,
             data_dir=ddir,
+            admin_token=info["admin_token"],
         )
     finally:
         proc.send_signal(signal.SIGTERM)

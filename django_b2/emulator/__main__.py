@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
+import ssl
 import sys
 import threading
 from collections.abc import Sequence
@@ -60,6 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="share of uploads failed under X-Bz-Test-Mode: fail_some_uploads",
     )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
+    parser.add_argument(
+        "--certfile", help="serve HTTPS with this certificate chain (PEM); default plain HTTP"
+    )
+    parser.add_argument("--keyfile", help="the private key of --certfile (PEM), if separate")
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=512,
+        help="open connections at most; idle ones are closed first to make room",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -83,6 +95,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (args.key_id is None) != (args.key is None):
         parser.error("give both --key-id and --key, or neither")
+    if args.keyfile is not None and args.certfile is None:
+        parser.error("--keyfile needs --certfile")
+    for path in (args.certfile, args.keyfile):
+        if path is not None and not os.path.isfile(path):
+            parser.error(f"no such file: {path}")
+    if args.max_connections < 1:
+        parser.error("--max-connections must be at least 1")
     try:
         faults = faults_from_args(args)
     except ValueError as exc:
@@ -96,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         recommended_part_size=args.recommended_part_size or max(100_000_000, args.min_part_size),
         absolute_minimum_part_size=args.min_part_size,
         faults=faults,
+        max_connections=args.max_connections,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
         verbose=args.verbose,
     )
     stopping = threading.Event()
@@ -107,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         server.start()
+    except ssl.SSLError as exc:
+        parser.exit(1, f"cannot use --certfile/--keyfile: {exc}\n")
     except OSError as exc:
         parser.exit(1, f"cannot listen on {args.host}:{args.port}: {exc} (try --port 0)\n")
     try:
@@ -114,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "url": server.url,
             "application_key_id": server.application_key_id,
             "application_key": server.application_key,
+            "admin_token": server.admin_token,
         }
         sys.stdout.write(json.dumps(line) + "\n")
         sys.stdout.flush()

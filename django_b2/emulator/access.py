@@ -48,7 +48,7 @@ class AccessMixin(Store):
                 key_id=key.key_id,
                 expires_at=expires,
             )
-            self.tokens[token.token] = token
+            self._save_token(token)
             return key, token
 
     def _token(self, token: str | None) -> AccountToken | UploadToken | DownloadToken:
@@ -83,6 +83,8 @@ class AccessMixin(Store):
     def expire_token(self, token: AccountToken) -> None:
         with self.lock:
             token.forced_expired = True
+            if token.token in self.tokens:
+                self._save_token(token)
 
     def authenticate_download(self, token: str | None) -> tuple[Key, AccountToken | DownloadToken]:
         with self.lock:
@@ -129,7 +131,7 @@ class AccessMixin(Store):
             if failed:
                 # a dead upload URL answers like an unknown one: forget it (bounded memory)
                 token.dead = True
-                self.tokens.pop(token.token, None)
+                self._forget_token(token.token)
 
     def create_key(
         self,
@@ -223,7 +225,7 @@ class AccessMixin(Store):
                 large_file_id=None,
                 expires_at=self.now_ms() + self.token_lifetime_ms,
             )
-            self.tokens[token.token] = token
+            self._save_token(token)
             return token
 
     def get_upload_part_url(self, key: Key, file_id: object) -> UploadToken:
@@ -236,7 +238,7 @@ class AccessMixin(Store):
                 large_file_id=version.file_id,
                 expires_at=self.now_ms() + self.token_lifetime_ms,
             )
-            self.tokens[token.token] = token
+            self._save_token(token)
             return token
 
     def get_download_authorization(self, key: Key, params: dict[str, Any]) -> DownloadToken:
@@ -275,7 +277,7 @@ class AccessMixin(Store):
                 expires_at=self.now_ms() + duration * 1000,
                 overrides=overrides,
             )
-            self.tokens[token.token] = token
+            self._save_token(token)
             return token
 
     def resolve_download(

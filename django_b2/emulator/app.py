@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from .connections import ConnectionTable
 from .counters import Counters
 from .faults import FaultConfig, Faults
 from .state import State
@@ -20,12 +22,19 @@ class Emulator:
     max_simple_file_size: int = MAX_SIMPLE_FILE_SIZE
     initial_faults: FaultConfig = field(default_factory=FaultConfig)
     verbose: bool = False
+    #: The per-run secret the admin endpoints require (header X-Emulator-Admin-Token).
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    connections: ConnectionTable = field(default_factory=lambda: ConnectionTable(limit=512))
     faults: Faults = field(init=False)
     counters: Counters = field(init=False)
 
     def __post_init__(self) -> None:
         self.faults = Faults(self.initial_faults)
         self.counters = Counters()
+
+    @property
+    def scheme(self) -> str:
+        return self.url.partition(":")[0]
 
     def set_faults(self, config: FaultConfig | dict[str, Any]) -> FaultConfig:
         if isinstance(config, dict):

@@ -37,6 +37,10 @@ class BucketsMixin(Store):
         sse = v.check_sse(params.get("defaultServerSideEncryption"), bucket_default=True)
         if params.get("defaultServerSideEncryption") is not None:
             require(key, "writeBucketEncryption")
+        replication = None
+        if params.get("replicationConfiguration") is not None:
+            require(key, "writeBucketReplications")
+            replication = v.check_replication(params["replicationConfiguration"])
         with self.lock:
             if self.db.execute("SELECT 1 FROM buckets WHERE name = ?", (name,)).fetchone():
                 raise ApiError(
@@ -59,6 +63,8 @@ class BucketsMixin(Store):
                 default_sse=sse,
                 revision=1,
             )
+            if replication is not None:
+                bucket.replication = replication
             self._save_bucket(bucket, insert=True)
             return bucket
 
@@ -142,6 +148,9 @@ class BucketsMixin(Store):
                 bucket.default_sse = v.check_sse(
                     params["defaultServerSideEncryption"], bucket_default=True
                 )
+            if params.get("replicationConfiguration") is not None:
+                require(key, "writeBucketReplications")
+                bucket.replication = v.check_replication(params["replicationConfiguration"])
             lock = params.get("fileLockEnabled")
             if lock is not None:
                 require(key, "writeBucketRetentions")
@@ -149,6 +158,13 @@ class BucketsMixin(Store):
                     raise bad_request("fileLockEnabled must be true or false")
                 if bucket.lock_enabled and not lock:
                     raise ApiError(400, "file_lock_conflict", "file lock cannot be disabled")
+                if lock and not bucket.lock_enabled and bucket.replication["asReplicationSource"]:
+                    raise ApiError(
+                        400,
+                        "source_replication_conflict",
+                        "Turning on file lock for an existing bucket having source replication "
+                        "configuration is not allowed.",
+                    )
                 bucket.lock_enabled = bucket.lock_enabled or lock
             if params.get("defaultRetention") is not None:
                 require(key, "writeBucketRetentions")

@@ -22,6 +22,9 @@ TEST_MODES = (TEST_MODE_FAIL_SOME_UPLOADS, TEST_MODE_EXPIRE_TOKENS, TEST_MODE_FO
 #: With X-Bz-Test-Mode expire_some_account_authorization_tokens and no
 #: ``expire_tokens_after_calls``, a token expires on this many calls made with the header.
 DEFAULT_TEST_MODE_TOKEN_USES = 2
+#: Upper bounds that keep a fault from hanging the emulator or overflowing a header.
+MAX_LATENCY_SECONDS = 60.0
+MAX_RETRY_AFTER = 86_400
 
 
 @dataclass(frozen=True)
@@ -62,18 +65,29 @@ class FaultConfig:
                 raise ValueError(f"FaultConfig.{field} must be a number from 0 to 1, got {value!r}")
         if not isinstance(self.seed, int):
             raise ValueError("FaultConfig.seed must be an integer")
-        if not isinstance(self.retry_after, int) or self.retry_after < 0:
-            raise ValueError("FaultConfig.retry_after must be a non-negative integer (seconds)")
+        if not isinstance(self.retry_after, int) or not 0 <= self.retry_after <= MAX_RETRY_AFTER:
+            raise ValueError(
+                f"FaultConfig.retry_after must be an integer from 0 to {MAX_RETRY_AFTER} (seconds)"
+            )
         if self.expire_tokens_after_calls is not None and (
             not isinstance(self.expire_tokens_after_calls, int)
             or self.expire_tokens_after_calls < 1
         ):
             raise ValueError("FaultConfig.expire_tokens_after_calls must be None or >= 1")
-        if not isinstance(self.latency_seconds, (int, float)) or self.latency_seconds < 0:
-            raise ValueError("FaultConfig.latency_seconds must be >= 0")
+        if not isinstance(self.latency_seconds, (int, float)) or not (
+            0 <= self.latency_seconds <= MAX_LATENCY_SECONDS
+        ):
+            raise ValueError(
+                f"FaultConfig.latency_seconds must be from 0 to {MAX_LATENCY_SECONDS} seconds"
+            )
         delay = self.late_answer_delay
-        if delay is not None and (not isinstance(delay, (int, float)) or delay < 0):
-            raise ValueError("FaultConfig.late_answer_delay must be None (no answer) or >= 0")
+        if delay is not None and (
+            not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_LATENCY_SECONDS
+        ):
+            raise ValueError(
+                "FaultConfig.late_answer_delay must be None (no answer) or from 0 to "
+                f"{MAX_LATENCY_SECONDS} seconds"
+            )
         endpoints = self.late_answer_endpoints
         if isinstance(endpoints, str) or not all(isinstance(e, str) for e in endpoints):
             raise ValueError("FaultConfig.late_answer_endpoints must be a list of call names")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from .admin import AdminMixin
 from .api_calls import ApiCallsMixin
 from .bodies import ClientGone, DropConnection
 from .errors import ApiError, bad_request, not_found
-from .http_base import API_PATH, query_params
+from .http_base import API_PATH, decode_json, query_params
 from .records import Key
 from .transfers import TransfersMixin
 
@@ -28,10 +27,12 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
 
     def _dispatch(self, method: str) -> None:
         self.response_started = False
+        self.body_left, self.body_trusted = 0, False
         self.endpoint = None
         split = urllib.parse.urlsplit(self.path)
         path = split.path
         try:
+            self.body_left = self._content_length()  # read only once the caller is known
             if path.startswith("/_emulator/"):
                 self._admin(method, path, split.query)
                 return
@@ -42,13 +43,11 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
                 self._count("b2_download_file_by_name")
                 self._delay()
                 if method not in ("GET", "HEAD"):
-                    self._read_body()
                     raise ApiError(405, "method_not_allowed", f"{method} is not allowed here")
                 self._download(split.query, by_name=path[len("/file/") :])
                 return
             match = API_PATH.fullmatch(path)
             if match is None:
-                self._read_body()
                 raise not_found(f"unknown path {path}")
             version, endpoint, path_id = int(match.group(1)), match.group(2), match.group(3)
             self.endpoint = endpoint
@@ -64,7 +63,6 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
                 return
             route = ROUTES.get(endpoint)
             if path_id is not None or (route is None and endpoint != "b2_authorize_account"):
-                self._read_body()
                 raise not_found(f"unknown call {endpoint}")
             self._count(endpoint)
             self._delay()
@@ -104,25 +102,25 @@ class Handler(ApiCallsMixin, TransfersMixin, AdminMixin):
             self._send_error(error)
 
     def _json_call(self, method: str, version: int, route: Method | None, query: str) -> None:
-        """A JSON call; ``route`` is None for b2_authorize_account."""
-        body = self._read_body()
+        """A JSON call; ``route`` is None for b2_authorize_account. The caller is authenticated
+        before the body is read (at most ``MAX_JSON_BODY`` bytes)."""
         if method not in ("GET", "POST"):
             raise ApiError(405, "method_not_allowed", f"{method} is not allowed; use POST or GET")
-        params = query_params(query)
-        if body.strip():
-            try:
-                decoded = json.loads(body)
-            except ValueError as exc:
-                raise bad_request("the request body is not valid JSON") from exc
-            if not isinstance(decoded, dict):
-                raise bad_request("the request body must be a JSON object")
-            params.update(decoded)
         if route is None:
             self.app.faults.authorize()
-            self._send_json(200, self._authorize(version))
+            answer = self._authorize(version)
+            self._read_body()  # authorize takes no body; this keeps the connection usable
+            self._send_json(200, answer)
             return
         self.app.faults.api_call()
         key = self._account_key()
+        body = self._read_body()
+        params = query_params(query)
+        if body.strip():
+            decoded = decode_json(body)
+            if not isinstance(decoded, dict):
+                raise bad_request("the request body must be a JSON object")
+            params.update(decoded)
         self._send_json(200, route(self, version, key, params))
 
 

@@ -6,12 +6,15 @@ import contextlib
 import json
 import re
 import socket
+import ssl
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 from . import shapes
+from .bodies import ClientGone, drain
+from .connections import BUSY, HEADERS, IDLE
 from .errors import ApiError, bad_request
 from .faults import TEST_MODE_EXPIRE_TOKENS
 from .records import AccountToken, Key
@@ -51,6 +54,34 @@ _JSON_FIELDS = _LIST_FIELDS | frozenset(
     }
 )
 OVERRIDES = tuple(shapes.OVERRIDE_HEADERS)
+#: JSON (and admin) request bodies larger than this are refused with 413, unread.
+MAX_JSON_BODY = 1_000_000
+#: The body of a refused request is read and dropped up to this size, so the connection stays
+#: usable; a bigger one closes the connection unread (unless the caller is authenticated).
+DRAIN_LIMIT = 1 << 20
+#: JSON nesting deeper than this is refused (B2's own objects nest three or four levels).
+MAX_JSON_DEPTH = 32
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def decode_json(body: bytes | str, what: str = "the request body") -> Any:
+    """Parse JSON text; malformed, NaN/Infinity or too deep is ``400 bad_request``."""
+    try:
+        value = json.loads(body, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise bad_request(f"{what} is not valid JSON") from exc
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= MAX_JSON_DEPTH:
+                raise bad_request(f"{what} nests deeper than {MAX_JSON_DEPTH} levels")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
 
 
 def query_params(query: str) -> dict[str, Any]:
@@ -67,10 +98,7 @@ def query_params(query: str) -> dict[str, Any]:
                 raise bad_request(f"{name} must be true or false")
             value = raw == "true"
         elif name in _JSON_FIELDS and raw.startswith(("[", "{")):
-            try:
-                value = json.loads(raw)
-            except ValueError as exc:
-                raise bad_request(f"{name} is not valid JSON") from exc
+            value = decode_json(raw, name)
         elif name in _LIST_FIELDS:
             value = [item for item in raw.split(",") if item]
         params[name] = value
@@ -85,10 +113,35 @@ class HandlerBase(BaseHTTPRequestHandler):
     # Headers and body leave in separate writes; without TCP_NODELAY, Nagle's algorithm and the
     # client's delayed ACK add ~40 ms to every response that has a body.
     disable_nagle_algorithm = True
-    #: Seconds a connection may sit idle, or a request body stall, before it is dropped / 408.
+    #: Seconds a request body or a response may stall before the connection is dropped / 408.
     timeout = 300.0
+    #: Seconds a connection may wait for a request line, or between header bytes.
+    header_timeout = 20.0
     app: Emulator  # set on a subclass by the server
     response_started = False
+    #: Bytes of the current request's body not read yet.
+    body_left = 0
+    #: Whether the caller proved who it is (a refused body of any size is then drained).
+    body_trusted = False
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.header_timeout)
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()  # bounded by header_timeout
+
+    def handle_one_request(self) -> None:
+        self.app.connections.mark(self.connection, IDLE)
+        self.connection.settimeout(self.header_timeout)
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        """Reads the headers (under ``header_timeout``); the body gets ``timeout``."""
+        self.app.connections.mark(self.connection, HEADERS)
+        parsed = super().parse_request()
+        self.app.connections.mark(self.connection, BUSY)
+        self.connection.settimeout(self.timeout)
+        return parsed
 
     def end_headers(self) -> None:
         self.response_started = True
@@ -124,7 +177,7 @@ class HandlerBase(BaseHTTPRequestHandler):
 
     def _base_url(self) -> str:
         host = self.headers.get("Host")
-        return f"http://{host}" if host else self.app.url
+        return f"{self.app.scheme}://{host}" if host else self.app.url
 
     def _content_length(self) -> int:
         raw = self.headers.get("Content-Length")
@@ -143,9 +196,32 @@ class HandlerBase(BaseHTTPRequestHandler):
             raise bad_request("Content-Length must not be negative")
         return length
 
-    def _read_body(self) -> bytes:
-        length = self._content_length()
-        return self.rfile.read(length) if length else b""
+    def _read_body(self, limit: int = MAX_JSON_BODY) -> bytes:
+        """The whole body of a JSON-sized request (413, unread, when longer than ``limit``)."""
+        length = self.body_left
+        if length > limit:
+            raise ApiError(
+                413, "request_too_large", f"the request body is over the {limit}-byte limit"
+            )
+        self.body_left = 0
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            self.close_connection = True
+            raise bad_request("the request body is shorter than its Content-Length")
+        return body
+
+    def _discard_unread(self) -> None:
+        """Before an early answer: drop the unread body, or close if it is too big to read."""
+        length, self.body_left = self.body_left, 0
+        if length <= 0:
+            return
+        if length <= DRAIN_LIMIT or self.body_trusted:
+            try:
+                drain(self.rfile, length)
+                return
+            except (ClientGone, OSError):
+                pass
+        self.close_connection = True
 
     def _send(
         self,
@@ -179,6 +255,7 @@ class HandlerBase(BaseHTTPRequestHandler):
             BaseHTTPRequestHandler.log_message(
                 self, "%s -> %d %s: %s", self.requestline, error.status, error.code, error.detail
             )
+        self._discard_unread()
         extra = dict(headers or {})
         if error.retry_after is not None:
             extra["Retry-After"] = str(error.retry_after)

@@ -129,13 +129,17 @@ class LargeFilesMixin(Store):
             total = sum(length for length, _ in parts.values())
             if total > v.MAX_LARGE_FILE_SIZE:
                 raise bad_request("large file is bigger than 10 TB")
+            status = self._replication_status_for(self.get_bucket(version.bucket_id), version.name)
             self.db.execute(
-                "UPDATE files SET action = 'upload', content_length = ? WHERE file_id = ?",
-                (total, version.file_id),
+                "UPDATE files SET action = 'upload', content_length = ?, replication_status = ? "
+                "WHERE file_id = ?",
+                (total, status, version.file_id),
             )
             version.action = "upload"
             version.content_length = total
-            return version
+            version.replication_status = status
+        self._replicate_later(version)
+        return version
 
     def cancel_large_file(self, key: Key, file_id: object) -> FileVersion:
         with self.lock:

@@ -39,6 +39,9 @@ class Bucket:
     default_retention: dict[str, Any]
     default_sse: dict[str, Any]
     revision: int
+    replication: dict[str, Any] = field(
+        default_factory=lambda: {"asReplicationSource": None, "asReplicationDestination": None}
+    )
 
 
 @dataclass
@@ -58,6 +61,8 @@ class FileVersion:
     legal_hold: str | None = None
     sse: dict[str, Any] = field(default_factory=lambda: {"mode": None, "algorithm": None})
     blob: str | None = None
+    #: pending / completed / failed on a replication source, replica on the copy
+    replication_status: str | None = None
 
 
 @dataclass

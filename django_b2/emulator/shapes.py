@@ -137,7 +137,10 @@ def bucket(value: Bucket, account_id: str, caller: Key) -> dict[str, Any]:
         },
         "replicationConfiguration": {
             "isClientAuthorizedToRead": read_repl,
-            "value": {"asReplicationSource": None, "asReplicationDestination": None}
+            "value": {
+                "asReplicationSource": value.replication.get("asReplicationSource"),
+                "asReplicationDestination": value.replication.get("asReplicationDestination"),
+            }
             if read_repl
             else None,
         },
@@ -185,6 +188,8 @@ def file(
         "serverSideEncryption": _sse(value.sse),
         "uploadTimestamp": value.upload_timestamp,
     }
+    if value.replication_status is not None:
+        body["replicationStatus"] = value.replication_status
     if value.action != "hide":
         caps = caller.capabilities if caller is not None else ()
         read_retention = "readFileRetentions" in caps
@@ -260,6 +265,8 @@ def download_headers(
     for param, header in OVERRIDE_HEADERS.items():
         if param in overrides:
             headers[header] = overrides[param]
+    if value.replication_status is not None:
+        headers["X-Bz-Replication-Status"] = value.replication_status
     if value.sse.get("mode") == "SSE-B2":
         headers["X-Bz-Server-Side-Encryption"] = "AES256"
     elif value.sse.get("mode") == "SSE-C":

@@ -14,12 +14,19 @@ from .files import FilesMixin
 from .large_files import LargeFilesMixin
 from .listing import ListingMixin
 from .notifications import NotificationsMixin
+from .replication import ReplicationMixin
 from .store import UploadPlan
 
 __all__ = ["State", "UploadPlan"]
 
 
 class State(
-    AccessMixin, BucketsMixin, FilesMixin, ListingMixin, LargeFilesMixin, NotificationsMixin
+    AccessMixin,
+    BucketsMixin,
+    FilesMixin,
+    ListingMixin,
+    ReplicationMixin,
+    LargeFilesMixin,
+    NotificationsMixin,
 ):
     """Buckets, files, parts, keys, tokens and notification rules of one emulated account."""

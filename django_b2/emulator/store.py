@@ -2,13 +2,14 @@
 
 Metadata lives in SQLite (``emulator.sqlite3`` in the data dir, WAL mode); bodies live as files
 under ``blobs/``. Names are stored as UTF-8 BLOBs so SQLite orders them by UTF-8 bytes, as B2 does.
-Tokens live in memory: a restart invalidates them (clients re-authorize) but keeps keys, buckets
-and files.
+Tokens (account, upload, download) are kept too, so a restart with the same data dir leaves them
+valid until they expire, as on B2.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import secrets
@@ -41,18 +42,22 @@ CREATE TABLE IF NOT EXISTS keys (
 CREATE TABLE IF NOT EXISTS buckets (
     bucket_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, type TEXT NOT NULL,
     info TEXT NOT NULL, cors TEXT NOT NULL, lifecycle TEXT NOT NULL, lock_enabled INTEGER NOT NULL,
-    default_retention TEXT NOT NULL, default_sse TEXT NOT NULL, revision INTEGER NOT NULL
+    default_retention TEXT NOT NULL, default_sse TEXT NOT NULL, revision INTEGER NOT NULL,
+    replication TEXT
 );
 CREATE TABLE IF NOT EXISTS files (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, file_id TEXT NOT NULL UNIQUE, bucket_id TEXT NOT NULL,
     name BLOB NOT NULL, action TEXT NOT NULL, content_length INTEGER NOT NULL, content_sha1 TEXT,
     content_type TEXT, info TEXT NOT NULL, upload_timestamp INTEGER NOT NULL,
     retention_mode TEXT, retention_until INTEGER, legal_hold TEXT, sse TEXT NOT NULL, blob TEXT,
-    data BLOB
+    data BLOB, replication_status TEXT
 );
 CREATE INDEX IF NOT EXISTS files_by_name ON files (bucket_id, name, seq DESC);
 CREATE INDEX IF NOT EXISTS files_by_action ON files (bucket_id, action, seq);
 CREATE TABLE IF NOT EXISTS notification_rules (bucket_id TEXT PRIMARY KEY, rules TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY, kind TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS parts (
     file_id TEXT NOT NULL, part_number INTEGER NOT NULL, content_length INTEGER NOT NULL,
     content_sha1 TEXT NOT NULL, upload_timestamp INTEGER NOT NULL, blob TEXT NOT NULL,
@@ -63,9 +68,11 @@ CREATE TABLE IF NOT EXISTS parts (
 
 FILE_COLUMNS = (
     "file_id, bucket_id, name, seq, action, content_length, content_sha1, content_type, info, "
-    "upload_timestamp, retention_mode, retention_until, legal_hold, sse, blob"
+    "upload_timestamp, retention_mode, retention_until, legal_hold, sse, blob, replication_status"
 )
 LIST_BATCH = 500
+#: Expired tokens are dropped from memory and the data dir every this many new tokens.
+TOKEN_PRUNE_EVERY = 1000
 #: The kind digit after ``_f`` in a file id (b2sdk's ``FileVersion._type``).
 FILE_KIND_SMALL = "1"
 FILE_KIND_LARGE = "2"
@@ -90,6 +97,7 @@ def file_from_row(row: tuple[Any, ...]) -> FileVersion:
         legal_hold=row[12],
         sse=json.loads(row[13]),
         blob=row[14],
+        replication_status=row[15],
     )
 
 
@@ -105,6 +113,7 @@ def bucket_from_row(row: tuple[Any, ...]) -> Bucket:
         default_retention=json.loads(row[7]),
         default_sse=json.loads(row[8]),
         revision=row[9],
+        **({"replication": json.loads(row[10])} if len(row) > 10 and row[10] else {}),
     )
 
 
@@ -128,6 +137,13 @@ def require_list_prefix(key: Key, prefix: str) -> None:
         raise denied(
             f"the application key only allows listing with a prefix starting {key.name_prefix!r}"
         )
+
+
+_TOKEN_KINDS: dict[str, type[AccountToken] | type[UploadToken] | type[DownloadToken]] = {
+    "account": AccountToken,
+    "upload": UploadToken,
+    "download": DownloadToken,
+}
 
 
 @dataclass(frozen=True)
@@ -172,10 +188,15 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
-        for table in ("files", "parts"):  # data dirs made before bodies could be inline
+        for table, column, kind in (  # data dirs made by earlier versions
+            ("files", "data", "BLOB"),
+            ("parts", "data", "BLOB"),
+            ("files", "replication_status", "TEXT"),
+            ("buckets", "replication", "TEXT"),
+        ):
             columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
-            if "data" not in columns:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN data BLOB")
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self.account_id = self._meta("account_id") or secrets.token_hex(6)
         self._set_meta("account_id", self.account_id)
         master_id = application_key_id or self._meta("master_key_id") or self.account_id
@@ -204,6 +225,39 @@ class Store:
                 name_prefix=row[6],
             )
         self.tokens: dict[str, AccountToken | UploadToken | DownloadToken] = {}
+        self._token_saves = 0
+        self._load_tokens()
+
+    def _load_tokens(self) -> None:
+        """Tokens saved by an earlier run that have not expired yet."""
+        now = self.now_ms()
+        self.db.execute("DELETE FROM tokens WHERE expires_at <= ?", (now,))
+        for kind, data in self.db.execute("SELECT kind, data FROM tokens").fetchall():
+            record = _TOKEN_KINDS[kind](**json.loads(data))
+            self.tokens[record.token] = record
+
+    def _save_token(self, token: AccountToken | UploadToken | DownloadToken) -> None:
+        """Keep a token in the data dir (the caller holds the lock); expired ones are pruned
+        from time to time."""
+        kind = next(name for name, cls in _TOKEN_KINDS.items() if isinstance(token, cls))
+        data = dataclasses.asdict(token)
+        for transient in ("uses", "test_mode_uses", "busy"):
+            data.pop(transient, None)
+        self.db.execute(
+            "REPLACE INTO tokens VALUES (?, ?, ?, ?)",
+            (token.token, kind, json.dumps(data), token.expires_at),
+        )
+        self.tokens[token.token] = token
+        self._token_saves += 1
+        if self._token_saves % TOKEN_PRUNE_EVERY == 0:
+            now = self.now_ms()
+            self.db.execute("DELETE FROM tokens WHERE expires_at <= ?", (now,))
+            for stale in [t for t, found in self.tokens.items() if found.expires_at <= now]:
+                del self.tokens[stale]
+
+    def _forget_token(self, token: str) -> None:
+        self.tokens.pop(token, None)
+        self.db.execute("DELETE FROM tokens WHERE token = ?", (token,))
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -241,6 +295,7 @@ class Store:
             self.db.execute("DELETE FROM parts")
             self.db.execute("DELETE FROM buckets")
             self.db.execute("DELETE FROM notification_rules")
+            self.db.execute("DELETE FROM tokens")
             self.db.execute("DELETE FROM keys")
             self.keys = {self.master.key_id: self.master}
             self.tokens.clear()
@@ -306,9 +361,10 @@ class Store:
             json.dumps(bucket.default_retention),
             json.dumps(bucket.default_sse),
             bucket.revision,
+            json.dumps(bucket.replication),
         )
         verb = "INSERT" if insert else "REPLACE"
-        self.db.execute(f"{verb} INTO buckets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+        self.db.execute(f"{verb} INTO buckets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
 
     def _bucket_for_files(self, key: Key, bucket_id: object, capability: str) -> Bucket:
         require(key, capability)
@@ -403,7 +459,8 @@ class Store:
         cursor = self.db.execute(
             "INSERT INTO files (file_id, bucket_id, name, action, content_length, content_sha1, "
             "content_type, info, upload_timestamp, retention_mode, retention_until, legal_hold, "
-            "sse, blob, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "sse, blob, data, replication_status) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 version.file_id,
                 version.bucket_id,
@@ -420,6 +477,7 @@ class Store:
                 json.dumps(version.sse),
                 version.blob,
                 data,
+                version.replication_status,
             ),
         )
         version.seq = int(cursor.lastrowid or 0)
@@ -456,8 +514,18 @@ class Store:
                 legal_hold=plan.legal_hold,
                 sse=plan.sse,
                 blob=self._store_blob(body.path) if body.path is not None else None,
+                replication_status=self._replication_status_for(plan.bucket, plan.name),
             )
-            return self._insert_file(version, body.data)
+            self._insert_file(version, body.data)
+        self._replicate_later(version)
+        return version
+
+    def _replication_status_for(self, bucket: Bucket, name: str) -> str | None:
+        """``pending`` when a replication rule of ``bucket`` covers ``name`` (ReplicationMixin)."""
+        return None
+
+    def _replicate_later(self, version: FileVersion) -> None:
+        """Queue a pending version for replication (ReplicationMixin)."""
 
     def segments(self, version: FileVersion) -> list[Segment]:
         """Where the bytes of an ``upload`` version are, in order."""

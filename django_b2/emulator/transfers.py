@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
 from typing import Any
 
 from . import shapes
 from . import validation as v
-from .bodies import ClientGone, DropConnection, drain, receive
+from .bodies import ClientGone, DropConnection, receive
 from .cors import CorsMixin
 from .errors import ApiError, bad_request, not_found
-from .http_base import OVERRIDES
+from .http_base import OVERRIDES, decode_json
 from .records import AccountToken, FileVersion, Key
 from .store import UploadPlan
 
@@ -21,10 +20,9 @@ class TransfersMixin(CorsMixin):
     """Uploads (files and parts) streamed to disk, downloads streamed from disk."""
 
     def _upload(self, method: str, endpoint: str, path_id: str | None) -> None:
-        length = self._content_length()
+        length = self.body_left
         app = self.app
         if method != "POST" or path_id is None:
-            drain(self.rfile, length)
             raise ApiError(
                 405 if path_id else 404,
                 "method_not_allowed" if path_id else "not_found",
@@ -32,6 +30,15 @@ class TransfersMixin(CorsMixin):
             )
         is_part = endpoint == "b2_upload_part"
         cors = self._cors_for_upload(endpoint, path_id)
+        # refused from its Content-Length alone, before any byte of the body is read
+        largest = (v.MAX_PART_SIZE if is_part else app.max_simple_file_size) + 40
+        if length > largest:
+            kind = "a part" if is_part else "a simple upload"
+            self._send_error(
+                bad_request(f"Content-Length {length} is too big for {kind}; use a large file"),
+                cors,
+            )
+            return
         try:
             key, token = app.state.begin_upload(
                 self.headers.get("Authorization"),
@@ -39,9 +46,9 @@ class TransfersMixin(CorsMixin):
                 large_file_id=path_id if is_part else None,
             )
         except ApiError as error:
-            drain(self.rfile, length)
             self._send_error(error, cors)
             return
+        self.body_trusted = True  # a valid upload token: a refused body is drained, any size
         failed = False
         ended = False  # the token is released before the answer goes out (see below)
         try:
@@ -65,8 +72,8 @@ class TransfersMixin(CorsMixin):
                 plan = self._plan_from_headers(key, path_id)
             drop_at = length // 2 if app.faults.drop_connection() else None
             temp = app.state.new_temp_path()
-            body_length, length = length, 0  # receive() consumes the body or the connection dies
-            received = receive(self.rfile, body_length, sha1_mode, temp, drop_at=drop_at)
+            self.body_left = 0  # receive() consumes the body or the connection dies
+            received = receive(self.rfile, length, sha1_mode, temp, drop_at=drop_at)
             if is_part:
                 part = app.state.commit_part(path_id, number, received)
                 body = shapes.part(part)
@@ -80,8 +87,6 @@ class TransfersMixin(CorsMixin):
             self._send_json(200, body, cors)
         except ApiError as error:
             failed = error.status >= 500
-            if length:
-                drain(self.rfile, length)
             if not ended:
                 app.state.end_upload(token, failed=failed)
                 ended = True
@@ -165,10 +170,7 @@ class TransfersMixin(CorsMixin):
         body = self._read_body()
         params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
         if by_id and body.strip():
-            try:
-                decoded = json.loads(body)
-            except ValueError as exc:
-                raise bad_request("the request body is not valid JSON") from exc
+            decoded = decode_json(body)
             if isinstance(decoded, dict):
                 params.update({k: str(val) for k, val in decoded.items() if val is not None})
         token = self.headers.get("Authorization") or params.get("Authorization")

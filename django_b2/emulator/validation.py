@@ -435,6 +435,90 @@ def check_customer_key(stored: dict[str, Any], given: object) -> None:
         raise ApiError(403, "access_denied", "wrong SSE-C key for this file")
 
 
+_RULE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_REPLICATION_RULES = 10
+MAX_PRIORITY = 2**31 - 1
+
+
+def _check_replication_rule(rule: object) -> dict[str, Any]:
+    if not isinstance(rule, dict):
+        raise bad_request("each replication rule must be an object")
+    name = rule.get("replicationRuleName")
+    if not isinstance(name, str) or not _RULE_NAME.fullmatch(name):
+        raise bad_request("replicationRuleName must be 1-64 letters, digits, '-' or '_'")
+    destination = rule.get("destinationBucketId")
+    if not isinstance(destination, str) or not destination:
+        raise bad_request(f"replication rule {name!r} needs a destinationBucketId")
+    priority = rule.get("priority")
+    if (
+        not isinstance(priority, int)
+        or isinstance(priority, bool)
+        or not (1 <= priority <= MAX_PRIORITY)
+    ):
+        raise bad_request(f"replication rule {name!r}: priority must be from 1 to {MAX_PRIORITY}")
+    prefix = rule.get("fileNamePrefix", "")
+    if not isinstance(prefix, str):
+        raise bad_request(f"replication rule {name!r}: fileNamePrefix must be a string")
+    flags = {}
+    for flag in ("isEnabled", "includeExistingFiles"):
+        value = rule.get(flag, flag == "isEnabled")
+        if not isinstance(value, bool):
+            raise bad_request(f"replication rule {name!r}: {flag} must be true or false")
+        flags[flag] = value
+    return {
+        "destinationBucketId": destination,
+        "fileNamePrefix": prefix,
+        "includeExistingFiles": flags["includeExistingFiles"],
+        "isEnabled": flags["isEnabled"],
+        "priority": priority,
+        "replicationRuleName": name,
+    }
+
+
+def check_replication(value: object) -> dict[str, Any]:
+    """A ``replicationConfiguration``: ``{asReplicationSource, asReplicationDestination}``, each
+    optional (``{}`` removes both)."""
+    if not isinstance(value, dict):
+        raise bad_request("replicationConfiguration must be an object")
+    unknown = set(value) - {"asReplicationSource", "asReplicationDestination"}
+    if unknown:
+        raise bad_request(f"unknown replicationConfiguration fields: {sorted(unknown)}")
+    result: dict[str, Any] = {"asReplicationSource": None, "asReplicationDestination": None}
+    source = value.get("asReplicationSource")
+    if source is not None:
+        if not isinstance(source, dict):
+            raise bad_request("asReplicationSource must be an object")
+        rules = source.get("replicationRules")
+        if not isinstance(rules, list) or not 1 <= len(rules) <= MAX_REPLICATION_RULES:
+            raise bad_request(f"replicationRules must list 1 to {MAX_REPLICATION_RULES} rules")
+        checked = [_check_replication_rule(rule) for rule in rules]
+        names = [rule["replicationRuleName"] for rule in checked]
+        if len(set(names)) != len(names):
+            raise bad_request("replicationRuleName values must be unique")
+        key_id = source.get("sourceApplicationKeyId")
+        if not isinstance(key_id, str) or not key_id:
+            raise bad_request("asReplicationSource needs a sourceApplicationKeyId")
+        result["asReplicationSource"] = {
+            "replicationRules": checked,
+            "sourceApplicationKeyId": key_id,
+        }
+    destination = value.get("asReplicationDestination")
+    if destination is not None:
+        mapping = (
+            destination.get("sourceToDestinationKeyMapping")
+            if isinstance(destination, dict)
+            else None
+        )
+        if not isinstance(mapping, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            raise bad_request(
+                "asReplicationDestination needs sourceToDestinationKeyMapping: {keyId: keyId}"
+            )
+        result["asReplicationDestination"] = {"sourceToDestinationKeyMapping": dict(mapping)}
+    return result
+
+
 def check_default_retention(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise bad_request("defaultRetention must be an object")

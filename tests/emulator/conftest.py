@@ -107,5 +107,7 @@ def error_of(response: requests.Response) -> tuple[int, str]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A hung emulator test should fail fast, not after the suite-wide 300 s."""
     for item in items:
-        if "tests/emulator/" in str(item.path).replace("\\", "/"):
+        if "tests/emulator/" in str(item.path).replace("\\", "/") and not item.get_closest_marker(
+            "timeout"
+        ):
             item.add_marker(pytest.mark.timeout(60))

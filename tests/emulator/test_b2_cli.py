@@ -23,6 +23,10 @@ import requests
 
 from django_b2.emulator import EmulatorServer
 
+# each ``b2`` run starts a Python process (1-3 s on a loaded 2-core machine); the end-to-end test
+# makes about 25 of them
+pytestmark = pytest.mark.timeout(240)
+
 
 def _b2_executable() -> str:
     found = Path(sys.executable).with_name("b2")

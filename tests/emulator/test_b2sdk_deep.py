@@ -511,7 +511,10 @@ def test_client_reset_on_idle_connection_is_quiet(
     host, port = server.url.removeprefix("http://").split(":")
     before = threading.active_count()
     with socket.create_connection((host, int(port))) as sock:
-        sock.sendall(b"GET /_emulator/counters HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(
+            b"GET /_emulator/counters HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + f"X-Emulator-Admin-Token: {server.admin_token}\r\n\r\n".encode()
+        )
         assert sock.recv(65536).startswith(b"HTTP/1.1 200")
         # linger 0: close sends RST while the server waits for the next request line
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -66,7 +66,12 @@ def test_errors_are_answered_on_time(wire: Wire, bucket_id: str) -> None:
 
 def test_config_over_http_and_validation(b2_emulator: EmulatorServer) -> None:
     sent = {"late_answer_rate": 0.5, "late_answer_endpoints": ["b2_copy_file"]}
-    answer = requests.post(f"{b2_emulator.url}/_emulator/faults", json=sent, timeout=10)
+    answer = requests.post(
+        f"{b2_emulator.url}/_emulator/faults",
+        json=sent,
+        headers=b2_emulator.admin_headers,
+        timeout=10,
+    )
     assert answer.status_code == 200
     assert answer.json()["late_answer_endpoints"] == ["b2_copy_file"]
     assert b2_emulator.faults.late_answer_endpoints == ("b2_copy_file",)

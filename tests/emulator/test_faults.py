@@ -169,14 +169,17 @@ def test_test_mode_force_cap_exceeded(wire: Wire, bucket_id: str) -> None:
 
 def test_faults_over_http(wire: Wire, bucket_id: str) -> None:
     url = f"{wire.server.url}/_emulator/faults"
-    body = requests.post(url, json={"api_503_rate": 1.0, "retry_after": 2}).json()
+    admin = wire.server.admin_headers
+    body = requests.post(url, json={"api_503_rate": 1.0, "retry_after": 2}, headers=admin).json()
     assert body["api_503_rate"] == 1.0 and body["retry_after"] == 2
     assert wire.server.faults.api_503_rate == 1.0
     assert wire.call("b2_list_file_names", bucketId=bucket_id).status_code == 503
-    assert requests.get(url).json()["api_503_rate"] == 1.0
-    assert error_of(requests.post(url, json={"api_503_rate": 2})) == (400, "bad_request")
-    assert error_of(requests.post(url, json={"no_such_knob": 1})) == (400, "bad_request")
-    requests.post(url, json={})
+    assert requests.get(url, headers=admin).json()["api_503_rate"] == 1.0
+    refused = requests.post(url, json={"api_503_rate": 2}, headers=admin)
+    assert error_of(refused) == (400, "bad_request")
+    unknown = requests.post(url, json={"no_such_knob": 1}, headers=admin)
+    assert error_of(unknown) == (400, "bad_request")
+    requests.post(url, json={}, headers=admin)
     assert wire.call("b2_list_file_names", bucketId=bucket_id).status_code == 200
 
 
@@ -214,16 +217,18 @@ def test_counters(wire: Wire, bucket_id: str) -> None:
     }
     assert counters["by_class"] == {"A": 2, "B": 2, "C": 1}
     assert counters["total"] == 5
-    over_http = requests.get(f"{wire.server.url}/_emulator/counters").json()
+    admin = wire.server.admin_headers
+    over_http = requests.get(f"{wire.server.url}/_emulator/counters", headers=admin).json()
     assert over_http == counters  # admin calls are not counted
-    reset = requests.post(f"{wire.server.url}/_emulator/counters/reset").json()
+    reset = requests.post(f"{wire.server.url}/_emulator/counters/reset", headers=admin).json()
     assert reset["total"] == 0
     assert wire.server.counters()["by_endpoint"] == {}
 
 
 def test_reset_over_http(wire: Wire, bucket_id: str) -> None:
     wire.server.set_faults(api_503_rate=1.0)
-    assert requests.post(f"{wire.server.url}/_emulator/reset").status_code == 200
+    reset = requests.post(f"{wire.server.url}/_emulator/reset", headers=wire.server.admin_headers)
+    assert reset.status_code == 200
     assert wire.server.faults == FaultConfig()
     wire.authorize()
     listed = wire.ok("b2_list_buckets", accountId=wire.server.account_id)
@@ -238,11 +243,13 @@ def test_start_up_faults_survive_reset() -> None:
 
 
 def test_clock_over_http(wire: Wire, bucket_id: str) -> None:
-    response = requests.post(f"{wire.server.url}/_emulator/clock", json={"advance_seconds": 86_401})
+    admin = wire.server.admin_headers
+    clock = f"{wire.server.url}/_emulator/clock"
+    response = requests.post(clock, json={"advance_seconds": 86_401}, headers=admin)
     assert response.json()["clock_offset_ms"] == 86_401_000
     expired = wire.call("b2_list_file_names", bucketId=bucket_id)
     assert error_of(expired) == (401, "expired_auth_token")
-    bad = requests.post(f"{wire.server.url}/_emulator/clock", json={"advance_seconds": "soon"})
+    bad = requests.post(clock, json={"advance_seconds": "soon"}, headers=admin)
     assert error_of(bad) == (400, "bad_request")
-    unknown = requests.get(f"{wire.server.url}/_emulator/nothing")
+    unknown = requests.get(f"{wire.server.url}/_emulator/nothing", headers=admin)
     assert error_of(unknown) == (404, "not_found")

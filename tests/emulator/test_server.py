@@ -273,7 +273,7 @@ def test_a_stalled_upload_gets_408_and_idle_connections_close() -> None:
     import socket
     import urllib.parse
 
-    with EmulatorServer(request_timeout_seconds=0.3) as server:
+    with EmulatorServer(request_timeout_seconds=0.3, header_timeout_seconds=0.3) as server:
         wire = Wire(server, requests.Session())
         wire.authorize()
         bucket = wire.create_bucket()
@@ -293,3 +293,6 @@ def test_a_stalled_upload_gets_408_and_idle_connections_close() -> None:
         assert b'"request_timeout"' in reply
         with socket.create_connection((url.hostname, url.port), timeout=10) as idle:
             assert idle.recv(1) == b""  # closed by the server after 0.3 s of silence
+        with socket.create_connection((url.hostname, url.port), timeout=10) as slow:
+            slow.sendall(b"GET /b2api/v3/b2_authorize_account HTTP/1.1\r\nHo")  # then stall
+            assert slow.recv(1) == b""  # headers get header_timeout_seconds too
