@@ -223,7 +223,8 @@ class B2Config:
         8 * 1024 * 1024,
         check=v.positive_int(),
         shown_default="`8 MiB`",
-        doc="Size of each ranged GET when reading.",
+        doc="Size of the first ranged GET of a sequential read (later blocks grow 4 times, up to "
+        "512 MiB).",
     )
     spool_max_size: int = _option(
         10 * 1024 * 1024,
