@@ -42,6 +42,7 @@ typecheck: venv
 	$(BIN)/mypy
 
 bench: venv
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/run_all.py
 
 ## make docs: the documentation site, built into site/ (warnings are errors).

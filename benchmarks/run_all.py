@@ -41,6 +41,8 @@ FULL: dict[str, list[str]] = {
     "download": ["bench_download.py", "--sizes", "256M,1G", "--repeat", "5"],
     "storage_ops": ["bench_storage_ops.py", "--ops", "50", "--url-calls", "100000"],
     "auth_redis": ["bench_auth_redis.py", "--processes", "4", "--ops", "500"],
+    "static": ["bench_static.py", "--files", "1000"],
+    "round_trips": ["bench_round_trips.py", "--size", "1G", "--names", "10000"],
     "soak": ["soak.py", "--saves", "2000", "--large", "20", "--threads", "4"],
 }
 QUICK: dict[str, list[str]] = {
@@ -59,6 +61,8 @@ QUICK: dict[str, list[str]] = {
     "download": ["bench_download.py", "--sizes", "32M", "--part-size", "8M", "--repeat", "2"],
     "storage_ops": ["bench_storage_ops.py", "--ops", "20", "--url-calls", "20000"],
     "auth_redis": ["bench_auth_redis.py", "--processes", "4", "--ops", "100"],
+    "static": ["bench_static.py", "--files", "200"],
+    "round_trips": ["bench_round_trips.py", "--size", "32M", "--names", "2000"],
     "soak": ["soak.py", "--saves", "200", "--large", "3", "--threads", "4"],
 }
 

@@ -9,6 +9,7 @@
 ``django_b2.E006``  ``signed_url_scope="location"`` with an empty ``location`` on a private storage
 ``django_b2.W001``  the authorization cache is per process (LocMem) or a no-op (Dummy)
 ``django_b2.W002``  a static storage with ``public=False`` (signed URLs break CSS references)
+``django_b2.W003``  Wagtail's image storage with ``file_overwrite=True`` (renditions get deleted)
 =================  ==========================================================================
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.apps import apps
 from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
@@ -56,6 +58,24 @@ def check_storages(app_configs: Sequence[Any] | None = None, **kwargs: Any) -> l
     return messages
 
 
+def _check_wagtail(alias: str, config: conf.B2Config) -> list[CheckMessage]:
+    if not config.file_overwrite or not apps.is_installed("wagtail.images"):
+        return []
+    if alias not in conf.wagtail_media_aliases():
+        return []
+    return [
+        Warning(
+            "Wagtail keeps images in this storage, which has file_overwrite=True: an image "
+            "uploaded under a name already taken replaces the other image's file, and "
+            "wagtail_update_image_renditions deletes every rendition it has just made again "
+            "(it deletes the old rendition's name after writing the new one under it).",
+            hint="Set OPTIONS['file_overwrite'] (or B2_FILE_OVERWRITE) to False.",
+            id="django_b2.W003",
+            obj=f"STORAGES[{alias!r}]",
+        )
+    ]
+
+
 def _check_one(alias: str, options: Mapping[str, Any], *, static: bool) -> list[CheckMessage]:
     where = f"STORAGES[{alias!r}]"
     messages: list[CheckMessage] = []
@@ -92,6 +112,7 @@ def _check_one(alias: str, options: Mapping[str, Any], *, static: bool) -> list[
                 obj=where,
             )
         )
+    messages.extend(_check_wagtail(alias, config))
     if static and not config.public:
         messages.append(
             Warning(

@@ -63,6 +63,8 @@ __all__ = [
     "setting_names",
     "storage_definitions",
     "use_tz",
+    "wagtail_docs_serve_method",
+    "wagtail_media_aliases",
 ]
 
 DELETE_POLICIES: Final = ("hide", "delete_newest", "delete_all")
@@ -221,7 +223,8 @@ class B2Config:
         8 * 1024 * 1024,
         check=v.positive_int(),
         shown_default="`8 MiB`",
-        doc="Size of each ranged GET when reading.",
+        doc="Size of the first ranged GET of a sequential read (later blocks grow 4 times, up to "
+        "512 MiB).",
     )
     spool_max_size: int = _option(
         10 * 1024 * 1024,
@@ -393,6 +396,21 @@ def storage_definitions() -> Mapping[str, Mapping[str, Any]]:
     """The ``STORAGES`` setting."""
     storages: Mapping[str, Mapping[str, Any]] = getattr(settings, "STORAGES", {}) or {}
     return storages
+
+
+def wagtail_media_aliases() -> frozenset[str]:
+    """The ``STORAGES`` aliases Wagtail keeps images in: ``default`` (originals, documents) and
+    the alias ``WAGTAILIMAGES_RENDITION_STORAGE`` names, if it names one (renditions)."""
+    renditions = getattr(settings, "WAGTAILIMAGES_RENDITION_STORAGE", None)
+    if isinstance(renditions, str) and renditions in storage_definitions():
+        return frozenset({"default", renditions})
+    return frozenset({"default"})
+
+
+def wagtail_docs_serve_method() -> str:
+    """Wagtail's ``WAGTAILDOCS_SERVE_METHOD``; unset means ``"redirect"`` for B2 storages (Wagtail
+    redirects when a storage has URLs and no local paths)."""
+    return str(getattr(settings, "WAGTAILDOCS_SERVE_METHOD", None) or "redirect")
 
 
 def find_application_key(application_key_id: str, *, static: bool = False) -> str:

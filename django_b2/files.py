@@ -5,12 +5,18 @@ Read modes (``"rb"``, ``"r"``) stream the file with HTTP Range requests of at mo
 next read, and sequential reads continue on the open response. Memory stays at one read buffer
 whatever the file size.
 
+Sequential reads need few requests: a read from the start of the file asks for a block of
+``read_block_size`` bytes, and while reads stay sequential each following block is four times
+the last, up to :data:`MAX_SEQUENTIAL_BLOCK` (a 1 GiB file read from start to end takes 5 ranged
+GETs with the default 8 MiB). The size of a block costs no memory: its body is read in network
+chunks of at most 1 MiB as the caller reads.
+
 Seeks are made cheap for the connection pool too. A short seek forward inside the open block
 reads through the gap instead of sending a new request. A block that starts after a seek asks
 for only :data:`SEEK_BLOCK_SIZE` bytes, and sequential reads double the size of each following
-block up to ``read_block_size`` (a read from the start of the file asks for a full block at
-once). An abandoned block with little left is drained so its keep-alive connection is reused;
-only a large remainder closes the connection (see :meth:`DownloadedFile.close`).
+block up to ``read_block_size``, then grow as above. An abandoned block with little left is
+drained so its keep-alive connection is reused; only a large remainder closes the connection (see
+:meth:`DownloadedFile.close`).
 
 Write modes (``"wb"``, ``"w"``) write into a :class:`tempfile.SpooledTemporaryFile` (in memory up
 to ``spool_max_size`` bytes, then on disk) and upload it on :meth:`close`.
@@ -33,7 +39,14 @@ if TYPE_CHECKING:
 
     from .storage import B2Storage
 
-__all__ = ["READ_BUFFER_SIZE", "SEEK_BLOCK_SIZE", "SKIP_LIMIT", "B2File", "RangeReader"]
+__all__ = [
+    "MAX_SEQUENTIAL_BLOCK",
+    "READ_BUFFER_SIZE",
+    "SEEK_BLOCK_SIZE",
+    "SKIP_LIMIT",
+    "B2File",
+    "RangeReader",
+]
 
 #: Size of the read buffer in front of the ranged stream.
 READ_BUFFER_SIZE: Final = 64 * 1024
@@ -44,6 +57,10 @@ NETWORK_CHUNK_SIZE: Final = 1024 * 1024
 SEEK_BLOCK_SIZE: Final = DEFAULT_DRAIN_LIMIT
 #: A seek at most this far forward inside the open block reads through the gap.
 SKIP_LIMIT: Final = DEFAULT_DRAIN_LIMIT
+#: Largest block of a sequential read (or ``read_block_size`` if larger).
+MAX_SEQUENTIAL_BLOCK: Final = 512 * 1024 * 1024
+#: Factor by which blocks past ``read_block_size`` grow while reads stay sequential.
+_SEQUENTIAL_GROWTH: Final = 4
 _READ_MODES: Final = frozenset({"r", "rb"})
 _WRITE_MODES: Final = frozenset({"w", "wb"})
 
@@ -187,7 +204,10 @@ class RangeReader(io.RawIOBase):
     def _block_length(self, offset: int) -> int:
         """How many bytes to ask for at ``offset``: see the module docstring."""
         if offset == self._last_end:
-            return min(self._block_size, max(self._last_length * 2, SEEK_BLOCK_SIZE))
+            last = self._last_length
+            if last < self._block_size:
+                return min(self._block_size, max(last * 2, SEEK_BLOCK_SIZE))
+            return min(max(self._block_size, MAX_SEQUENTIAL_BLOCK), last * _SEQUENTIAL_GROWTH)
         if offset == 0 and self._last_end is None:
             return self._block_size
         return min(self._block_size, SEEK_BLOCK_SIZE)
@@ -213,9 +233,7 @@ class RangeReader(io.RawIOBase):
                 # has been overwritten since: a read never mixes two versions.
                 response = client.download_file_by_id(self._file_id, range=(offset, end))
         except B2NotFound as exc:
-            raise FileNotFoundError(
-                f"{self._name!r} does not exist in B2 bucket {self._storage.bucket_name!r}"
-            ) from exc
+            raise self._storage.missing(self._name, exc) from exc
         except B2RangeNotSatisfiable:
             if offset == 0:
                 self._size = 0  # a zero-byte file has no satisfiable range

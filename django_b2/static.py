@@ -1,16 +1,29 @@
 """Storages for ``collectstatic``: ``B2StaticStorage`` and ``B2ManifestStaticStorage``.
 
-``collectstatic`` saves files one after another. These storages copy each file into a spooled
-temporary file and hand it to a pool of ``max_workers`` upload threads, so many uploads run at
-once while collectstatic moves on; at most ``2 * max_workers`` uploads wait at any time (the
-queue is bounded, so memory is too). Pending uploads are flushed at the end of ``post_process``
-(which collectstatic always calls) and before any read of a file still being uploaded; call
-:meth:`B2StaticStorage.flush` yourself when you use ``save()`` outside collectstatic. An upload
-failure is raised by the next ``save()`` or by ``flush()``.
+Deploys with no gap and no needless request:
 
-``exists()`` and ``get_modified_time()`` (asked for every file by collectstatic) are answered from
-one listing of the storage's ``location``, taken on first use and kept up to date by this
-storage's own saves and deletes; it is refreshed after ``listing_ttl`` seconds.
+* **Parallel**: each saved file is copied into a spooled temporary file and uploaded by an
+  :class:`~django_b2.upload_pool.UploadPool` of ``max_workers`` threads while collectstatic
+  moves on (at most ``2 * max_workers`` uploads wait, so memory is bounded). Everything queued
+  is flushed at the end of ``post_process`` (which collectstatic always calls) and before a read
+  of a name still being written; call :meth:`B2StaticStorage.flush` yourself when you use
+  ``save()`` outside collectstatic. A failure is raised by the next ``save()`` or ``flush()``.
+* **One listing**: ``exists()``, ``get_modified_time()`` and ``listdir()`` are answered from a
+  :class:`~django_b2.listing_cache.ListingCache` of the storage's ``location`` (one request per
+  10,000 files), kept current by this storage's own writes and deletes and taken again after
+  ``listing_ttl`` seconds.
+* **Unchanged content is not sent**: a save whose SHA-1, content type and file info equal what
+  B2 holds for the name (the listing carries the SHA-1: ``contentSha1``, or ``large_file_sha1``
+  for large files, which these storages always record) makes no request.
+* **No gap**: collectstatic and the manifest storage delete a name and then save it again. A
+  ``delete()`` is therefore held back: a save of the same name that follows becomes one
+  overwrite (upload first, then the superseded versions are removed as ``delete_policy`` says),
+  or nothing at all when the content is unchanged. A published name always has a version. Held
+  deletes not followed by a save are sent by ``flush()`` (so at the end of ``post_process``), by
+  ``close()``, and at interpreter exit; a held name reads as missing meanwhile.
+* **Manifest last**: ``B2ManifestStaticStorage`` waits for every other upload before it writes
+  ``staticfiles.json``, so the manifest never names a file that is not there yet (and is not
+  written at all when an upload failed).
 
 Static storages default to ``public=True`` (plain URLs; CSS rewritten by the manifest storage
 refers to files by path, which signed URLs would break) and ``file_overwrite=True``. They read
@@ -19,26 +32,30 @@ refers to files by path, which signed URLs would break) and ``file_overwrite=Tru
 
 from __future__ import annotations
 
-import contextlib
+import atexit
 import hashlib
 import io
 import re
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, Final
+from urllib.parse import unquote, urlsplit
 
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.base import File
+from django.core.files.storage import Storage
 from django.utils.deconstruct import deconstructible
 
+from django_b2.client.errors import B2NotFound
+
 from .files import B2File
-from .storage import B2Storage, datetime_from_millis
+from .listing_cache import ListedFile, ListingCache
+from .storage import LISTING_PAGE_SIZE, B2Storage, datetime_from_millis
+from .upload_pool import UploadPool
 
 __all__ = ["HASHED_CACHE_CONTROL", "LISTING_TTL", "B2ManifestStaticStorage", "B2StaticStorage"]
 
@@ -48,373 +65,233 @@ LISTING_TTL: Final = 300.0
 HASHED_CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
 #: ``name.<12 hex digits of MD5>[.ext]``, the names ``ManifestFilesMixin.hashed_name`` makes.
 _HASHED_NAME: Final = re.compile(r"\.[0-9a-f]{12}(\.[^./]+)?$")
-
-
-@dataclass(frozen=True, eq=False)
-class _Pending:
-    """The last operation queued for a name."""
-
-    future: Future[None]
-    exists_after: bool  # True for a save, False for a delete
-    existed_before: bool  # whether the name existed before this operation (True if unknown)
-    on_cancel: Callable[[], None] | None
+_RUN_STATE: Final = ("_pool", "_listing", "_held", "_held_lock", "_exit_hook")
 
 
 @deconstructible(path="django_b2.static.B2StaticStorage")
 class B2StaticStorage(B2Storage):
-    """Static files on B2 with parallel uploads. See the module docstring."""
+    """Static files on B2: parallel uploads, one listing, no gap. See the module docstring."""
 
     static_defaults = True
     listing_ttl: float = LISTING_TTL
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        self._init_parallel_state()
+        self._init_run_state()
 
-    def _init_parallel_state(self) -> None:
-        self._pool: ThreadPoolExecutor | None = None
-        self._slots = threading.BoundedSemaphore(2 * self.config.max_workers)
-        self._pending: dict[str, _Pending] = {}
-        # Deletes not sent yet, name -> SHA-1 of the content they would remove (see delete()).
-        self._deferred: dict[str, str] = {}
-        # Names whose only stored version is one this storage uploaded onto a free name -> SHA-1.
-        self._uploaded: dict[str, str] = {}
-        # Deletes are held back only inside post_process(), which always ends with flush().
-        self._hold_deletes = False
-        self._failures: list[tuple[str, BaseException]] = []
-        self._state_lock = threading.Lock()
-        self._listing: dict[str, Mapping[str, Any]] | None = None
-        self._dirs: set[str] = set()  # "directories" (name prefixes) seen in the listing
-        self._listing_at = 0.0
+    def _init_run_state(self) -> None:
+        self._pool = UploadPool(self.config.max_workers)
+        self._listing = ListingCache(self._list_location, self.listing_ttl)
+        self._held: set[str] = set()  # B2 keys deleted by the caller, delete not sent yet
+        self._held_lock = threading.Lock()
+        self._exit_hook = False
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
-        for name in (
-            "_pool",
-            "_slots",
-            "_pending",
-            "_deferred",
-            "_uploaded",
-            "_failures",
-            "_state_lock",
-            "_listing",
-            "_dirs",
-        ):
-            state.pop(name, None)
+        for attribute in _RUN_STATE:
+            state.pop(attribute, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
-        self._init_parallel_state()
+        self._init_run_state()
 
-    # -- parallel uploads --------------------------------------------------------------------
+    def _list_location(self) -> Iterable[Mapping[str, Any]]:
+        prefix = f"{self.location}/" if self.location else ""
+        return self.client.iter_file_names(
+            self.bucket_id, prefix=prefix, page_size=LISTING_PAGE_SIZE
+        )
+
+    def _lookup(self, key: str) -> ListedFile | None:
+        """What the location holds under ``key`` (listing it first if needed)."""
+        return self._listing.lookup(key, before_listing=self._pool.flush)
+
+    def _is_held(self, key: str) -> bool:
+        with self._held_lock:
+            return key in self._held
+
+    # -- writes ------------------------------------------------------------------------------
 
     def _save(self, name: str, content: File[Any]) -> str:
         key = self.b2_name(name)
         spool, length, sha1 = _spool(content, self.config.spool_max_size)
-        with self._state_lock:
-            deferred = self._deferred.pop(name, None)
-        if deferred is not None:
-            if deferred == sha1:
-                # Deleted, then saved again with the same bytes: the stored file is already
-                # right, so neither the delete nor the upload is sent.
-                spool.close()
-                self._relist(key, length)
-                return name
-            self._send_delete(name, key)
-        existed_before = self._will_exist(name, key)
-        with self._state_lock:
-            if existed_before:
-                self._uploaded.pop(name, None)
-            else:
-                self._uploaded[name] = sha1
+        content_type = self.guess_content_type(name, content)
+        file_info = self.file_info_for(name)
+        with self._held_lock:
+            held = key in self._held
+            self._held.discard(key)
+        listed = self._listing.get(key)
+        if listed is not None and listed.same_as(sha1, content_type, file_info):
+            # B2 holds these bytes with this metadata (or will once a queued upload is done):
+            # nothing to send, and a held delete of the name is simply dropped.
+            spool.close()
+            return name
+        known = self._listing.is_fresh()
+        # A held delete of a name that has (or may have) versions: remove them after the upload.
+        supersede = held and (listed is not None or not known)
 
         def upload() -> None:
             try:
-                self.upload(name, key, spool, content_length=length)
+                result = self.upload(name, key, spool, content_length=length, sha1=sha1)
             finally:
                 spool.close()
+            if supersede:
+                self._drop_older_versions(key, str(result["fileId"]))
 
+        written = ListedFile(
+            size=length,
+            sha1=sha1,
+            content_type=content_type,
+            file_info=file_info,
+            modified_millis=int(time.time() * 1000),
+        )
+        self._listing.put(key, written)
         try:
-            self._submit(
-                name,
+            self._pool.submit(
                 key,
                 upload,
-                exists_after=True,
-                existed_before=existed_before,
+                new_name=known and listed is None and not held,
+                on_failure=lambda: self._listing.drop(key),
                 on_cancel=spool.close,
             )
         except BaseException:
             spool.close()
+            self._listing.drop(key)
             raise
-        self._relist(key, length)
         return name
 
-    def _relist(self, key: str, length: int) -> None:
-        with self._state_lock:
-            if self._listing is not None:
-                self._dirs.update(_parents(key))
-                self._listing[key] = {
-                    "contentLength": length,
-                    "uploadTimestamp": int(time.time() * 1000),
-                    "fileInfo": {},
-                }
+    def _drop_older_versions(self, key: str, file_id: str) -> None:
+        """After an overwrite that replaces a deleted file: what that delete would have removed
+        (every older version, or the previous one, as ``delete_policy`` says; none for hide)."""
+        policy = self.config.delete_policy
+        if policy == "hide":
+            return
+        older = False
+        for version in list(self._versions(key)):
+            if not older:
+                older = str(version["fileId"]) == file_id
+                continue
+            try:
+                self.client.delete_file_version(key, str(version["fileId"]))
+            except B2NotFound:
+                continue  # deleted concurrently
+            if policy == "delete_newest" and version.get("action") == "upload":
+                return
 
-    def _will_exist(self, name: str, key: str) -> bool:
-        """Whether ``name`` exists once the queued operations are done (True when unknown)."""
-        with self._state_lock:
-            if name in self._deferred:
-                return False
-            entry = self._pending.get(name)
-            if entry is not None:
-                return entry.exists_after
-            if self._listing is None:
-                return True
-            return key in self._listing
+    def delete(self, name: str) -> None:
+        """Delete ``name``: held back until a save of the name, a read, ``flush()`` or exit
+        (see the module docstring); a queued upload of a new name is simply dropped."""
+        key = self.b2_name(name)
+        self._forget(key)
+        if self._pool.cancel_new_upload(key):
+            self._listing.drop(key)
+            return
+        if self._listing.is_fresh() and self._listing.get(key) is None and not self._is_held(key):
+            return  # nothing stored under the name: nothing to delete
+        with self._held_lock:
+            self._held.add(key)
+            if not self._exit_hook:
+                atexit.register(_send_held_at_exit, weakref.ref(self))
+                self._exit_hook = True
 
-    def _submit(
-        self,
-        name: str,
-        key: str,
-        operation: Callable[[], None],
-        *,
-        exists_after: bool,
-        existed_before: bool = True,
-        on_cancel: Callable[[], None] | None = None,
-    ) -> None:
-        """Run ``operation`` on the pool, after any earlier operation on the same name.
+    def _send_held(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._listing.drop(key)
 
-        The pool runs tasks in submission order, so a task that waits for an earlier one of the
-        same name only ever waits for a task that is already running: no deadlock.
-        """
-        self._raise_failures()
-        self._slots.acquire()  # bounds the queue: blocks while 2 * max_workers are pending
-        try:
-            with self._state_lock:
-                previous = self._pending.get(name)
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(
-                        max_workers=self.config.max_workers, thread_name_prefix="django_b2-static"
-                    )
-                pool = self._pool
-
-            def task() -> None:
+            def remove(key: str = key) -> None:
                 try:
-                    if previous is not None:
-                        # Its failure, if any, is already recorded in _failures.
-                        with contextlib.suppress(BaseException):
-                            previous.future.result()
-                    operation()
-                except BaseException as exc:
-                    with self._state_lock:
-                        self._failures.append((name, exc))
-                        self._uploaded.pop(name, None)
-                        if exists_after and self._listing is not None:
-                            self._listing.pop(key, None)
-                    raise
+                    self._delete_key(key)
                 finally:
-                    self._slots.release()
+                    self._forget(key)
 
-            future = pool.submit(task)
-        except BaseException:
-            self._slots.release()
-            raise
-        entry = _Pending(future, exists_after, existed_before, on_cancel)
-        with self._state_lock:
-            self._pending[name] = entry
+            self._pool.submit(key, remove)
 
-        def forget(_: Future[None]) -> None:
-            with self._state_lock:
-                if self._pending.get(name) is entry:
-                    del self._pending[name]
+    def _take_held(self, key: str | None = None) -> list[str]:
+        with self._held_lock:
+            if key is None:
+                keys, self._held = sorted(self._held), set()
+            elif key in self._held:
+                self._held.discard(key)
+                keys = [key]
+            else:
+                keys = []
+        return keys
 
-        future.add_done_callback(forget)
-
-    def _cancel_unstarted_upload(self, name: str) -> bool:
-        """Drop a queued upload of ``name`` that has not started, when nothing was stored
-        under that name before it: then deleting ``name`` needs no request at all.
-
-        The manifest storage saves each CSS/JS file, then deletes and saves it again; this
-        turns that into a single upload whenever the first one is still waiting in the queue.
-        """
-        with self._state_lock:
-            entry = self._pending.get(name)
-        if entry is None or not entry.exists_after or entry.existed_before:
-            return False
-        if not entry.future.cancel():
-            return False  # already running or done: a real delete is needed
-        self._slots.release()
-        if entry.on_cancel is not None:
-            entry.on_cancel()
-        with self._state_lock:
-            if self._pending.get(name) is entry:
-                del self._pending[name]
-        return True
-
-    def _wait(self, name: str) -> None:
-        """Wait until every operation queued for ``name`` is done; raise upload failures."""
-        self._send_deferred(name)
-        with self._state_lock:
-            entry = self._pending.get(name)
-        if entry is not None:
-            with contextlib.suppress(BaseException):
-                entry.future.result()
-        self._raise_failures()
-
-    def _raise_failures(self) -> None:
-        with self._state_lock:
-            failures, self._failures = self._failures, []
-        if failures:
-            name, exc = failures[0]
-            if len(failures) > 1:
-                others = ", ".join(repr(n) for n, _ in failures[1:])
-                _add_note(exc, f"Operations on {others} failed too.")
-            _add_note(exc, f"Background B2 operation on {name!r} failed.")
-            raise exc
+    def send_held_now(self) -> None:
+        """Send the held deletes from this thread (used at interpreter exit)."""
+        for key in self._take_held():
+            self._delete_key(key)
+            self._forget(key)
+            self._listing.drop(key)
 
     def flush(self) -> None:
-        """Wait for every pending upload and delete; raise the first failure, if any."""
-        with self._state_lock:
-            deferred = list(self._deferred)
-        for name in deferred:
-            self._send_deferred(name)
-        while True:
-            with self._state_lock:
-                futures = [entry.future for entry in self._pending.values()]
-            if not futures:
-                break
-            for future in futures:
-                with contextlib.suppress(BaseException):
-                    future.result()
-            # Done callbacks drop finished entries; loop until none is left.
-            with self._state_lock:
-                for pending_name in [n for n, e in self._pending.items() if e.future.done()]:
-                    del self._pending[pending_name]
-        self._raise_failures()
+        """Send held deletes, wait for every queued operation, raise the first failure."""
+        self._send_held(self._take_held())
+        self._pool.flush()
 
     def close(self) -> None:
         """Flush and stop the upload threads."""
-        try:
-            self.flush()
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
-
-    @contextlib.contextmanager
-    def holding_deletes(self) -> Iterator[None]:
-        """Within this block, a delete of a file this storage uploaded onto a free name is held
-        back (see :meth:`delete`); on leaving it, everything is flushed."""
-        self._hold_deletes = True
-        try:
-            yield
-        finally:
-            self._hold_deletes = False
-            self.flush()
+        self._send_held(self._take_held())
+        self._pool.close()
 
     def post_process(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        """collectstatic calls this after the last save: wait for every upload to finish."""
+        """collectstatic calls this after the last save: send and wait for everything."""
         self.flush()
         yield from ()
 
     # -- reads see what was written ----------------------------------------------------------
-
-    def _snapshot(self) -> dict[str, Mapping[str, Any]]:
-        with self._state_lock:
-            listing = self._listing
-            fresh = listing is not None and time.monotonic() - self._listing_at < self.listing_ttl
-        if listing is not None and fresh:
-            return listing
-        self.flush()
-        prefix = f"{self.location}/" if self.location else ""
-        entries: dict[str, Mapping[str, Any]] = {
-            str(entry["fileName"]): entry
-            for entry in self.client.iter_file_names(self.bucket_id, prefix=prefix)
-        }
-        directories = {parent for key in entries for parent in _parents(key)}
-        with self._state_lock:
-            self._listing = entries
-            self._dirs = directories
-            self._listing_at = time.monotonic()
-        return entries
 
     def exists(self, name: str) -> bool:
         """Whether a file, or a "directory" (used by ``collectstatic --clear``), exists."""
         if _is_root(name):
             return True
         key = self.b2_name(name)
-        with self._state_lock:
-            if name in self._deferred:
-                return False
-            entry = self._pending.get(name)
-        if entry is not None:
-            return entry.exists_after  # the last queued operation decides
-        listing = self._snapshot()
-        with self._state_lock:
-            return key in listing or key in self._dirs
+        if self._is_held(key):
+            return False
+        return self._lookup(key) is not None or self._listing.is_dir(key)
 
     def get_modified_time(self, name: str) -> datetime:
         key = self.b2_name(name)
-        self._wait(name)
-        entry = self._snapshot().get(key)
-        if entry is None:
+        if self._is_held(key):
+            raise self.missing(name)
+        listed = self._lookup(key)
+        if listed is None:
             return super().get_modified_time(name)
-        millis = (entry.get("fileInfo") or {}).get("src_last_modified_millis")
-        if millis is None or not str(millis).isdigit():
-            millis = entry.get("uploadTimestamp")
-        return datetime_from_millis(int(millis or 0))
+        return datetime_from_millis(listed.modified_millis)
 
     def file_info(self, name: str) -> dict[str, Any]:
-        self._wait(name)
+        key = self.b2_name(name)
+        if self._is_held(key):
+            raise self.missing(name)
+        self._pool.wait(key)
         return super().file_info(name)
 
     def _open(self, name: str, mode: str = "rb") -> B2File:
-        self._wait(name)
+        key = self.b2_name(name)
+        if self._is_held(key):
+            if "r" in mode:
+                raise self.missing(name)
+            self._send_held(self._take_held(key))  # a write-mode file uploads on close
+        self._pool.wait(key)
         return super()._open(name, mode)
 
-    def delete(self, name: str) -> None:
-        """Delete ``name`` after any operation queued for it; failures surface like upload
-        failures.
-
-        The manifest storage deletes each adjustable file and saves it again, usually with the
-        same bytes. Inside :meth:`holding_deletes` (which ``post_process`` uses), a delete of a
-        file this storage uploaded itself onto a free name is therefore held back: if the next
-        operation on the name saves the same content, neither is sent; anything else (another
-        save, a read, ``flush()``) sends it first. Anywhere, an upload of the name still
-        waiting in the queue is simply dropped instead.
-        """
-        key = self.b2_name(name)
-        with self._state_lock:
-            already_deferred = name in self._deferred
-        if not already_deferred:
-            if self._cancel_unstarted_upload(name):
-                with self._state_lock:
-                    self._uploaded.pop(name, None)
-            else:
-                with self._state_lock:
-                    sha1 = self._uploaded.get(name) if self._hold_deletes else None
-                    if sha1 is not None:
-                        self._deferred[name] = sha1
-                if sha1 is None:
-                    self._send_delete(name, key)
-        with self._state_lock:
-            if self._listing is not None:
-                self._listing.pop(key, None)
-
-    def _send_delete(self, name: str, key: str) -> None:
-        with self._state_lock:
-            self._uploaded.pop(name, None)
-        self._submit(name, key, lambda: B2Storage.delete(self, name), exists_after=False)
-
-    def _send_deferred(self, name: str) -> None:
-        with self._state_lock:
-            deferred = self._deferred.pop(name, None)
-        if deferred is not None:
-            self._send_delete(name, self.b2_name(name))
-
     def listdir(self, path: str) -> tuple[list[str], list[str]]:
-        self.flush()
-        return super().listdir(path)
+        """From the listing, as this storage's writes and held deletes leave it."""
+        prefix = self._dir_prefix(path)
+        files = self._listing.snapshot(before_listing=self._pool.flush)
+        with self._held_lock:
+            held = set(self._held)
+        directories: set[str] = set()
+        names: list[str] = []
+        for key in files:
+            if not key.startswith(prefix) or key in held:
+                continue
+            rest = key[len(prefix) :]
+            if "/" in rest:
+                directories.add(rest.split("/", 1)[0])
+            elif rest:
+                names.append(rest)
+        return sorted(directories), sorted(names)
 
 
 class _LazyManifest:
@@ -429,11 +306,14 @@ class B2ManifestStaticStorage(ManifestFilesMixin, B2StaticStorage):  # type: ign
     """``ManifestStaticFilesStorage`` on B2: hashed names, parallel uploads, lazy manifest.
 
     Django's manifest storage reads ``staticfiles.json`` in ``__init__``; this one reads it on
-    first use, so building the storage (``check``, ``migrate``, imports) makes no request.
+    first use, so building the storage (``check``, ``migrate``, imports) makes no request. During
+    ``post_process`` the files it hashes are read from collectstatic's sources, never downloaded
+    back from B2, and the manifest is written after every other file is stored.
     """
 
     def __init__(self, **options: Any) -> None:
         self._constructing = True
+        self._sources: Mapping[str, tuple[Storage, str]] = {}
         try:
             super().__init__(**options)
         finally:
@@ -477,15 +357,39 @@ class B2ManifestStaticStorage(ManifestFilesMixin, B2StaticStorage):  # type: ign
             return _NOT_LOADED, _NOT_LOADED
         return super().load_manifest()
 
-    def post_process(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        with self.holding_deletes():
-            yield from super().post_process(*args, **kwargs)
+    def post_process(
+        self, paths: Mapping[str, tuple[Storage, str]], *args: Any, **kwargs: Any
+    ) -> Iterator[Any]:
+        self._sources = paths
+        try:
+            yield from super().post_process(paths, *args, **kwargs)
+        finally:
+            self._sources = {}
+        self.flush()
+
+    def hashed_name(self, name: str, content: Any = None, filename: str | None = None) -> str:
+        """Django reads a file back from the storage to hash it when a CSS file refers to it
+        before its own turn; during ``post_process`` read collectstatic's source instead."""
+        if content is None and self._sources:
+            path = urlsplit(unquote(filename or name)).path.strip()
+            source = self._sources.get(path)
+            if source is not None:
+                storage, source_path = source
+                with storage.open(source_path) as local:
+                    return str(super().hashed_name(name, local, filename))
+        return str(super().hashed_name(name, content, filename))
+
+    def save_manifest(self) -> None:
+        """Write ``staticfiles.json`` once every file it names is stored."""
+        self.flush()
+        super().save_manifest()
+        self.flush()
 
 
-def _parents(key: str) -> list[str]:
-    """``"a/b/c.css"`` -> ``["a", "a/b"]``."""
-    parts = key.split("/")[:-1]
-    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+def _send_held_at_exit(ref: weakref.ref[B2StaticStorage]) -> None:
+    storage = ref()
+    if storage is not None:
+        storage.send_held_now()
 
 
 def _is_root(name: str) -> bool:
@@ -516,11 +420,3 @@ def _spool(content: Any, max_size: int) -> tuple[Any, int, str]:
         spool.close()
         raise
     return spool, length, digest.hexdigest()
-
-
-def _add_note(exc: BaseException, note: str) -> None:
-    """``exc.add_note(note)``; on Python 3.10 the same ``__notes__`` list (PEP 678), unprinted."""
-    if sys.version_info >= (3, 11):
-        exc.add_note(note)
-    else:
-        exc.__notes__ = [*getattr(exc, "__notes__", []), note]  # type: ignore[attr-defined,unused-ignore]

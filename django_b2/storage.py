@@ -15,6 +15,17 @@ Delete policy (``delete_policy`` option):
   lifecycle rules or Object Lock, or when deletes must be undoable).
 
 A missing file is never an error for :meth:`delete`.
+
+A bucket that does not exist (a misspelt ``bucket_name``) raises the same
+:class:`~django_b2.conf.B2ConfigurationError` from every call, reads included: B2 answers 404 for
+a missing bucket as for a missing file, so a 404 is checked against the bucket once.
+
+``exists()``, ``size()``, ``get_modified_time()`` and ``get_created_time()`` of one name share one
+HEAD request (see :mod:`django_b2.head_memo`): its answer is remembered for at most a second and
+forgotten as soon as this storage writes or deletes the name.
+
+Saving without ``file_overwrite`` (the default) is safe against concurrent saves of one name: see
+:meth:`B2Storage.save` and ``docs/storage-behaviour.md``.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ from django.core.cache import BaseCache, caches
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import File
 from django.core.files.storage import Storage
+from django.core.files.utils import validate_file_name as django_validate_file_name
 from django.utils.deconstruct import deconstructible
 
 from django_b2 import conf
@@ -46,8 +58,15 @@ from django_b2.client.errors import B2BadRequest, B2NotFound, B2ValidationError
 from django_b2.signed_urls import signed_url
 
 from .files import B2File
+from .head_memo import HeadMemo
+from .unique_names import lost_race, quote_name, shortened_name
 
-__all__ = ["BUCKET_ID_CACHE_PREFIX", "B2Storage", "datetime_from_millis"]
+__all__ = [
+    "BUCKET_ID_CACHE_PREFIX",
+    "LISTING_PAGE_SIZE",
+    "B2Storage",
+    "datetime_from_millis",
+]
 
 BUCKET_ID_CACHE_PREFIX: Final = "django_b2:bucket:v1:"
 _BUCKET_ID_TTL: Final = 3600
@@ -64,7 +83,12 @@ _ENCODING_TYPES: Final[Mapping[str, str]] = {
     "compress": "application/x-compress",
 }
 _SECRET_OPTIONS: Final = ("application_key",)
-#: Largest result of a single ``b2_copy_file``.
+#: Names per listing call (B2's largest page; a listing is one class C transaction per call).
+LISTING_PAGE_SIZE: Final = 10_000
+#: Versions asked for in one listing when a save checks for concurrent saves of its name.
+_RACE_PAGE_SIZE: Final = 100
+#: Times a save that lost a race moves on to another name before giving up.
+_MAX_MOVES: Final = 8
 
 
 @deconstructible(path="django_b2.storage.B2Storage")
@@ -95,6 +119,7 @@ class B2Storage(Storage):
         self._lock = threading.RLock()
         self._client: B2Client | None = None
         self._bucket_id: str | None = self.config.bucket_id
+        self._heads = HeadMemo()
 
     # -- migrations / pickling -------------------------------------------------------------
 
@@ -104,6 +129,7 @@ class B2Storage(Storage):
         state = self.__dict__.copy()
         state["_lock"] = None
         state["_client"] = None
+        state["_heads"] = HeadMemo()
         state["config"] = dataclasses.replace(self.config, application_key="")
         return state
 
@@ -252,13 +278,13 @@ class B2Storage(Storage):
         cleaned = name.replace("\\", "/")
         if cleaned.startswith("/"):
             raise SuspiciousFileOperation(
-                f"Absolute file name {name!r} is not allowed; give a name relative to the "
-                "storage's location, e.g. 'uploads/photo.jpg'."
+                f"Absolute file name {quote_name(name)} is not allowed; give a name relative "
+                "to the storage's location, e.g. 'uploads/photo.jpg'."
             )
         parts = [part for part in cleaned.split("/") if part not in ("", ".")]
         if ".." in parts:
             raise SuspiciousFileOperation(
-                f"File name {name!r} contains '..'; give a name without path traversal."
+                f"File name {quote_name(name)} contains '..'; give a name without path traversal."
             )
         cleaned = "/".join(parts)
         if not cleaned:
@@ -272,7 +298,7 @@ class B2Storage(Storage):
         try:
             validate_file_name(full)
         except B2ValidationError as exc:
-            raise ValueError(f"Invalid file name {name!r}: {exc}") from exc
+            raise ValueError(f"Invalid file name {quote_name(name)}: {exc}") from exc
         return full
 
     def _dir_prefix(self, path: str) -> str:
@@ -319,22 +345,94 @@ class B2Storage(Storage):
             b2file.prefetch()  # FileNotFoundError now, not at the first read
         return b2file
 
-    def _save(self, name: str, content: File[Any]) -> str:
-        key = self.b2_name(name)
-        if not self._copy_from_b2(name, key, content):
-            self.upload(name, key, content)
+    def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
+        """Save ``content`` and return the name it was stored under.
+
+        With ``file_overwrite`` this is Django's ``Storage.save``. Without it (the default), the
+        name is not looked up first: the content is uploaded, then one listing of the name's
+        versions shows whether another save of the same name ran at the same time (or the name
+        was taken). A save that finds an earlier version than its own moves its bytes to a free
+        name by a server-side copy and removes its version from the contested name, so every
+        caller ends up with its own name and its own bytes (see ``docs/storage-behaviour.md``
+        for the moment in which a reader may see the other version).
+        """
+        if self.config.file_overwrite:
+            return str(super().save(name, content, max_length=max_length))
+        if name is None:
+            name = content.name
+        if not hasattr(content, "chunks"):
+            content = File(content, name)
+        django_validate_file_name(name, allow_relative_path=True)
+        if self._memo_says_exists(name):
+            name = self.get_available_name(name, max_length)
+        else:
+            name = self._fitting_name(name, max_length)
+        django_validate_file_name(name, allow_relative_path=True)
+        name = self._save_unique(name, content, max_length)
+        django_validate_file_name(name, allow_relative_path=True)
         return name
 
-    def _copy_from_b2(self, name: str, key: str, content: Any) -> bool:
+    def _save(self, name: str, content: File[Any]) -> str:
+        if not self.config.file_overwrite:
+            return self._save_unique(name, content, None)
+        key = self.b2_name(name)
+        self._write(name, key, content)
+        return name
+
+    def _write(self, name: str, key: str, content: Any) -> dict[str, Any]:
+        """Store ``content`` under ``key`` (server-side copy of a B2 file, else upload)."""
+        self._forget(key)
+        try:
+            copied = self._copy_from_b2(name, key, content)
+            return copied if copied is not None else self.upload(name, key, content)
+        finally:
+            self._forget(key)
+
+    def _save_unique(self, name: str, content: Any, max_length: int | None) -> str:
+        """Upload under ``name``, then settle a race for it (see :meth:`save`)."""
+        key = self.b2_name(name)
+        version = self._write(name, key, content)
+        for _ in range(_MAX_MOVES):
+            if not lost_race(self._versions(key, page_size=_RACE_PAGE_SIZE), version):
+                return name
+            name, key, version = self._move(name, key, version, content, max_length)
+        raise conf.B2ConfigurationError(
+            f"Could not find a free name for {quote_name(name)} after {_MAX_MOVES} attempts: "
+            "other saves took every name tried. Retry the save."
+        )
+
+    def _move(
+        self, name: str, key: str, version: Mapping[str, Any], content: Any, max_length: int | None
+    ) -> tuple[str, str, dict[str, Any]]:
+        """Put the bytes of ``version`` under a free name, then take it off ``key``."""
+        new_name = self.get_available_name(name, max_length)
+        new_key = self.b2_name(new_name)
+        self._forget(new_key)
+        file_id = str(version["fileId"])
+        try:
+            if int(version.get("contentLength") or 0) <= MAX_COPY_SIZE:
+                moved = dict(self.client.copy_file(file_id, new_key))
+            else:  # b2_copy_file stops at 5 GB: send the bytes again
+                _rewind(content)
+                moved = self.upload(new_name, new_key, content)
+        finally:
+            # The contested name goes back to the winner even if the copy failed.
+            with contextlib.suppress(B2NotFound):
+                self.client.delete_file_version(key, file_id)
+            self._forget(key)
+            self._forget(new_key)
+        return new_name, new_key, moved
+
+    def _copy_from_b2(self, name: str, key: str, content: Any) -> dict[str, Any] | None:
         """Save a file opened from a B2 storage of the same account by a server-side copy.
 
         One ``b2_copy_file`` instead of downloading and uploading the bytes (files up to 5 GB;
-        the copy gets this storage's content type and file info).
+        the copy gets this storage's content type and file info). ``None`` when not possible.
         """
         source = _find_b2_file(content)
         version = source.version() if source is not None else None
         if version is None:
-            return False
+            return None
         source_storage, file_id, size = version
         same_account = (
             source_storage.config.api_url,
@@ -344,52 +442,85 @@ class B2Storage(Storage):
             self.config.application_key_id,
         )
         if not same_account or size > MAX_COPY_SIZE:
-            return False
-        self.client.copy_file(
-            file_id,
-            key,
-            destination_bucket_id=self.bucket_id,
-            metadata_directive="REPLACE",
-            content_type=self.guess_content_type(name, content),
-            file_info=self.file_info_for(name),
+            return None
+        return dict(
+            self.client.copy_file(
+                file_id,
+                key,
+                destination_bucket_id=self.bucket_id,
+                metadata_directive="REPLACE",
+                content_type=self.guess_content_type(name, content),
+                file_info=self.file_info_for(name),
+            )
         )
-        return True
 
     def upload(
-        self, name: str, key: str, content: Any, *, content_length: int | None = None
+        self,
+        name: str,
+        key: str,
+        content: Any,
+        *,
+        content_length: int | None = None,
+        sha1: str | None = None,
     ) -> dict[str, Any]:
-        """Stream ``content`` (a Django File or binary file object) to B2 under ``key``."""
+        """Stream ``content`` (a Django File or binary file object) to B2 under ``key``.
+
+        ``sha1``: the content's SHA-1 (hex) when the caller knows it; a large file records it as
+        ``large_file_sha1``.
+        """
         source, length = _upload_source(content)
         if content_length is not None:
             length = content_length
         cfg = self.config
-        return self.client.upload(
-            self.bucket_id,
-            key,
-            source,
-            content_type=self.guess_content_type(name, content),
-            file_info=self.file_info_for(name) or None,
-            content_length=length,
-            large_file_threshold=cfg.large_file_threshold,
-            part_size=cfg.part_size,
-            max_workers=cfg.max_workers,
-            # A whole-file SHA-1 costs one more read of the file: only when asked and possible.
-            large_file_sha1=True if cfg.large_file_sha1 and rereadable(source) else None,
-        )
+        self._forget(key)
+        try:
+            return self.client.upload(
+                self.bucket_id,
+                key,
+                source,
+                content_type=self.guess_content_type(name, content),
+                file_info=self.file_info_for(name) or None,
+                content_length=length,
+                large_file_threshold=cfg.large_file_threshold,
+                part_size=cfg.part_size,
+                max_workers=cfg.max_workers,
+                large_file_sha1=sha1 or self._large_file_sha1(source),
+            )
+        finally:
+            self._forget(key)
+
+    def _large_file_sha1(self, source: Any) -> bool | None:
+        # A whole-file SHA-1 costs one more read of the file: only when asked and possible.
+        return True if self.config.large_file_sha1 and rereadable(source) else None
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
-        if not self.config.file_overwrite:
-            return super().get_available_name(name, max_length)
-        name = self.normalize_name(name)
-        if max_length is not None and len(name) > max_length:
-            raise SuspiciousFileOperation(
-                f"Storage can not find an available filename for {name!r}: it is longer than "
-                f"max_length={max_length}. Use a shorter name or raise the field's max_length."
-            )
-        return name
+        """A name for new content, as Django's storages pick it.
+
+        While the name is not available, try ``<root>_<7 random characters><extensions>``,
+        cutting the file root so that the name fits ``max_length``; raise
+        :class:`SuspiciousFileOperation` when nothing of the root is left (or, as Django does,
+        for a ``..`` directory or an invalid file name). With ``file_overwrite`` every name of a
+        fitting length is available.
+        """
+
+        def available(candidate: str) -> bool:
+            return self.config.file_overwrite or not self.exists(candidate)
+
+        return shortened_name(name, max_length, available, self.get_alternative_name)
+
+    def _fitting_name(self, name: str, max_length: int | None) -> str:
+        """``name``, or as :meth:`get_available_name` would shorten it, without looking it up."""
+        return shortened_name(name, max_length, lambda _: True, self.get_alternative_name)
 
     def delete(self, name: str) -> None:
         key = self.b2_name(name)
+        self._forget(key)
+        try:
+            self._delete_key(key)
+        finally:
+            self._forget(key)
+
+    def _delete_key(self, key: str) -> None:
         policy = self.config.delete_policy
         client = self.client
         try:
@@ -411,26 +542,64 @@ class B2Storage(Storage):
         except B2NotFound:
             return
 
-    def _versions(self, key: str) -> Iterator[Mapping[str, Any]]:
-        """Every version (uploads, hide markers, unfinished large files) of exactly ``key``."""
-        for version in self.client.iter_file_versions(self.bucket_id, prefix=key, page_size=100):
+    def _versions(self, key: str, page_size: int = 100) -> Iterator[Mapping[str, Any]]:
+        """Every version (uploads, hide markers, unfinished large files) of exactly ``key``,
+        newest first."""
+        for version in self.client.iter_file_versions(
+            self.bucket_id, prefix=key, page_size=page_size
+        ):
             if version.get("fileName") != key:
                 # Names are listed in order, and ``key`` sorts before every longer name.
                 break
             yield version
 
-    def file_info(self, name: str) -> dict[str, Any]:
-        """B2's metadata of the current version of ``name`` (one HEAD request)."""
-        key = self.b2_name(name)
+    # -- one HEAD per name and second ------------------------------------------------------
+
+    def _forget(self, key: str) -> None:
+        """Drop what the HEAD memo knows of ``key`` (this storage writes or deletes it)."""
+        self._heads.forget(key)
+
+    def _memo_says_exists(self, name: str) -> bool:
         try:
-            return dict(self.client.get_file_info_by_name(self.bucket_name, key))
-        except B2NotFound as exc:
-            raise FileNotFoundError(
-                f"{name!r} does not exist in B2 bucket {self.bucket_name!r}"
-            ) from exc
+            known, info = self._heads.get(self.b2_name(name))
+        except (ValueError, SuspiciousFileOperation):
+            return False
+        return known and info is not None
+
+    def missing(self, name: str, exc: BaseException | None = None) -> FileNotFoundError:
+        """The error for a 404 on ``name``.
+
+        B2 answers 404 for a missing bucket as for a missing file: the bucket is checked (once
+        per storage: its id is remembered) and a missing one raises
+        :class:`~django_b2.conf.B2ConfigurationError` here instead.
+        """
+        self.bucket_id  # noqa: B018 - raises B2ConfigurationError if the bucket does not exist
+        error = FileNotFoundError(
+            f"{quote_name(name)} does not exist in B2 bucket {self.bucket_name!r}"
+        )
+        if exc is not None:
+            error.__cause__ = exc
+        return error
+
+    def file_info(self, name: str) -> dict[str, Any]:
+        """B2's metadata of the current version of ``name`` (one HEAD request, remembered for
+        at most :data:`~django_b2.head_memo.HEAD_MEMO_SECONDS`)."""
+        key = self.b2_name(name)
+        known, info = self._heads.get(key)
+        if not known:
+            try:
+                info = dict(self.client.get_file_info_by_name(self.bucket_name, key))
+            except B2NotFound as exc:
+                missing = self.missing(name, exc)
+                self._heads.put(key, None)
+                raise missing from exc
+            self._heads.put(key, info)
+        if info is None:
+            raise self.missing(name)
+        return dict(info)
 
     def exists(self, name: str) -> bool:
-        """Whether file ``name`` exists (one HEAD). The root (``""``) always exists."""
+        """Whether file ``name`` exists (one HEAD, shared with :meth:`size` and the times)."""
         if name.replace("\\", "/").strip("/") in ("", "."):
             return True
         try:
@@ -446,7 +615,10 @@ class B2Storage(Storage):
         prefix = self._dir_prefix(path)
         directories: list[str] = []
         files: list[str] = []
-        for entry in self.client.iter_file_names(self.bucket_id, prefix=prefix, delimiter="/"):
+        entries = self.client.iter_file_names(
+            self.bucket_id, prefix=prefix, delimiter="/", page_size=LISTING_PAGE_SIZE
+        )
+        for entry in entries:
             relative = str(entry["fileName"])[len(prefix) :]
             if entry.get("action") == "folder":
                 if relative.rstrip("/"):
@@ -491,6 +663,13 @@ class B2Storage(Storage):
         raise NotImplementedError(
             "Files on B2 have no local path; use storage.open(name) to read them."
         )
+
+
+def _rewind(content: Any) -> None:
+    seek = getattr(content, "seek", None)
+    if not callable(seek):
+        raise ValueError("The content cannot be read again to save it under another name.")
+    seek(0)
 
 
 def _find_b2_file(content: Any) -> B2File | None:

@@ -14,27 +14,24 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from wagtail import hooks
 from wagtail.documents.models import document_served
 
+from . import conf
 from .storage import B2Storage
 
 #: After Wagtail's own hooks (order 0), whichever app registered them.
 HOOK_ORDER: Final = 1000
 
 
-def _serve_method() -> str:
-    # Wagtail's own default for a storage with URLs and no local paths is "redirect".
-    return str(getattr(settings, "WAGTAILDOCS_SERVE_METHOD", None) or "redirect")
-
-
 @hooks.register("before_serve_document", order=HOOK_ORDER)  # type: ignore[untyped-decorator]
 def redirect_with_content_disposition(document: Any, request: HttpRequest) -> HttpResponse | None:
     """Redirect to a URL that makes B2 send the document's ``Content-Disposition``."""
     storage = document.file.storage
-    if not isinstance(storage, B2Storage) or _serve_method() not in ("redirect", "direct"):
+    if not isinstance(storage, B2Storage):
+        return None
+    if conf.wagtail_docs_serve_method() not in ("redirect", "direct"):
         return None
     # Wagtail's view sends this signal before it redirects; returning a response here skips it.
     document_served.send(sender=type(document), instance=document, request=request)

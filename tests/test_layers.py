@@ -14,7 +14,6 @@ CLIENT_INTERNALS_ALLOWED = {"_download", "_limits", "_streams", "_validation"}
 #: Modules besides conf.py that read django.conf.settings, and why.
 SETTINGS_READERS_ALLOWED = {
     "conf.py": "the settings module",
-    "wagtail_hooks.py": "reads Wagtail's own WAGTAILDOCS_SERVE_METHOD",
 }
 
 

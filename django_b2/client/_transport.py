@@ -207,27 +207,9 @@ class Transport:
             raise error_for_response(response)
         return response
 
-    def request_json(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Mapping[str, str] | None = None,
-        http: HttpOptions | None = None,
-        http_override: HttpOptions | None = None,
-        secret_headers: bool = False,
-        **call: Any,
-    ) -> Any:
-        """Like :meth:`request` and return the decoded JSON body."""
-        response = self.request(
-            method,
-            url,
-            headers=headers,
-            http=http,
-            http_override=http_override,
-            secret_headers=secret_headers,
-            **call,
-        )
+    def request_json(self, method: str, url: str, **kwargs: Any) -> Any:
+        """:meth:`request` (same keyword arguments) and return the decoded JSON body."""
+        response = self.request(method, url, **kwargs)
         try:
             return response.json()
         except ValueError as exc:

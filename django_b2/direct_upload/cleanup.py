@@ -26,7 +26,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import get_resolver
 from django.utils import timezone
 
-from django_b2.client.errors import B2APIError, B2NotFound
+from django_b2.client.errors import B2APIError, B2Error, B2NotFound
 from django_b2.conf import B2ConfigurationError
 from django_b2.direct_upload.ledger import CLAIM_TIMEOUT
 from django_b2.direct_upload.models import UploadTicket
@@ -98,7 +98,9 @@ def clean_endpoint(
         report.expired_tickets += 1
     try:
         area = upload.staging_area()
-    except B2ConfigurationError as exc:
+    except (B2ConfigurationError, B2Error) as exc:
+        # One endpoint whose upload key is refused must not stop the others' cleanup.
+        logger.warning("Direct uploads %r: staging not swept: %s", upload.namespace, exc)
         report.skipped.append(f"{upload.namespace}: {exc}")
         return report
     place = (service.storage.bucket_id, area.prefix)
@@ -106,7 +108,11 @@ def clean_endpoint(
         if place in swept:
             return report
         swept.add(place)
-    report.stray_removed += _sweep(service, area.prefix, now)
+    try:
+        report.stray_removed += _sweep(service, area.prefix, now)
+    except B2Error as exc:
+        logger.warning("Direct uploads %r: staging sweep stopped: %s", upload.namespace, exc)
+        report.skipped.append(f"{upload.namespace}: {exc}")
     return report
 
 

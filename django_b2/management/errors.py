@@ -124,6 +124,9 @@ def explain_b2_error(
         )
     if isinstance(exc, B2TransportError):
         where = f" at {api_url}" if api_url else ""
+        if exc.may_have_reached:
+            # The request was sent: B2 may have carried it out (the error says what to check).
+            return CommandError(f"Got no answer from B2{where} to {action}: {exc}")
         return CommandError(
             f"Could not reach B2{where} to {action}: {exc}. Check the network and the storage's "
             "api_url (B2_API_URL)."

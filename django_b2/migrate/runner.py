@@ -178,44 +178,47 @@ class _Run:
                 payload.cleanup()
 
     def _copy(self, item: SourceFile, key: str, payload: Payload | None) -> None:
+        """Copy ``item``, check it, retry; ``payload`` (if read already) is cleaned up here."""
         server_side = self.server_side and item.b2 is not None and item.size <= MAX_COPY_SIZE
         problem = ""
-        for attempt in range(self.attempts):
-            if attempt and payload is not None:
-                payload.cleanup()  # read the source again: it may have changed
-                payload = None
-            sent = 0
+        try:
+            for attempt in range(self.attempts):
+                if attempt and payload is not None:
+                    payload.cleanup()  # read the source again: it may have changed
+                    payload = None
+                sent = 0
 
-            def report(done: int, _total: int | None) -> None:
-                nonlocal sent
-                step, sent = done - sent, done
-                self._sent(step)
+                def report(done: int, _total: int | None) -> None:
+                    nonlocal sent
+                    step, sent = done - sent, done
+                    self._sent(step)
 
-            try:
-                if server_side:
-                    result = self.destination.server_copy(item)
-                    expected, checked = item.sha1, None
-                else:
-                    if payload is None:
-                        payload = self.source.payload(item)
-                    result = self.destination.upload(item, payload, report)
-                    expected, checked = payload.sha1, payload
-            except (B2Error, OSError) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
+                try:
+                    if server_side:
+                        result = self.destination.server_copy(item)
+                        expected, checked = item.sha1, None
+                    else:
+                        if payload is None:
+                            payload = self.source.payload(item)
+                        result = self.destination.upload(item, payload, report)
+                        expected, checked = payload.sha1, payload
+                except (B2Error, OSError) as exc:
+                    problem = f"{type(exc).__name__}: {exc}"
+                    self._sent(-sent)
+                    continue
+                size = payload.size if payload is not None and not server_side else item.size
+                mismatch = check_copy(result, size, expected, checked)
+                if mismatch is None:
+                    self._confirm(item, "copied", expected, str(result.get("fileId") or ""))
+                    self._done("server_side" if server_side else "copied", item, item.name)
+                    return
+                problem = mismatch
                 self._sent(-sent)
-                continue
-            size = payload.size if payload is not None and not server_side else item.size
-            mismatch = check_copy(result, size, expected, checked)
-            if mismatch is None:
-                self._confirm(item, "copied", expected, str(result.get("fileId") or ""))
-                self._done("server_side" if server_side else "copied", item, item.name)
-                return
-            problem = mismatch
-            self._sent(-sent)
-            # Never leave a copy that does not match its source.
-            self.destination.remove(key, str(result.get("fileId") or ""))
-        if payload is not None:
-            payload.cleanup()
+                # Never leave a copy that does not match its source.
+                self.destination.remove(key, str(result.get("fileId") or ""))
+        finally:
+            if payload is not None:
+                payload.cleanup()
         self._fail(item, f"not copied after {self.attempts} attempt(s): {problem}")
 
     def _confirm(self, item: SourceFile, state: str, sha1: str | None, file_id: str) -> None:

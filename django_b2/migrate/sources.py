@@ -236,10 +236,13 @@ class StorageSource(Source):
         self.temp_dir = temp_dir
 
     def _local_path(self, name: str) -> str | None:
+        """The file's path on this machine, when the storage keeps it on disk."""
         try:
-            return str(self.storage.path(name))
+            path = str(self.storage.path(name))
         except NotImplementedError:
             return None
+        # Some storages answer path() without keeping files there (InMemoryStorage).
+        return path if os.path.isfile(path) else None
 
     def _item(self, name: str) -> SourceFile:
         path = self._local_path(name)

@@ -3,6 +3,9 @@
 ``{% b2_signed_url obj.file expires=600 %}`` or ``{% b2_signed_url "docs/a.pdf" storage=st %}``
 (``content_disposition="attachment"`` also accepted), and the filter
 ``{{ obj.file|b2_signed_url }}`` / ``{{ obj.file|b2_signed_url:600 }}``.
+
+An empty value (a file field with no file, ``None``, ``""``) renders as an empty string, like a
+missing value elsewhere in Django templates.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ __all__ = ["b2_signed_url", "b2_signed_url_filter"]
 register = template.Library()
 
 
-def _resolve(value: Any, storage: Storage | None) -> tuple[B2Storage, str]:
+def _resolve(value: Any, storage: Storage | None) -> tuple[B2Storage, str] | None:
+    """The storage and name to sign, or ``None`` for an empty value."""
     name = getattr(value, "name", value)
-    if not isinstance(name, str) or not name:
-        raise ValueError(
-            f"b2_signed_url needs a FieldFile or a file name, got {value!r} (an empty file field?)."
-        )
+    if name is None or name == "":
+        return None
+    if not isinstance(name, str):
+        raise ValueError(f"b2_signed_url needs a FieldFile or a file name, got {value!r}.")
     if storage is None:
         storage = getattr(value, "storage", None) or storages["default"]
     if not isinstance(storage, B2Storage):
@@ -44,12 +48,18 @@ def b2_signed_url(
     content_disposition: str | None = None,
 ) -> str:
     """A signed URL for a FieldFile (or a name, with ``storage=``), valid ``expires`` seconds."""
-    b2_storage, name = _resolve(value, storage)
+    resolved = _resolve(value, storage)
+    if resolved is None:
+        return ""
+    b2_storage, name = resolved
     return signed_url(b2_storage, name, expire=expires, content_disposition=content_disposition)
 
 
 @register.filter(name="b2_signed_url")
 def b2_signed_url_filter(value: Any, expires: int | None = None) -> str:
     """``{{ obj.file|b2_signed_url }}`` or ``{{ obj.file|b2_signed_url:600 }}``."""
-    b2_storage, name = _resolve(value, None)
+    resolved = _resolve(value, None)
+    if resolved is None:
+        return ""
+    b2_storage, name = resolved
     return signed_url(b2_storage, name, expire=None if expires is None else int(expires))

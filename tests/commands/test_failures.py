@@ -77,3 +77,15 @@ def test_misconfigured_storage_is_a_command_error(b2: Any) -> None:
         pytest.raises(CommandError, match="Storage 'default' is not configured correctly"),
     ):
         call("b2_files", "ls")
+
+
+def test_create_key_with_a_lost_answer_says_the_key_may_exist(b2: Any) -> None:
+    b2.set_faults(late_answer_rate=1.0, late_answer_endpoints=["b2_create_key"])
+    with pytest.raises(CommandError) as info:
+        call("b2_keys", "create", "lost-key", "--capabilities", "listBuckets")
+    b2.set_faults()
+    message = str(info.value)
+    assert message.startswith("Got no answer from B2")
+    assert "may have created key 'lost-key'" in message and "b2_keys list" in message
+    listed = call("b2_keys", "list").stdout
+    assert listed.count("lost-key") == 1  # made once by B2, never resent

@@ -102,4 +102,23 @@ def test_template_tag_rejects_other_storages(b2: B2Env) -> None:
     with pytest.raises(ValueError, match="needs a B2 storage"):
         template.render(Context({"fs": FileSystemStorage()}))
     with pytest.raises(ValueError, match="FieldFile or a file name"):
-        Template("{% load b2 %}{{ missing|b2_signed_url }}").render(Context({"missing": ""}))
+        Template("{% load b2 %}{{ number|b2_signed_url }}").render(Context({"number": 42}))
+
+
+def test_template_tag_and_filter_render_empty_for_an_empty_field(
+    b2: B2Env, media: B2Storage
+) -> None:
+    """An empty FileField (or None, or "") renders "" instead of a 500 (was ValueError)."""
+    doc = Document.objects.create(title="no file")
+    fetched = Document.objects.get(pk=doc.pk)
+    assert not fetched.attachment
+    template = Template(
+        "{% load b2 %}"
+        "[{% b2_signed_url doc.attachment expires=600 %}]"
+        "[{{ doc.attachment|b2_signed_url }}]"
+        "[{% b2_signed_url none %}][{{ empty|b2_signed_url:60 }}]"
+    )
+    b2.server.reset_counters()
+    rendered = template.render(Context({"doc": fetched, "none": None, "empty": ""}))
+    assert rendered == "[][][][]"
+    assert b2.total() == 0

@@ -107,7 +107,9 @@ def test_blocks_grow_after_a_seek_and_a_read_from_the_start_takes_one(b2: B2Env)
         with open_b2(small, "grow.bin") as handle:
             handle.seek(5000)
             assert handle.read(20_000) == data[5000:25_000]
-            assert handle.requests == 1 + 5  # never more than read_block_size at once
+            # A 4 KiB block after the seek, then blocks four times larger while reads stay
+            # sequential (capped at read_block_size, this took 1 + 5).
+            assert handle.requests <= 3
     finally:
         storage.client.close()
         storage.counter.close()

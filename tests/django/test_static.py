@@ -180,43 +180,54 @@ def test_reads_wait_for_pending_upload(b2: B2Env) -> None:
 
 def test_delete_then_same_save_sends_nothing(b2: B2Env) -> None:
     storage = B2StaticStorage(**b2.options(location="static"))
-    # collectstatic asks exists() first, which lists the location once: the storage then knows
-    # app.css is a free name, so the file it uploads there is the only version.
+    # collectstatic asks exists() first, which lists the location once.
     assert not storage.exists("app.css")
     storage.save("app.css", ContentFile(b"body{}"))
     storage.flush()
     b2.server.reset_counters()
-    with storage.holding_deletes():  # as in the manifest storage's post_process
-        # What the manifest storage does on every pass: delete, then save the same bytes.
-        storage.delete("app.css")
-        assert not storage.exists("app.css")
-        storage.save("app.css", ContentFile(b"body{}"))
-        assert storage.exists("app.css")
-        storage.flush()
-        assert b2.total() == 0
-        # Different bytes: the held-back delete goes out first, then the upload.
-        storage.delete("app.css")
-        storage.save("app.css", ContentFile(b"body{color:red}"))
-        storage.flush()
-        counts = b2.counts()
-        assert counts["b2_upload_file"] == 1 and counts["b2_delete_file_version"] == 1
-        versions = list(b2.client.iter_file_versions(b2.private_bucket_id))
-        assert [v["contentLength"] for v in versions] == [len(b"body{color:red}")]
-        # A delete not followed by a save is sent by a read of the name (or flush()).
-        storage.delete("app.css")
-        with pytest.raises(FileNotFoundError):
-            storage.open("app.css")
-        assert list(b2.client.iter_file_versions(b2.private_bucket_id)) == []
-        storage.save("last.css", ContentFile(b"x"))
-        storage.flush()
-        storage.delete("last.css")
-    # Leaving the block sends what was held back.
-    assert list(b2.client.iter_file_versions(b2.private_bucket_id)) == []
-    # Outside it, a delete is sent (queued) at once.
-    storage.save("other.css", ContentFile(b"y"))
+    # What collectstatic and the manifest storage do: delete, then save the same bytes.
+    storage.delete("app.css")
+    assert not storage.exists("app.css")
+    storage.save("app.css", ContentFile(b"body{}"))
+    assert storage.exists("app.css")
     storage.flush()
+    assert b2.total() == 0
+    # Different bytes: one overwrite (upload first), then the old version goes.
+    storage.delete("app.css")
+    storage.save("app.css", ContentFile(b"body{color:red}"))
+    storage.flush()
+    counts = b2.counts()
+    assert counts["b2_upload_file"] == 1 and counts["b2_delete_file_version"] == 1
+    versions = list(b2.client.iter_file_versions(b2.private_bucket_id))
+    assert [v["contentLength"] for v in versions] == [len(b"body{color:red}")]
+    # A save of unchanged content without a delete sends nothing either.
     b2.server.reset_counters()
-    storage.delete("other.css")
+    storage.save("app.css", ContentFile(b"body{color:red}"))
     storage.flush()
-    assert b2.counts()["b2_delete_file_version"] == 1
+    assert b2.total() == 0
+    # A delete not followed by a save reads as missing at once and is sent by flush().
+    storage.delete("app.css")
+    with pytest.raises(FileNotFoundError):
+        storage.open("app.css")
+    assert storage.listdir("") == ([], [])
+    storage.flush()
+    assert list(b2.client.iter_file_versions(b2.private_bucket_id)) == []
+    # Deleting a name the listing does not have sends nothing.
+    b2.server.reset_counters()
+    storage.delete("never-there.css")
+    storage.flush()
+    assert b2.total() == 0
     storage.close()
+
+
+def test_held_delete_is_sent_at_exit(b2: B2Env) -> None:
+    """A delete() left held when the process ends (no flush) is still sent."""
+    storage = B2StaticStorage(**b2.options(location="static"))
+    storage.save("gone.css", ContentFile(b"x"))
+    storage.flush()
+    storage.delete("gone.css")
+    assert [v["fileName"] for v in b2.client.iter_file_versions(b2.private_bucket_id)] == [
+        "static/gone.css"
+    ]
+    storage.send_held_now()  # what the atexit hook calls
+    assert list(b2.client.iter_file_versions(b2.private_bucket_id)) == []

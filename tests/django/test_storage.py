@@ -178,10 +178,10 @@ def test_seekable_lazy_reads_use_ranges(b2: B2Env) -> None:
         assert b"".join(handle.chunks(chunk_size=4096)) == data
         requests_made = handle.requests
     counts = b2.counts()
-    # One ranged GET per 8 KiB block at most, plus one per seek; never a whole-file fetch.
-    # The first goes by name; the others by the id of the version it served.
+    # Ranged GETs (8 KiB, then growing while sequential), plus one per seek; never a whole-file
+    # fetch. The first goes by name; the others by the id of the version it served.
     assert counts == {"b2_download_file_by_name": 1, "b2_download_file_by_id": requests_made - 1}
-    assert 7 <= requests_made <= 12
+    assert 4 <= requests_made <= 8
 
 
 def test_zero_byte_file(b2: B2Env) -> None:
@@ -309,7 +309,7 @@ def test_saving_a_b2_file_copies_server_side(b2: B2Env) -> None:
         b2.storage(application_key_id="other-key-id")._copy_from_b2(
             "x.jpg", "x.jpg", source.open("photo.jpg")
         )
-        is False
+        is None
     )
 
 

@@ -301,9 +301,18 @@ def test_cleanup_command_runs_the_same_cleanup(
     settings.ROOT_URLCONF = "tests.e2e.default_urls"  # its endpoint's storage is not B2: skipped
     _, answer = call("start", {"name": "a.txt", "size": 3})
     browser_upload(storage, answer, b"abc", file_name=STAGING + "no-ticket/junk.bin")
+    # An endpoint whose upload key B2 refuses (kept alive: the registry holds weak references)
+    # does not stop the others' cleanup.
+    _broken = DirectUpload(
+        storage=storage,
+        namespace="broken-key",
+        upload_key_id="005notakey",
+        upload_key="K005-not-a-key",
+    )
     call_command("b2_direct_uploads", "clean", "--json")
     report = json.loads(capsys.readouterr().out)
     assert report["stray_removed"] == 1
+    assert any(line.startswith("broken-key: ") for line in report["skipped"]), report
     assert versions(storage, STAGING + "no-ticket/junk.bin") == []
 
 

@@ -6,6 +6,7 @@ Request counts are those of docs/integrations/wagtail.md.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,12 +16,15 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, override_settings
+from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.images.models import get_rendition_storage
 from wagtail.images.views.serve import generate_image_url
 from wagtail.models import Collection, CollectionViewRestriction, Locale, Page
 from wagtail.models import Site as WagtailSite
+
+from django_b2.checks import check_storages
 
 from .conftest import Site, image_size, png
 from .siteapp.models import ArticlePage
@@ -226,6 +230,49 @@ def test_public_rendition_storage_needs_no_token(
     )
 
 
+def test_focal_point_set_in_the_admin_gives_fill_renditions_new_files(
+    admin: Client, wagtail: Site, fetch: Any
+) -> None:
+    left_red_right_blue = PILImage.new("RGB", (100, 50), "red")
+    left_red_right_blue.paste((0, 0, 255), (50, 0, 100, 50))
+    buffer = io.BytesIO()
+    left_red_right_blue.save(buffer, format="PNG")
+    response = admin.post(
+        "/admin/images/add/",
+        {
+            "title": "Halves",
+            "file": SimpleUploadedFile("halves.png", buffer.getvalue()),
+            "collection": root_collection().pk,
+        },
+    )
+    assert response.status_code == 302
+    image = Image.objects.get(title="Halves")
+    before = image.get_rendition("fill-20x20")
+    with PILImage.open(io.BytesIO(fetch(before.url).content)) as centred:
+        assert centred.convert("RGB").getpixel((6, 10))[0] > 200  # centre crop: red there
+    response = admin.post(
+        f"/admin/images/{image.pk}/",
+        {
+            "title": image.title,
+            "collection": root_collection().pk,
+            "focal_point_x": 85,
+            "focal_point_y": 25,
+            "focal_point_width": 10,
+            "focal_point_height": 10,
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    image.refresh_from_db()
+    assert image.focal_point_x == 85
+    after = image.get_rendition("fill-20x20")
+    assert after.file.name != before.file.name  # the focal point is part of the name
+    download = fetch(after.url)
+    assert download.status_code == 200
+    with PILImage.open(io.BytesIO(download.content)) as cropped:
+        assert cropped.size == (20, 20)
+        assert cropped.convert("RGB").getpixel((6, 10))[2] > 200  # moved right: blue there
+
+
 def test_image_serve_view_streams_and_redirects(admin: Client, wagtail: Site, fetch: Any) -> None:
     image = upload_image(admin, width=100, height=80)
     wagtail.reset()
@@ -426,3 +473,29 @@ def test_deleting_a_document_removes_its_file(
         response = admin.post(f"/admin/documents/delete/{document.pk}/")
     assert response.status_code == 302
     assert wagtail.names() == []
+
+
+# -- system check -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("alias", "setting", "warned"),
+    [
+        ("default", None, True),
+        ("renditions", "renditions", True),
+        ("renditions", None, False),  # not where Wagtail keeps anything
+    ],
+)
+def test_check_warns_of_file_overwrite_on_wagtails_image_storage(
+    site: Site, alias: str, setting: str | None, warned: bool
+) -> None:
+    storages = site.storages(renditions=site.b2.options(location="media"))
+    storages[alias]["OPTIONS"]["file_overwrite"] = True
+    extra = {} if setting is None else {"WAGTAILIMAGES_RENDITION_STORAGE": setting}
+    with override_settings(STORAGES=storages, **extra):
+        found = [m for m in check_storages() if m.id == "django_b2.W003"]
+    assert [m.obj for m in found] == ([f"STORAGES[{alias!r}]"] if warned else [])
+
+
+def test_check_is_quiet_with_file_overwrite_false(site: Site) -> None:
+    assert [m for m in check_storages() if m.id == "django_b2.W003"] == []

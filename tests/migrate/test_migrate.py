@@ -229,3 +229,46 @@ def test_progress_bars_on_a_terminal_only(env: Env, tmp_path: Path) -> None:
         stdout=io.StringIO(), stderr=quiet,
     )  # fmt: skip
     assert quiet.getvalue() == ""
+
+
+def test_b2_source_without_server_side_copy_downloads_and_uploads(env: Env, tmp_path: Path) -> None:
+    # What a B2 source of another account goes through: download (checked), then upload.
+    from django_b2.migrate import B2Source
+
+    old = storages["old"]
+    contents = {"a.txt": b"small", "big.bin": os.urandom(1_300_000)}  # big: staged on disk
+    for name, data in contents.items():
+        old.save(name, ContentFile(data))
+    env.server.reset_counters()
+    source = B2Source(old, temp_dir=str(tmp_path))
+    summary = migrate(source, storages["default"], server_side_copy=False)
+    assert (summary.copied, summary.server_side, summary.failed) == (2, 0, 0)
+    counts = env.counts()
+    assert counts["b2_download_file_by_id"] == 2 and "b2_copy_file" not in counts
+    for name, data in contents.items():
+        assert env.download(f"media/{name}") == data
+    assert not list(tmp_path.glob("django_b2-migrate-*"))  # the staged download is removed
+
+
+def test_from_a_storage_without_local_paths(env: Env, tmp_path: Path) -> None:
+    from django.core.files.storage import InMemoryStorage
+
+    from django_b2.migrate import StorageSource
+
+    memory = InMemoryStorage()
+    contents = {"x/one.txt": b"one", "x/y/two.bin": os.urandom(1_100_000), "three": b""}
+    for name, data in contents.items():
+        memory.save(name, ContentFile(data))
+    summary = migrate(
+        StorageSource(memory, "memory", temp_dir=str(tmp_path)), storages["default"],
+        journal=str(tmp_path / "j.sqlite3"),
+    )  # fmt: skip
+    assert (summary.copied, summary.failed) == (3, 0)
+    for name, data in contents.items():
+        assert env.download(f"media/{name}") == data
+    assert not list(tmp_path.glob("django_b2-migrate-*"))  # staged copies removed
+    again = migrate(
+        StorageSource(memory, "memory", temp_dir=str(tmp_path)), storages["default"],
+        journal=str(tmp_path / "j.sqlite3"),
+    )  # fmt: skip
+    assert (again.copied, again.skipped) == (0, 3)
