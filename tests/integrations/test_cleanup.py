@@ -21,12 +21,12 @@ def test_replaced_file_is_deleted_from_b2(
     with django_capture_on_commit_callbacks(execute=True):
         avatar.image = SimpleUploadedFile("new.png", b"new")
         avatar.save()
-    # Upload the new file (the name check, the upload on the pooled upload URL), then delete
-    # every version of the old one (one listing, one delete).
+    # Upload the new file on the pooled upload URL and list its name's versions once (the
+    # overwrite check after the upload), then delete every version of the old one (one listing,
+    # one delete).
     assert site.counts() == {
-        "b2_download_file_by_name": 1,
         "b2_upload_file": 1,
-        "b2_list_file_versions": 1,
+        "b2_list_file_versions": 2,
         "b2_delete_file_version": 1,
     }
     assert site.names() == ["media/cleanup/new.png"]

@@ -21,13 +21,13 @@ def test_multipart_create_stores_the_file_and_answers_a_url_that_downloads_it(
     upload = SimpleUploadedFile("q3.pdf", b"%PDF-1.4 quarterly", content_type="application/pdf")
     response = client.post("/api/reports/", {"title": "Q3", "file": upload})
     assert response.status_code == 201, response.content
-    # A cold worker: authorize, find the bucket, check the name is free, upload, sign the URL.
+    # A cold worker: authorize, find the bucket, upload, check the name's versions, sign the URL.
     assert site.counts() == {
         "b2_authorize_account": 1,
         "b2_list_buckets": 1,
-        "b2_download_file_by_name": 1,  # HEAD: is "reports/q3.pdf" free?
         "b2_get_upload_url": 1,
         "b2_upload_file": 1,
+        "b2_list_file_versions": 1,  # after the upload: was "reports/q3.pdf" free?
         "b2_get_download_authorization": 1,
     }
     assert Report.objects.get().file.name == "reports/q3.pdf"

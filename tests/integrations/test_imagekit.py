@@ -23,10 +23,11 @@ def test_spec_field_just_in_time_makes_the_file_at_the_first_url(site: Site, fet
     gallery = Gallery.objects.create(original=png(80, 60))
     site.reset()
     url = gallery.thumbnail.url
-    # HEAD the cache file (missing), read the source, HEAD the name before saving, upload, sign.
+    # HEAD the cache file (missing), read the source, upload, list the name's versions, sign.
     assert site.counts() == {
-        "b2_download_file_by_name": 3,
+        "b2_download_file_by_name": 2,
         "b2_upload_file": 1,
+        "b2_list_file_versions": 1,
         "b2_get_download_authorization": 1,
     }
     site.reset()
@@ -43,14 +44,15 @@ def test_spec_field_optimistic_makes_the_file_when_the_source_is_saved(
     site: Site, fetch: Any
 ) -> None:
     Gallery.objects.create(original=png(80, 60))
-    # The source upload (cold worker: authorize, bucket, name check, upload URL, upload), then
-    # the Optimistic spec ("banner"): HEAD, read the source, name check, upload.
+    # The source upload (cold worker: authorize, bucket, upload URL, upload, name check by
+    # listing), then the Optimistic spec ("banner"): HEAD, read the source, upload, name check.
     assert site.counts() == {
         "b2_authorize_account": 1,
         "b2_list_buckets": 1,
         "b2_get_upload_url": 1,
-        "b2_download_file_by_name": 4,
+        "b2_download_file_by_name": 2,
         "b2_upload_file": 2,
+        "b2_list_file_versions": 2,
     }
     site.reset()
     url = Gallery.objects.get().banner.url
@@ -82,11 +84,12 @@ def test_thumbnail_tag_reads_each_thumbnail_for_its_size_on_every_render(
     )
     site.reset()
     first = template.render(Context({"galleries": galleries}))
-    # Per thumbnail: HEAD (missing), read the source, name check, upload, then read the new
-    # file for the <img> width and height; the URLs are signed.
+    # Per thumbnail: HEAD (missing), read the source, upload, name check (one listing), then
+    # read the new file for the <img> width and height; the URLs are signed.
     assert site.counts() == {
-        "b2_download_file_by_name": 40,
+        "b2_download_file_by_name": 30,
         "b2_upload_file": 10,
+        "b2_list_file_versions": 10,
         "b2_get_download_authorization": site.mints(10),
     }
     site.reset()
@@ -113,7 +116,8 @@ def test_thumbnail_tag_without_the_size_lookup_costs_nothing_after_the_first_ren
     site.reset()
     first = template.render(Context({"galleries": galleries}))
     assert site.counts()["b2_upload_file"] == 10
-    assert site.counts()["b2_download_file_by_name"] == 30  # HEAD, source, name check
+    assert site.counts()["b2_download_file_by_name"] == 20  # HEAD, source
+    assert site.counts()["b2_list_file_versions"] == 10  # name check, after the upload
     site.reset()
     assert template.render(Context({"galleries": galleries})) == first
     assert site.counts() == {}
