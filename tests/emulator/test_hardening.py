@@ -260,4 +260,5 @@ def test_idle_connections_do_not_starve_a_normal_call(tmp_path: Path) -> None:
             for sock in idle:
                 sock.close()
         assert response.status_code == 401  # answered (no credentials sent)
-        assert elapsed < 1.0, f"a normal call took {elapsed:.2f} s behind 1,100 idle connections"
+        # The old emulator kept it waiting for minutes; a loaded machine may take a second or two.
+        assert elapsed < 3.0, f"a normal call took {elapsed:.2f} s behind 1,100 idle connections"
