@@ -9,16 +9,16 @@ taken again after ``ttl`` seconds.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from .client import expected_sha1
+
 __all__ = ["ListedFile", "ListingCache"]
 
-_SHA1: Final = re.compile(r"(?:unverified:)?([0-9a-f]{40})")
 #: File info keys that describe the bytes, not how they are served.
 _CONTENT_INFO_KEYS: Final = frozenset({"large_file_sha1", "src_last_modified_millis"})
 
@@ -36,7 +36,7 @@ class ListedFile:
     @classmethod
     def from_listing(cls, entry: Mapping[str, Any]) -> ListedFile:
         info = {str(k): str(v) for k, v in (entry.get("fileInfo") or {}).items()}
-        sha1 = _hex_sha1(entry.get("contentSha1")) or _hex_sha1(info.get("large_file_sha1"))
+        sha1 = expected_sha1(entry.get("contentSha1"), info)
         source_millis = info.get("src_last_modified_millis")
         if source_millis is not None and source_millis.isdigit():
             millis = int(source_millis)
@@ -123,11 +123,6 @@ class ListingCache:
     def clear(self) -> None:
         with self._lock:
             self._files, self._dirs, self._taken_at = None, set(), 0.0
-
-
-def _hex_sha1(value: object) -> str | None:
-    match = _SHA1.fullmatch(value) if isinstance(value, str) else None
-    return match.group(1) if match else None
 
 
 def _parents(key: str) -> list[str]:

@@ -24,6 +24,7 @@ from ._client import (
 from ._download import (
     DownloadedFile,
 )
+from ._download_headers import expected_sha1
 from ._progress import (
     LoggingProgress,
     ProgressCallback,
@@ -162,6 +163,7 @@ __all__ = [
     "download_url_by_id",
     "download_url_by_name",
     "error_from_response",
+    "expected_sha1",
     "is_retryable",
     "percent_decode",
     "percent_encode",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote_plus
 
 from ._limits import SHA1_HEX
@@ -44,14 +45,12 @@ def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None
     return int(match.group(1)), int(match.group(2)), total
 
 
-def expected_sha1(content_sha1: str | None, file_info: Mapping[str, str]) -> str | None:
-    """The hex SHA-1 a full body should have, or ``None`` when B2 gives none to check."""
-    value = (content_sha1 or "").strip()
-    if value.lower().startswith("unverified:"):
-        value = value[len("unverified:") :]
+def expected_sha1(content_sha1: object, file_info: Mapping[str, Any] | None = None) -> str | None:
+    """The hex SHA-1 B2 gives for a file version: ``contentSha1`` (an ``unverified:`` prefix
+    dropped), else the ``large_file_sha1`` file info of a large file; ``None`` when B2 has
+    neither (what a full download is checked against, and what listings are compared with)."""
+    value = str(content_sha1 or "").strip().lower().removeprefix("unverified:")
     if SHA1_HEX.fullmatch(value):
-        return value.lower()
-    whole = file_info.get("large_file_sha1", "")
-    if SHA1_HEX.fullmatch(whole):
-        return whole.lower()
-    return None
+        return value
+    whole = str((file_info or {}).get("large_file_sha1") or "").strip().lower()
+    return whole if SHA1_HEX.fullmatch(whole) else None

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django_b2.client import B2NotFound
+from django_b2.client import B2NotFound, expected_sha1
 
-from .sources import B2Source, Payload, Source, SourceFile, known_sha1
+from .sources import B2Source, Payload, Source, SourceFile
 
 if TYPE_CHECKING:
     from django_b2.storage import B2Storage
@@ -73,7 +73,7 @@ class Destination:
                 (
                     str(entry["fileName"]),
                     int(entry.get("contentLength") or 0),
-                    known_sha1(entry.get("contentSha1"), entry.get("fileInfo")),
+                    expected_sha1(entry.get("contentSha1"), entry.get("fileInfo")),
                     str(entry.get("fileId") or ""),
                 )
             )
@@ -208,7 +208,7 @@ def check_copy(
     got_size = int(result.get("contentLength") or 0)
     if got_size != size:
         return f"the copy has {got_size} bytes, the source {size}"
-    got = known_sha1(result.get("contentSha1"), result.get("fileInfo"))
+    got = expected_sha1(result.get("contentSha1"), result.get("fileInfo"))
     if sha1 is not None and got is not None and got != sha1:
         return f"the copy's SHA-1 is {got}, the source's {sha1}"
     if payload is not None and not payload.unchanged():

@@ -18,8 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.core.files.storage import Storage
 
-from django_b2.client import B2NotFound
-from django_b2.client._limits import SHA1_HEX
+from django_b2.client import B2NotFound, expected_sha1
 
 if TYPE_CHECKING:
     from django_b2.storage import B2Storage
@@ -31,22 +30,11 @@ __all__ = [
     "Source",
     "SourceFile",
     "StorageSource",
-    "known_sha1",
 ]
 
 #: Files up to this size are read into memory (one read, no temporary file).
 IN_MEMORY_LIMIT = 1024 * 1024
 _CHUNK = 1024 * 1024
-
-
-def known_sha1(content_sha1: object, file_info: Any = None) -> str | None:
-    """The hex SHA-1 B2 reports for a file: ``contentSha1`` (an ``unverified:`` prefix dropped),
-    else the ``large_file_sha1`` file info of a large file; ``None`` when B2 has neither."""
-    value = str(content_sha1 or "").strip().lower().removeprefix("unverified:")
-    if SHA1_HEX.fullmatch(value):
-        return value
-    whole = str((file_info or {}).get("large_file_sha1") or "").strip().lower()
-    return whole if SHA1_HEX.fullmatch(whole) else None
 
 
 @dataclass(frozen=True)
@@ -308,7 +296,7 @@ class B2Source(Source):
             name=name,
             size=int(entry.get("contentLength") or 0),
             stamp=str(entry.get("fileId") or ""),
-            sha1=known_sha1(entry.get("contentSha1"), info),
+            sha1=expected_sha1(entry.get("contentSha1"), info),
             modified_ms=int(modified) if modified.isdigit() else None,
             b2={
                 "fileId": entry.get("fileId"),

@@ -83,6 +83,7 @@ PUBLIC_SURFACE = [
     "download_url_by_id",
     "download_url_by_name",
     "error_from_response",
+    "expected_sha1",
     "is_retryable",
     "percent_decode",
     "percent_encode",
