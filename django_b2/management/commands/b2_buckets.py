@@ -11,7 +11,7 @@ from django.core.management import CommandError, CommandParser
 from django_b2.client import Bucket, FileVersion
 from django_b2.client.errors import B2BadRequest, B2Conflict, B2NotFound
 from django_b2.management.arguments import info_dict, key_value, positive_int, read_rules_file
-from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.base import B2Command, Subparsers, needs
 from django_b2.management.output import format_fields, format_table
 
 BUCKET_TYPES = ("allPrivate", "allPublic")
@@ -41,29 +41,6 @@ def _bucket_fields(bucket: Bucket) -> str:
 
 class Command(B2Command):
     help = "Manage B2 buckets with the storage's credentials: list, get, create, update, delete."
-
-    needed_capabilities = {
-        "list": ("listBuckets",),
-        "get": ("listBuckets",),
-        "create": ("writeBuckets",),
-        "update": ("listBuckets", "writeBuckets"),
-        "delete": ("listBuckets", "deleteBuckets"),
-        # --force also lists, deletes and cancels every file version first
-        "delete --force": (
-            "listBuckets",
-            "listFiles",
-            "deleteFiles",
-            "writeFiles",
-            "deleteBuckets",
-        ),
-    }
-    actions = {
-        "list": "list buckets",
-        "get": "read the bucket",
-        "create": "create the bucket",
-        "update": "update the bucket",
-        "delete": "delete the bucket",
-    }
 
     def add_subcommands(self, subparsers: Subparsers) -> None:
         self.add_subcommand(subparsers, "list", "List the buckets of the account.")
@@ -146,6 +123,7 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ list / get
 
+    @needs("listBuckets", action="list buckets")
     def handle_list(self, options: dict[str, Any]) -> None:
         client = self.client
         restricted_to = self.authorize().bucket_id
@@ -171,12 +149,14 @@ class Command(B2Command):
             ),
         )
 
+    @needs("listBuckets", action="read the bucket")
     def handle_get(self, options: dict[str, Any]) -> None:
         bucket = self.get_bucket(options["name"])
         self.emit(bucket, lambda: _bucket_fields(bucket))
 
     # ------------------------------------------------------------------ create / update
 
+    @needs("writeBuckets", action="create the bucket")
     def handle_create(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
         settings = self._settings(options)
@@ -204,6 +184,7 @@ class Command(B2Command):
             ),
         )
 
+    @needs("listBuckets", "writeBuckets", action="update the bucket")
     def handle_update(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
         settings = self._settings(options)
@@ -233,6 +214,13 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ delete
 
+    @needs(
+        "listBuckets",
+        "deleteBuckets",
+        action="delete the bucket",
+        # --force also lists, deletes and cancels every file version first
+        force=("listBuckets", "listFiles", "deleteFiles", "writeFiles", "deleteBuckets"),
+    )
     def handle_delete(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
         bucket_id = self.get_bucket(name)["bucketId"]

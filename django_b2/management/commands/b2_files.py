@@ -18,8 +18,8 @@ from django.core.management import CommandError
 from django_b2.client import FileVersion, download_url_by_name
 from django_b2.client._limits import MAX_DOWNLOAD_AUTH_SECONDS
 from django_b2.client.errors import B2BadRequest, B2NotFound
-from django_b2.management.arguments import duration, info_dict, key_value, positive_int
-from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.arguments import info_dict, key_value, positive_int
+from django_b2.management.base import B2Command, Subparsers, needs
 from django_b2.management.orphans import OrphansMixin
 from django_b2.management.output import (
     format_fields,
@@ -27,7 +27,6 @@ from django_b2.management.output import (
     format_table,
     format_timestamp,
 )
-from django_b2.orphans import DEFAULT_OLDER_THAN
 
 #: B2's longest download authorization (7 days).
 MAX_URL_SECONDS = MAX_DOWNLOAD_AUTH_SECONDS
@@ -38,28 +37,6 @@ class Command(OrphansMixin, B2Command):
         "Work with the files of a bucket (default: the storage's bucket): ls, upload, download, "
         "rm, hide, info, url, orphans."
     )
-
-    needed_capabilities = {
-        "ls": ("listFiles",),
-        "upload": ("writeFiles",),
-        "download": ("readFiles",),
-        "rm": ("listFiles", "deleteFiles"),
-        "hide": ("writeFiles",),
-        "info": ("readFiles",),
-        "url": ("shareFiles",),
-        "orphans": ("listFiles",),
-        "orphans --delete": ("listFiles", "deleteFiles", "writeFiles"),
-    }
-    actions = {
-        "ls": "list files",
-        "upload": "upload the file",
-        "download": "download the file",
-        "rm": "delete the file",
-        "hide": "hide the file",
-        "info": "read the file's information",
-        "url": "make a download URL",
-        "orphans": "find orphaned files",
-    }
 
     def add_subcommands(self, subparsers: Subparsers) -> None:
         ls = self.add_subcommand(
@@ -141,38 +118,7 @@ class Command(OrphansMixin, B2Command):
             "url_expire; at most 604800)",
         )
 
-        orphans = self.add_subcommand(
-            subparsers,
-            "orphans",
-            "List the files under the storage's location that no FileField/ImageField row "
-            "refers to (or, with --missing, the rows whose file is not there).",
-            confirm=True,
-        )
-        orphans.add_argument(
-            "--missing",
-            action="store_true",
-            help="list names that rows refer to and the bucket lacks (broken links) instead",
-        )
-        orphans.add_argument(
-            "--delete",
-            action="store_true",
-            help="delete the orphans (per the storage's delete_policy), after asking",
-        )
-        orphans.add_argument(
-            "--older-than",
-            type=duration,
-            default=DEFAULT_OLDER_THAN,
-            metavar="AGE",
-            help="only files uploaded longer ago than AGE (7d, 12h, 30m, 45s; default: 1d): "
-            "younger ones may be uploads whose row is not saved yet",
-        )
-        orphans.add_argument(
-            "--fields",
-            nargs="+",
-            metavar="APP.MODEL.FIELD",
-            help="the fields that refer to the storage's files (default: every FileField and "
-            "ImageField whose storage is this one)",
-        )
+        self.add_orphans_subcommand(subparsers)
 
     def _not_found(self, name: str, bucket: str) -> CommandError:
         return CommandError(
@@ -182,12 +128,11 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ ls
 
+    @needs("listFiles", action="list files")
     def handle_ls(self, options: dict[str, Any]) -> None:
-        bucket = self.bucket_name()
         # A key limited to a name prefix may only list inside it: start there by default.
         prefix: str = options["prefix"] or self.authorize().name_prefix or ""
-        self.target(bucket, prefix)
-        bucket_id = self.bucket_id(bucket)
+        _, bucket_id = self.target_id(prefix)
         delimiter = None if options["recursive"] else "/"
         client = self.client
         if options["versions"]:
@@ -220,15 +165,14 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ upload / download
 
+    @needs("writeFiles", action="upload the file")
     def handle_upload(self, options: dict[str, Any]) -> None:
         path = Path(options["path"])
         name: str = options["name"]
         if not path.is_file():
             raise CommandError(f"No file at {path}; give the path of a local file to upload.")
         file_info = info_dict(options.get("info"))
-        bucket = self.bucket_name()
-        self.target(bucket, name)
-        bucket_id = self.bucket_id(bucket)
+        bucket, bucket_id = self.target_id(name)
         config = self.storage.config
         size = path.stat().st_size
         # Resuming a large upload lists unfinished large files (listFiles); an upload-only key
@@ -255,6 +199,7 @@ class Command(OrphansMixin, B2Command):
             ),
         )
 
+    @needs("readFiles", action="download the file")
     def handle_download(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
         target = Path(options["path"])
@@ -264,8 +209,7 @@ class Command(OrphansMixin, B2Command):
             raise CommandError(f"{target} already exists; pass --overwrite to replace it.")
         if not target.parent.is_dir():
             raise CommandError(f"Directory {target.parent} does not exist; create it first.")
-        bucket = self.bucket_name()
-        self.target(bucket, name)
+        bucket = self.target(name)
         client = self.client
         # Write next to the target and rename at the end: a failed download leaves no half file.
         handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -289,11 +233,10 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ rm / hide
 
+    @needs("listFiles", "deleteFiles", action="delete the file")
     def handle_rm(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
-        bucket = self.bucket_name()
-        self.target(bucket, name)
-        bucket_id = self.bucket_id(bucket)
+        bucket, bucket_id = self.target_id(name)
         client = self.client
         versions: list[FileVersion] = []
         for version in client.iter_file_versions(bucket_id, prefix=name):
@@ -318,11 +261,10 @@ class Command(OrphansMixin, B2Command):
             lambda: f"Deleted {len(deleted)} version(s) of {name} from bucket {bucket}.",
         )
 
+    @needs("writeFiles", action="hide the file")
     def handle_hide(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
-        bucket = self.bucket_name()
-        self.target(bucket, name)
-        bucket_id = self.bucket_id(bucket)
+        bucket, bucket_id = self.target_id(name)
         try:
             marker = self.client.hide_file(bucket_id, name)
         except B2NotFound:
@@ -338,10 +280,10 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ info / url
 
+    @needs("readFiles", action="read the file's information")
     def handle_info(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
-        bucket = self.bucket_name()
-        self.target(bucket, name)
+        bucket = self.target(name)
         try:
             info = self.client.get_file_info_by_name(bucket, name)
         except B2NotFound:
@@ -361,6 +303,7 @@ class Command(OrphansMixin, B2Command):
             ),
         )
 
+    @needs("shareFiles", action="make a download URL")
     def handle_url(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
         expires: int | None = options.get("expires")
@@ -368,8 +311,7 @@ class Command(OrphansMixin, B2Command):
             raise CommandError(
                 f"--expires must be at most {MAX_URL_SECONDS} seconds (7 days); got {expires}."
             )
-        bucket_name = self.bucket_name()
-        self.target(bucket_name, name)
+        bucket_name = self.target(name)
         authorization = self.authorize()
         if authorization.bucket_id and "listBuckets" not in authorization.capabilities:
             # A key for this one bucket that may not read its type: a signed URL works for

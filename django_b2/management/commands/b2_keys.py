@@ -13,7 +13,7 @@ from django_b2.management.arguments import (
     capability_list,
     positive_int,
 )
-from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.base import B2Command, Subparsers, needs
 from django_b2.management.output import format_fields, format_table, format_timestamp
 
 SECRET_WARNING = (
@@ -24,17 +24,6 @@ SECRET_WARNING = (
 
 class Command(B2Command):
     help = "Manage B2 application keys with the storage's credentials: list, create, delete."
-
-    needed_capabilities = {
-        "list": ("listKeys",),
-        "create": ("writeKeys",),
-        "delete": ("deleteKeys",),
-    }
-    actions = {
-        "list": "list application keys",
-        "create": "create an application key",
-        "delete": "delete the application key",
-    }
 
     def add_subcommands(self, subparsers: Subparsers) -> None:
         self.add_subcommand(subparsers, "list", "List the application keys of the account.")
@@ -70,6 +59,7 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ list
 
+    @needs("listKeys", action="list application keys")
     def handle_list(self, options: dict[str, Any]) -> None:
         client = self.client
         keys: list[ApplicationKey] = []
@@ -110,6 +100,7 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ create
 
+    @needs("writeKeys", action="create an application key")
     def handle_create(self, options: dict[str, Any]) -> None:
         name: str = options["name"]
         capabilities: list[str] = options["capabilities"]
@@ -163,6 +154,7 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ delete
 
+    @needs("deleteKeys", action="delete the application key")
     def handle_delete(self, options: dict[str, Any]) -> None:
         key_id: str = options["key_id"]
         try:

@@ -11,7 +11,7 @@ from django.core.management import CommandError
 from django_b2.client import CancelLargeFileResponse, FileVersion, Part
 from django_b2.client.errors import B2BadRequest, B2NotFound
 from django_b2.management.arguments import non_negative_float
-from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.base import B2Command, Subparsers, needs
 from django_b2.management.output import format_table, format_timestamp
 
 
@@ -24,18 +24,6 @@ class Command(B2Command):
     help = (
         "Unfinished large files of a bucket (default: the storage's bucket): list, parts, cancel."
     )
-
-    needed_capabilities = {
-        "list": ("listFiles",),
-        "parts": ("writeFiles",),
-        "cancel": ("writeFiles",),
-        "cancel --all": ("listFiles", "writeFiles"),
-    }
-    actions = {
-        "list": "list unfinished large files",
-        "parts": "list the parts",
-        "cancel": "cancel the large file",
-    }
 
     def add_subcommands(self, subparsers: Subparsers) -> None:
         ls = self.add_subcommand(
@@ -94,11 +82,10 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ list / parts
 
+    @needs("listFiles", action="list unfinished large files")
     def handle_list(self, options: dict[str, Any]) -> None:
-        bucket = self.bucket_name()
         prefix: str | None = options.get("prefix") or self.authorize().name_prefix
-        self.target(bucket, prefix)
-        bucket_id = self.bucket_id(bucket)
+        _, bucket_id = self.target_id(prefix)
         files = self._unfinished(bucket_id, prefix)
         self.emit(files, lambda: self._table(files))
 
@@ -108,6 +95,7 @@ class Command(B2Command):
             "manage.py b2_large_files list."
         )
 
+    @needs("writeFiles", action="list the parts")
     def handle_parts(self, options: dict[str, Any]) -> None:
         file_id: str = options["file_id"]
         client = self.client
@@ -149,6 +137,7 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ cancel
 
+    @needs("writeFiles", action="cancel the large file", all=("listFiles", "writeFiles"))
     def handle_cancel(self, options: dict[str, Any]) -> None:
         file_id: str | None = options.get("file_id")
         everything: bool = options["all"]
@@ -172,10 +161,9 @@ class Command(B2Command):
         self.emit(cancelled, lambda: f"Cancelled {len(cancelled)} unfinished large file(s).")
 
     def _cancel_all(self, older_than: float | None) -> list[CancelLargeFileResponse]:
-        bucket = self.bucket_name()
         prefix = self.authorize().name_prefix
-        self.target(bucket, prefix)
-        files = self._unfinished(self.bucket_id(bucket), prefix)
+        bucket, bucket_id = self.target_id(prefix)
+        files = self._unfinished(bucket_id, prefix)
         if older_than is not None:
             cutoff = now_millis() - int(older_than * 3_600_000)
             files = [entry for entry in files if int(entry.get("uploadTimestamp", 0)) < cutoff]
