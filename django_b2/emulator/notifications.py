@@ -8,8 +8,9 @@ import re
 from typing import Any
 
 from .errors import ApiError, bad_request
+from .permissions import require, require_bucket
 from .records import Key
-from .store import Store, require, require_bucket
+from .store import Store
 
 MAX_RULES = 25
 EVENT_TYPES = {
