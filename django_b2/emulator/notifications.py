@@ -1,5 +1,7 @@
-"""Bucket event notification rules: ``b2_set_bucket_notification_rules`` and
-``b2_get_bucket_notification_rules``. Rules are validated and stored; no webhook is ever called."""
+"""Bucket event notification rules (``b2_set/get_bucket_notification_rules``), checked and kept.
+
+Rules are validated and stored; no webhook is ever called.
+"""
 
 from __future__ import annotations
 
