@@ -18,7 +18,7 @@ than ``older_than`` (an upload in flight or a file just re-used is never deleted
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.db import models
 
 from django_b2.client import B2BadRequest, B2Error, B2NotFound
-from django_b2.references import NameSpool, fields_using, iter_field_names
+from django_b2.references import NameSpool, field_label, fields_using, iter_field_names
 
 if TYPE_CHECKING:
     from django_b2.storage import B2Storage
@@ -73,6 +73,17 @@ class StoredFile:
             "uploaded": self.uploaded,
             "file_id": self.file_id,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StoredFile:
+        """The file :meth:`to_json` described."""
+        return cls(
+            name=data["name"],
+            key=data["b2_name"],
+            size=int(data["size"]),
+            uploaded=int(data["uploaded"]),
+            file_id=data["file_id"],
+        )
 
 
 @dataclass
@@ -137,8 +148,6 @@ def _fields(storage: B2Storage, fields: Iterable[models.FileField] | None) -> li
 def _spool_references(
     storage: B2Storage, fields: list[Any], spool: NameSpool, stats: ScanStats
 ) -> None:
-    from django_b2.references import field_label
-
     stats.fields = [field_label(f) for f in fields]
 
     def to_key(name: str) -> str | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django_b2._pages import every_entry
 from django_b2.client._limits import MAX_FILE_NAME_BYTES, SHA1_HEX
 from django_b2.client.errors import B2APIError, B2BadRequest, B2Error, B2NotFound
 from django_b2.direct_upload import ledger
@@ -326,17 +327,6 @@ class DirectUploadService:
         self.discard_staging(ticket)
         return self._confirmed(ticket, str(copied["fileId"]), sha1)
 
-    def _stored_parts(self, file_id: str) -> list[Mapping[str, Any]]:
-        parts: list[Mapping[str, Any]] = []
-        start: int | None = 1
-        while start is not None:
-            page = self.client.list_parts(
-                file_id, start_part_number=start, max_part_count=_PARTS_PAGE
-            )
-            parts.extend(page.get("parts", []))
-            start = page.get("nextPartNumber")
-        return parts
-
     def _confirm_large(self, ticket: UploadTicket, sha1s: list[str]) -> ConfirmedUpload:
         moved = self._already_moved(ticket, None)
         if moved is not None:
@@ -398,7 +388,13 @@ class DirectUploadService:
         return info if info.get("action") == "upload" else None
 
     def _parts_problem(self, ticket: UploadTicket, sha1s: list[str]) -> str:
-        parts = self._stored_parts(ticket.large_file_id)
+        parts: list[Mapping[str, Any]] = every_entry(
+            lambda start: self.client.list_parts(
+                ticket.large_file_id, start_part_number=start, max_part_count=_PARTS_PAGE
+            ),
+            "parts",
+            "nextPartNumber",
+        )
         numbers = [int(p["partNumber"]) for p in parts]
         if numbers != list(range(1, ticket.part_count + 1)):
             return f"B2 holds parts {numbers}, expected 1 to {ticket.part_count}"

@@ -210,11 +210,4 @@ class OrphansMixin(B2Command):
 def _read_spool(path: str) -> Iterator[StoredFile]:
     with open(path, encoding="utf-8") as spool:
         for line in spool:
-            data = json.loads(line)
-            yield StoredFile(
-                name=data["name"],
-                key=data["b2_name"],
-                size=int(data["size"]),
-                uploaded=int(data["uploaded"]),
-                file_id=data["file_id"],
-            )
+            yield StoredFile.from_json(json.loads(line))

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management import CommandError
 
+from django_b2._pages import every_entry
 from django_b2.client import RESTRICTED_KEY_FORBIDDEN_CAPABILITIES, ApplicationKey
 from django_b2.client.errors import B2BadRequest, B2NotFound
 from django_b2.management.arguments import (
@@ -62,14 +63,11 @@ class Command(B2Command):
     @needs("listKeys", action="list application keys")
     def handle_list(self, options: dict[str, Any]) -> None:
         client = self.client
-        keys: list[ApplicationKey] = []
-        start: str | None = None
-        while True:
-            page = client.list_keys(max_key_count=1000, start_application_key_id=start)
-            keys.extend(page.get("keys", []))
-            start = page.get("nextApplicationKeyId")
-            if not start:
-                break
+        keys: list[ApplicationKey] = every_entry(
+            lambda start: client.list_keys(max_key_count=1000, start_application_key_id=start),
+            "keys",
+            "nextApplicationKeyId",
+        )
         self.emit(keys, lambda: self._keys_table(keys))
 
     def _keys_table(self, keys: list[ApplicationKey]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management import CommandError
 
+from django_b2._pages import every_entry
 from django_b2.client import CancelLargeFileResponse, FileVersion, Part
 from django_b2.client.errors import B2BadRequest, B2NotFound
 from django_b2.management.arguments import non_negative_float
@@ -57,16 +58,14 @@ class Command(B2Command):
 
     def _unfinished(self, bucket_id: str, prefix: str | None) -> list[FileVersion]:
         client = self.client
-        files: list[FileVersion] = []
-        start: str | None = None
-        while True:
-            page = client.list_unfinished_large_files(
+        files: list[FileVersion] = every_entry(
+            lambda start: client.list_unfinished_large_files(
                 bucket_id, name_prefix=prefix, start_file_id=start, max_file_count=100
-            )
-            files.extend(page.get("files", []))
-            start = page.get("nextFileId")
-            if not start:
-                return files
+            ),
+            "files",
+            "nextFileId",
+        )
+        return files
 
     @staticmethod
     def _table(files: list[FileVersion]) -> str:
@@ -99,15 +98,14 @@ class Command(B2Command):
     def handle_parts(self, options: dict[str, Any]) -> None:
         file_id: str = options["file_id"]
         client = self.client
-        parts: list[Part] = []
-        start: int | None = None
         try:
-            while True:
-                page = client.list_parts(file_id, start_part_number=start, max_part_count=1000)
-                parts.extend(page.get("parts", []))
-                start = page.get("nextPartNumber")
-                if not start:
-                    break
+            parts: list[Part] = every_entry(
+                lambda start: client.list_parts(
+                    file_id, start_part_number=start, max_part_count=1000
+                ),
+                "parts",
+                "nextPartNumber",
+            )
         except (B2BadRequest, B2NotFound) as exc:
             raise self._no_such_file(file_id, exc) from exc
         total = sum(int(part.get("contentLength", 0)) for part in parts)
