@@ -1,11 +1,14 @@
-"""Every entry of a paged B2 listing (keys, parts, unfinished large files), page after page."""
+"""Paged B2 listings: every entry of one (keys, parts, unfinished large files), every version
+of one file name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["every_entry"]
+from django_b2.client import B2Client, FileVersion
+
+__all__ = ["every_entry", "versions_of"]
 
 
 def every_entry(
@@ -21,3 +24,14 @@ def every_entry(
         start = page.get(following)
         if not start:
             return found
+
+
+def versions_of(
+    client: B2Client, bucket_id: str, name: str, *, page_size: int = 1000
+) -> Iterator[FileVersion]:
+    """Every version (uploads, hide markers, unfinished large files) of exactly ``name``, newest
+    first."""
+    for version in client.iter_file_versions(bucket_id, prefix=name, page_size=page_size):
+        if version["fileName"] != name:
+            return  # names are listed in order, and ``name`` sorts before every longer one
+        yield version

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import SuspiciousFileOperation
 from django.db import models
 
+from django_b2._pages import versions_of
 from django_b2.client import B2BadRequest, B2Error, B2NotFound
 from django_b2.references import NameSpool, field_label, fields_using, iter_field_names
 
@@ -289,7 +290,7 @@ def _still_referenced(fields: list[Any], names: list[str]) -> set[str]:
 def _delete_one(storage: B2Storage, orphan: StoredFile, cutoff: int) -> str:
     """Delete one orphan per the storage's delete_policy: ``deleted``, ``kept`` or ``gone``."""
     client = storage.client
-    versions = list(storage._versions(orphan.key))
+    versions = list(versions_of(client, storage.bucket_id, orphan.key, page_size=100))
     if not versions:
         return "gone"
     newest = versions[0]

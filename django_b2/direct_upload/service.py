@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django_b2._pages import every_entry
+from django_b2._pages import every_entry, versions_of
 from django_b2.client._limits import MAX_FILE_NAME_BYTES, SHA1_HEX
 from django_b2.client.errors import B2APIError, B2BadRequest, B2Error, B2NotFound
 from django_b2.direct_upload import ledger
@@ -240,20 +240,8 @@ class DirectUploadService:
 
     def _versions(self, b2_name: str) -> list[Mapping[str, Any]]:
         """Every stored version of exactly ``b2_name``, newest first."""
-        found: list[Mapping[str, Any]] = []
-        start_id: str | None = None
-        while True:
-            page = self.client.list_file_versions(
-                self.storage.bucket_id,
-                start_file_name=b2_name,
-                start_file_id=start_id,
-                prefix=b2_name,
-                max_file_count=_VERSIONS_PAGE,
-            )
-            found.extend(f for f in page.get("files", []) if f.get("fileName") == b2_name)
-            start_id = page.get("nextFileId")
-            if start_id is None or page.get("nextFileName") != b2_name:
-                return found
+        found = versions_of(self.client, self.storage.bucket_id, b2_name, page_size=_VERSIONS_PAGE)
+        return list(found)
 
     def _delete_versions(self, versions: list[Mapping[str, Any]]) -> int:
         """Delete ``versions``; an unfinished large file among them is cancelled."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from django.core.management import CommandError
 
+from django_b2._pages import versions_of
 from django_b2.client import FileVersion, download_url_by_name
 from django_b2.client._limits import MAX_DOWNLOAD_AUTH_SECONDS
 from django_b2.client.errors import B2BadRequest, B2NotFound
@@ -238,13 +240,8 @@ class Command(OrphansMixin, B2Command):
         name: str = options["name"]
         bucket, bucket_id = self.target_id(name)
         client = self.client
-        versions: list[FileVersion] = []
-        for version in client.iter_file_versions(bucket_id, prefix=name):
-            if version["fileName"] != name:
-                break  # versions are sorted by name: the exact name comes first
-            versions.append(version)
-            if not options["all_versions"]:
-                break
+        wanted = None if options["all_versions"] else 1  # the newest comes first
+        versions = list(islice(versions_of(client, bucket_id, name), wanted))
         if not versions:
             raise self._not_found(name, bucket)
         deleted = []
