@@ -13,17 +13,14 @@ README.md ("The B2 client") has an example for every group of calls.
 
 from __future__ import annotations
 
+from . import _types, errors
 from ._auth import (
     AccountAuthorization,
     AuthStore,
     InMemoryAuthStore,
 )
-from ._client import (
-    B2Client,
-)
-from ._download import (
-    DownloadedFile,
-)
+from ._client import B2Client
+from ._download import DownloadedFile
 from ._download_headers import expected_sha1
 from ._progress import (
     LoggingProgress,
@@ -44,125 +41,27 @@ from ._signing import (
     percent_decode,
     percent_encode,
 )
-from ._transport import (
-    HttpOptions,
-)
-from ._types import (
-    BUCKET_TYPES,
-    KEY_CAPABILITIES,
-    RESTRICTED_KEY_FORBIDDEN_CAPABILITIES,
-    ApplicationKey,
-    AuthorizeAccountResponse,
-    Bucket,
-    CancelLargeFileResponse,
-    CorsRule,
-    CreatedApplicationKey,
-    DeleteFileVersionResponse,
-    DownloadAuthorization,
-    ErrorBody,
-    FileInfoByName,
-    FileLegalHoldResponse,
-    FileRetention,
-    FileRetentionResponse,
-    FileVersion,
-    LifecycleRule,
-    ListBucketsResponse,
-    ListFileNamesResponse,
-    ListFileVersionsResponse,
-    ListKeysResponse,
-    ListPartsResponse,
-    ListUnfinishedLargeFilesResponse,
-    Part,
-    ServerSideEncryption,
-    StorageApiInfo,
-    UploadPartUrl,
-    UploadUrl,
-)
+from ._transport import HttpOptions
+from ._types import *  # noqa: F403 (the TypedDicts and tables B2 answers with)
 from ._validation import RangeArg
-from .errors import (
-    B2APIError,
-    B2AuthTokenExpired,
-    B2BadRequest,
-    B2CapExceeded,
-    B2Conflict,
-    B2ConnectionError,
-    B2Error,
-    B2Forbidden,
-    B2IntegrityError,
-    B2NotFound,
-    B2RangeNotSatisfiable,
-    B2ServiceError,
-    B2TimeoutError,
-    B2TooManyRequests,
-    B2TransportError,
-    B2Unauthorized,
-    B2ValidationError,
-    error_from_response,
-)
+from .errors import *  # noqa: F403 (the error tree)
 
 __all__ = [
-    "BUCKET_TYPES",
-    "KEY_CAPABILITIES",
-    "RESTRICTED_KEY_FORBIDDEN_CAPABILITIES",
     "AccountAuthorization",
-    "ApplicationKey",
     "AuthStore",
-    "AuthorizeAccountResponse",
-    "B2APIError",
-    "B2AuthTokenExpired",
-    "B2BadRequest",
-    "B2CapExceeded",
     "B2Client",
-    "B2Conflict",
-    "B2ConnectionError",
-    "B2Error",
-    "B2Forbidden",
-    "B2IntegrityError",
-    "B2NotFound",
-    "B2RangeNotSatisfiable",
-    "B2ServiceError",
-    "B2TimeoutError",
-    "B2TooManyRequests",
-    "B2TransportError",
-    "B2Unauthorized",
-    "B2ValidationError",
-    "Bucket",
-    "CancelLargeFileResponse",
-    "CorsRule",
-    "CreatedApplicationKey",
-    "DeleteFileVersionResponse",
-    "DownloadAuthorization",
     "DownloadedFile",
-    "ErrorBody",
-    "FileInfoByName",
-    "FileLegalHoldResponse",
-    "FileRetention",
-    "FileRetentionResponse",
-    "FileVersion",
     "HttpOptions",
     "InMemoryAuthStore",
-    "LifecycleRule",
-    "ListBucketsResponse",
-    "ListFileNamesResponse",
-    "ListFileVersionsResponse",
-    "ListKeysResponse",
-    "ListPartsResponse",
-    "ListUnfinishedLargeFilesResponse",
     "LoggingProgress",
-    "Part",
     "ProgressCallback",
     "RangeArg",
     "RetryPolicy",
-    "ServerSideEncryption",
-    "StorageApiInfo",
     "TqdmProgress",
-    "UploadPartUrl",
-    "UploadUrl",
     "combine",
     "default_progress",
     "download_url_by_id",
     "download_url_by_name",
-    "error_from_response",
     "expected_sha1",
     "is_retryable",
     "percent_decode",
@@ -170,3 +69,6 @@ __all__ = [
     "throttle",
     "tqdm_available",
 ]
+# Every error and every TypedDict is public: their modules' __all__ lists them once.
+__all__ += errors.__all__
+__all__ += _types.__all__

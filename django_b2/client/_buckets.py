@@ -6,7 +6,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from . import _raw as raw
 from ._auth import AccountAuthorization
 from ._core import ClientCore, require_id
 from ._resend import Tracked
@@ -39,20 +38,19 @@ class BucketCalls(ClientCore):
         returned as if the first answer had arrived."""
         validate_bucket_name(bucket_name)
         validate_bucket_type(bucket_type)
-        call = Tracked(raw.create_bucket)
+        body = {
+            "bucketName": bucket_name,
+            "bucketType": bucket_type,
+            "bucketInfo": validate_bucket_info(bucket_info),
+            "corsRules": cors_rules,
+            "lifecycleRules": lifecycle_rules,
+            "fileLockEnabled": file_lock_enabled,
+            "defaultServerSideEncryption": default_server_side_encryption,
+        }
+        call = Tracked()
         try:
-            return self._api(
-                call,
-                http,
-                http_override,
-                account=True,
-                bucket_name=bucket_name,
-                bucket_type=bucket_type,
-                bucket_info=validate_bucket_info(bucket_info),
-                cors_rules=cors_rules,
-                lifecycle_rules=lifecycle_rules,
-                file_lock_enabled=file_lock_enabled,
-                default_server_side_encryption=default_server_side_encryption,
+            return self._post(
+                Bucket, "b2_create_bucket", body, http, http_override, account=True, tracked=call
             )
         except B2BadRequest as exc:
             if exc.code != "duplicate_bucket_name" or not call.maybe_acted:
@@ -71,7 +69,8 @@ class BucketCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> Bucket:
         require_id("bucket_id", bucket_id)
-        return self._api(raw.delete_bucket, http, http_override, account=True, bucket_id=bucket_id)
+        body = {"bucketId": bucket_id}
+        return self._post(Bucket, "b2_delete_bucket", body, http, http_override, account=True)
 
     def list_buckets(
         self,
@@ -90,21 +89,17 @@ class BucketCalls(ClientCore):
         if isinstance(bucket_types, str):
             raise B2ValidationError(f"bucket_types must be a list, e.g. [{bucket_types!r}]")
 
-        def run(auth: AccountAuthorization) -> ListBucketsResponse:
+        def body(auth: AccountAuthorization) -> dict[str, Any]:
+            # Without a filter, a key restricted to one bucket lists that one (B2 requires it).
             restricted_id = auth.bucket_id if bucket_id is None and bucket_name is None else None
-            return raw.list_buckets(
-                self._transport,
-                auth.api_url,
-                auth.authorization_token,
-                account_id=auth.account_id,
-                bucket_id=bucket_id or restricted_id,
-                bucket_name=bucket_name,
-                bucket_types=bucket_types,
-                http=http,
-                http_override=http_override,
-            )
+            return {
+                "accountId": auth.account_id,
+                "bucketId": bucket_id or restricted_id,
+                "bucketName": bucket_name,
+                "bucketTypes": bucket_types,
+            }
 
-        return self._call(run)
+        return self._post(ListBucketsResponse, "b2_list_buckets", body, http, http_override)
 
     def get_bucket(
         self,
@@ -151,18 +146,15 @@ class BucketCalls(ClientCore):
             raise B2ValidationError(
                 "file_lock_enabled=False is not possible: Object Lock can only be turned on"
             )
-        return self._api(
-            raw.update_bucket,
-            http,
-            http_override,
-            account=True,
-            bucket_id=bucket_id,
-            bucket_type=bucket_type,
-            bucket_info=validate_bucket_info(bucket_info),
-            cors_rules=cors_rules,
-            lifecycle_rules=lifecycle_rules,
-            default_retention=default_retention,
-            default_server_side_encryption=default_server_side_encryption,
-            file_lock_enabled=file_lock_enabled,
-            if_revision_is=if_revision_is,
-        )
+        body = {
+            "bucketId": bucket_id,
+            "bucketType": bucket_type,
+            "bucketInfo": validate_bucket_info(bucket_info),
+            "corsRules": cors_rules,
+            "lifecycleRules": lifecycle_rules,
+            "defaultRetention": default_retention,
+            "defaultServerSideEncryption": default_server_side_encryption,
+            "fileLockEnabled": file_lock_enabled,
+            "ifRevisionIs": if_revision_is,
+        }
+        return self._post(Bucket, "b2_update_bucket", body, http, http_override, account=True)

@@ -2,21 +2,14 @@
 
 The class is assembled from one mixin per group of calls, each subclassing the core:
 
-- ``_core``: constructor, account authorization, the retried/re-authorizing JSON call path
-- ``_buckets``, ``_files``, ``_large_files``, ``_keys``, ``_downloads``: the B2 calls
-- ``_upload_urls`` (upload URL pools and send loops) and ``_body`` (upload request bodies)
+- ``_core``: constructor, account authorization, the JSON call path (re-authorization, retry
+  policy, one ``POST``) and the upload call path (upload URL pools)
+- ``_buckets``, ``_files``, ``_large_files``, ``_keys``, ``_downloads``: the B2 calls, each a
+  method that checks its arguments and builds its request
 
-Each JSON call goes *re-authorize once* -> *retry policy* -> *raw call*: transient failures
-(transport errors, 408, 429, 5xx) are retried by :class:`~django_b2.client._retry.RetryPolicy`; an
-expired or rejected account token (``401 expired_auth_token`` / ``bad_auth_token``) makes the client
-re-authorize exactly once (serialized through the :class:`AuthStore` lock) and try again.
-
-Uploads use per-bucket (and per-large-file) pools of upload URLs: a URL serves one upload at a time
-and goes back to the pool only after a success; after a connection error, 408, 5xx or 401 it is
-discarded and a fresh one is fetched (up to ``retry.attempts`` URLs).
-
-The high-level ``upload``/``download`` live here and delegate to
-:mod:`django_b2.client._upload` and :mod:`django_b2.client._download`.
+The high-level ``upload``/``download`` are the engines' entry points
+(:mod:`django_b2.client._upload`, :mod:`django_b2.client._download_into`), bound as methods.
+``docs/architecture.md`` describes the call path.
 """
 
 from __future__ import annotations

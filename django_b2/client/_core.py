@@ -1,12 +1,15 @@
-"""The core of ``B2Client``: configuration, account authorization and the JSON call path.
+"""The core of ``B2Client``: configuration, account authorization, the JSON and upload call paths.
 
 Each JSON call goes *re-authorize once* -> *retry policy* -> *raw call*: transient failures
 (transport errors, 408, 429, 5xx) are retried by :class:`~django_b2.client._retry.RetryPolicy`; an
 expired or rejected account token (``401 expired_auth_token`` / ``bad_auth_token``) makes the client
-re-authorize exactly once (serialized through the :class:`AuthStore` lock) and try again.
+re-authorize (serialized through the :class:`AuthStore` lock; at most ``_TOKEN_ROUNDS`` tokens per
+call) and try again.
 
-The call groups (``_buckets``, ``_files``, ...) subclass :class:`ClientCore` as mixins and go
-through :meth:`ClientCore._api` / :meth:`ClientCore._call`.
+The call groups (``_buckets``, ``_files``, ...) subclass :class:`ClientCore` as mixins: each
+method checks its arguments, builds the call's JSON body and goes through
+:meth:`ClientCore._post` (or :meth:`ClientCore._call` for the requests that are not a plain JSON
+call); uploads go through :meth:`ClientCore._send_upload`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import requests
 
@@ -29,10 +32,12 @@ from ._auth import (
     auth_cache_key,
     needs_reauth,
 )
+from ._body import Payload
+from ._resend import Tracked
 from ._retry import RetryPolicy, is_retryable
 from ._transport import HttpOptions, Transport
 from ._types import AuthorizeAccountResponse
-from ._upload_urls import UrlPool
+from ._upload_urls import UrlPool, send_upload, url_pair
 from .errors import B2Unauthorized, B2ValidationError
 
 logger = logging.getLogger("django_b2.client")
@@ -55,7 +60,8 @@ def require_id(what: str, value: object) -> str:
 
 
 class ClientCore:
-    """Configuration, authorization and the retried, re-authorizing JSON call path."""
+    """Configuration, authorization, the retried and re-authorizing JSON call path, and the
+    upload call path (upload URL pools)."""
 
     def __init__(
         self,
@@ -273,28 +279,70 @@ class ClientCore:
             auth = self._authorization(stale=auth)
             rounds += 1
 
-    def _api(
+    def _post(
         self,
-        fn: Callable[..., T],
+        answer: type[T],
+        name: str,
+        body: Mapping[str, Any] | Callable[[AccountAuthorization], Mapping[str, Any]],
         http: HttpOptions | None,
         http_override: HttpOptions | None,
         *,
         account: bool = False,
         retry_if: Callable[[BaseException], bool] = is_retryable,
-        **kwargs: Any,
+        tracked: Tracked | None = None,
     ) -> T:
-        """A JSON call: ``fn(transport, api_url, token, **kwargs)`` through :meth:`_call`."""
+        """The JSON call ``name``: ``POST`` ``body`` (with ``accountId`` first when ``account``)
+        through :meth:`_call`, and return B2's decoded answer; ``answer`` is the TypedDict that
+        describes it (for the type checker only).
 
-        def run(auth: AccountAuthorization) -> T:
-            extra = {"account_id": auth.account_id} if account else {}
-            return fn(
+        ``body`` may be a function of the authorization each attempt uses. ``tracked`` watches
+        each attempt (for calls reconciled after a lost answer).
+        """
+
+        def attempt(auth: AccountAuthorization) -> Any:
+            sent = body(auth) if callable(body) else body
+            if account:
+                sent = {"accountId": auth.account_id, **sent}
+            return raw.post(
                 self._transport,
                 auth.api_url,
                 auth.authorization_token,
-                http=http,
-                http_override=http_override,
-                **extra,
-                **kwargs,
+                name,
+                sent,
+                http,
+                http_override,
             )
 
-        return self._call(run, retry_if=retry_if)
+        watched = tracked.watch(attempt) if tracked is not None else attempt
+        return cast(T, self._call(watched, retry_if=retry_if))
+
+    def _send_upload(
+        self,
+        payload: Payload,
+        headers: Mapping[str, str],
+        http: HttpOptions | None,
+        http_override: HttpOptions | None,
+        *,
+        explicit: tuple[str | None, str | None],
+        pool: UrlPool,
+        key: str,
+        fetch: Callable[[], Mapping[str, object]],
+        tracked: Tracked | None = None,
+    ) -> Any:
+        """Send ``payload`` with ``headers`` to the caller's upload URL (``explicit``, when
+        given) or to one from ``pool[key]`` (new ones from ``fetch``); B2's answer."""
+
+        def send(url: str, token: str) -> Any:
+            return raw.upload(
+                self._transport, url, token, headers, payload.open(), http, http_override
+            )
+
+        return send_upload(
+            self.retry,
+            payload,
+            tracked.watch(send) if tracked is not None else send,
+            explicit=explicit,
+            pool=pool,
+            key=key,
+            fetch=lambda: url_pair(fetch()),
+        )

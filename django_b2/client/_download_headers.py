@@ -8,8 +8,16 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from ._limits import SHA1_HEX
+from ._signing import percent_decode
+from ._types import FileInfoByName
 
-__all__ = ["expected_sha1", "file_info_from", "int_or_none", "parse_content_range"]
+__all__ = [
+    "expected_sha1",
+    "file_info_by_name",
+    "file_info_from",
+    "int_or_none",
+    "parse_content_range",
+]
 
 _CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 _INFO_PREFIX = "x-bz-info-"
@@ -54,3 +62,26 @@ def expected_sha1(content_sha1: object, file_info: Mapping[str, Any] | None = No
         return value
     whole = str((file_info or {}).get("large_file_sha1") or "").strip().lower()
     return whole if SHA1_HEX.fullmatch(whole) else None
+
+
+def file_info_by_name(headers: Mapping[str, str]) -> FileInfoByName:
+    """The file-version fields carried by download/``HEAD`` response headers
+    (:meth:`B2Client.get_file_info_by_name`)."""
+    lowered = {key.lower(): value for key, value in headers.items()}
+    info = {
+        key[len(_INFO_PREFIX) :]: percent_decode(value)
+        for key, value in lowered.items()
+        if key.startswith(_INFO_PREFIX)
+    }
+    timestamp = lowered.get("x-bz-upload-timestamp")
+    file_name = lowered.get("x-bz-file-name")
+    return {
+        "fileId": lowered.get("x-bz-file-id"),
+        "fileName": percent_decode(file_name) if file_name is not None else "",
+        "contentLength": int(lowered.get("content-length") or 0),
+        "contentType": lowered.get("content-type"),
+        "contentSha1": lowered.get("x-bz-content-sha1"),
+        "fileInfo": info,
+        "uploadTimestamp": int(timestamp) if timestamp else None,
+        "headers": dict(headers),
+    }

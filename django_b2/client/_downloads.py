@@ -4,19 +4,19 @@ name or id.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
+from functools import partial
 
 import requests
 
 from . import _raw as raw
-from . import _raw_transfers as transfers
 from ._auth import AccountAuthorization
 from ._buckets import BucketCalls
 from ._core import require_id
 from ._download import DownloadedFile
+from ._download_headers import parse_content_range
 from ._progress import ProgressCallback
-from ._signing import download_url_by_name, override_params
+from ._signing import download_url_by_id, download_url_by_name, override_params
 from ._transport import HttpOptions
 from ._types import DownloadAuthorization
 from ._validation import (
@@ -27,8 +27,6 @@ from ._validation import (
     validate_file_name,
     validate_prefix,
 )
-
-_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
 
 
 class DownloadCalls(BucketCalls):
@@ -63,14 +61,28 @@ class DownloadCalls(BucketCalls):
                 "b2_content_type": b2_content_type,
             }
         )
-        return self._api(
-            raw.get_download_authorization,
-            http,
-            http_override,
-            bucket_id=bucket_id,
-            file_name_prefix=file_name_prefix,
-            valid_duration_in_seconds=valid_duration_in_seconds,
-            overrides=overrides,
+        return self._download_authorization(
+            bucket_id, file_name_prefix, valid_duration_in_seconds, overrides, http, http_override
+        )
+
+    def _download_authorization(
+        self,
+        bucket_id: str,
+        file_name_prefix: str,
+        valid_duration_in_seconds: int,
+        overrides: Mapping[str, str],
+        http: HttpOptions | None,
+        http_override: HttpOptions | None,
+    ) -> DownloadAuthorization:
+        """``overrides`` maps B2's parameter names (``b2ContentDisposition``, ...) to values."""
+        body = {
+            "bucketId": bucket_id,
+            "fileNamePrefix": file_name_prefix,
+            "validDurationInSeconds": valid_duration_in_seconds,
+            **overrides,
+        }
+        return self._post(
+            DownloadAuthorization, "b2_get_download_authorization", body, http, http_override
         )
 
     def signed_download_url(
@@ -93,15 +105,10 @@ class DownloadCalls(BucketCalls):
         params = override_params(b2_overrides)  # validate names before any request
         if bucket_id is None:
             bucket_id = self.get_bucket(bucket_name=bucket_name)["bucketId"]
-        token = self._api(
-            raw.get_download_authorization,
-            None,
-            None,
-            bucket_id=bucket_id,
-            file_name_prefix=file_name,
-            valid_duration_in_seconds=valid_duration_in_seconds,
-            overrides=params,
-        )["authorizationToken"]
+        minted = self._download_authorization(
+            bucket_id, file_name, valid_duration_in_seconds, params, None, None
+        )
+        token = minted["authorizationToken"]
         return download_url_by_name(
             self.authorization.download_url,
             bucket_name,
@@ -129,10 +136,8 @@ class DownloadCalls(BucketCalls):
         """
         validate_bucket_name(bucket_name)
         validate_file_name(file_name)
-        target = {"bucket_name": bucket_name, "file_name": file_name}
         return self._download(
-            transfers.download_file_by_name,
-            target,
+            partial(download_url_by_name, bucket_name=bucket_name, file_name=file_name),
             authorization,
             b2_overrides,
             http,
@@ -157,8 +162,7 @@ class DownloadCalls(BucketCalls):
         """Start a streamed download of one exact file version."""
         require_id("file_id", file_id)
         return self._download(
-            transfers.download_file_by_id,
-            {"file_id": file_id},
+            partial(download_url_by_id, file_id=file_id),
             authorization,
             b2_overrides,
             http,
@@ -170,8 +174,7 @@ class DownloadCalls(BucketCalls):
 
     def _download(
         self,
-        raw_download: Callable[..., requests.Response],
-        target: dict[str, str],
+        url_for: Callable[..., str],
         authorization: str | None,
         b2_overrides: Mapping[str, str | None],
         http: HttpOptions | None,
@@ -180,7 +183,8 @@ class DownloadCalls(BucketCalls):
         progress: ProgressCallback | None,
         verify: bool,
     ) -> DownloadedFile:
-        """Open ``raw_download(..., **target)`` (by name or by id) as a :class:`DownloadedFile`.
+        """Open ``url_for(download_url, **overrides)`` (by name or by id) as a
+        :class:`DownloadedFile`.
 
         The account token (re-authorized on expiry) unless ``authorization`` (a download
         token) is given; a broken stream reopens with a ``Range`` from where it stopped.
@@ -189,22 +193,17 @@ class DownloadCalls(BucketCalls):
 
         def open_at(header: str | None) -> requests.Response:
             def run(auth: AccountAuthorization) -> requests.Response:
-                return raw_download(
-                    self._transport,
-                    auth.download_url,
-                    authorization or auth.authorization_token,
-                    range_header=header,
-                    overrides=overrides,
-                    http=http,
-                    http_override=http_override,
-                    **target,
+                url = url_for(auth.download_url, **overrides)
+                token = authorization or auth.authorization_token
+                return raw.download(
+                    self._transport, "GET", url, token, header, True, http, http_override
                 )
 
             return self._call(run, reauth=authorization is None)
 
         response = open_at(range_header(range))
-        match = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
-        last = match.group(2) if match else ""
+        served = parse_content_range(response.headers.get("Content-Range"))
+        last = str(served[1]) if served else ""
 
         def reopen(offset: int) -> requests.Response:
             # ``offset`` is the absolute byte to continue from; keep the original end.

@@ -10,12 +10,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import _raw as raw
-from . import _raw_transfers as transfers
 from ._auth import AccountAuthorization
 from ._body import Data, Payload
 from ._core import ClientCore, require_id
+from ._download_headers import file_info_by_name
 from ._limits import MAX_LIST_COUNT
 from ._resend import Tracked, extras, remove_extras
+from ._signing import download_url_by_name
 from ._transport import HttpOptions
 from ._types import (
     DeleteFileVersionResponse,
@@ -27,7 +28,7 @@ from ._types import (
     ListFileVersionsResponse,
     UploadUrl,
 )
-from ._upload_urls import check_explicit_url, send_upload, url_pair
+from ._upload_urls import check_explicit_url
 from ._validation import (
     RangeArg,
     range_header,
@@ -59,7 +60,9 @@ class FileCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> UploadUrl:
         require_id("bucket_id", bucket_id)
-        return self._api(transfers.get_upload_url, http, http_override, bucket_id=bucket_id)
+        return self._post(
+            UploadUrl, "b2_get_upload_url", {"bucketId": bucket_id}, http, http_override
+        )
 
     def upload_file(
         self,
@@ -96,7 +99,7 @@ class FileCalls(ClientCore):
         hold = validate_legal_hold(legal_hold)
         check_explicit_url(upload_url, authorization_token)
         payload = Payload(data, content_length, content_sha1, progress)
-        headers = transfers.upload_headers(
+        headers = raw.upload_headers(
             file_name=file_name,
             content_type=content_type,
             content_length=payload.wire_length,
@@ -106,27 +109,17 @@ class FileCalls(ClientCore):
             file_retention=retention,
             legal_hold=hold,
         )
-
-        def send(url: str, token: str) -> FileVersion:
-            return transfers.upload_file(
-                self._transport,
-                url,
-                token,
-                headers=headers,
-                body=payload.open(),  # type: ignore[arg-type]
-                http=http,
-                http_override=http_override,
-            )
-
-        tracked = Tracked(send)
-        version = send_upload(
-            self.retry,
+        tracked = Tracked()
+        version: FileVersion = self._send_upload(
             payload,
-            tracked,
+            headers,
+            http,
+            http_override,
             explicit=(upload_url, authorization_token),
             pool=self._upload_urls,
             key=bucket_id,
-            fetch=lambda: url_pair(self.get_upload_url(bucket_id)),
+            fetch=partial(self.get_upload_url, bucket_id),
+            tracked=tracked,
         )
         if tracked.maybe_acted:
             self._delete_extra_versions(version, tracked.elapsed())
@@ -160,16 +153,14 @@ class FileCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> ListFileNamesResponse:
         _check_listing(bucket_id, start_file_name, max_file_count, prefix, delimiter)
-        return self._api(
-            raw.list_file_names,
-            http,
-            http_override,
-            bucket_id=bucket_id,
-            start_file_name=start_file_name,
-            max_file_count=max_file_count,
-            prefix=prefix,
-            delimiter=delimiter,
-        )
+        body = {
+            "bucketId": bucket_id,
+            "startFileName": start_file_name,
+            "maxFileCount": max_file_count,
+            "prefix": prefix,
+            "delimiter": delimiter,
+        }
+        return self._post(ListFileNamesResponse, "b2_list_file_names", body, http, http_override)
 
     def list_file_versions(
         self,
@@ -188,16 +179,16 @@ class FileCalls(ClientCore):
             raise B2ValidationError(
                 "start_file_id only works together with start_file_name; pass both"
             )
-        return self._api(
-            raw.list_file_versions,
-            http,
-            http_override,
-            bucket_id=bucket_id,
-            start_file_name=start_file_name,
-            start_file_id=start_file_id,
-            max_file_count=max_file_count,
-            prefix=prefix,
-            delimiter=delimiter,
+        body = {
+            "bucketId": bucket_id,
+            "startFileName": start_file_name,
+            "startFileId": start_file_id,
+            "maxFileCount": max_file_count,
+            "prefix": prefix,
+            "delimiter": delimiter,
+        }
+        return self._post(
+            ListFileVersionsResponse, "b2_list_file_versions", body, http, http_override
         )
 
     def iter_file_names(
@@ -211,18 +202,8 @@ class FileCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> Iterator[FileVersion]:
         """Every current file (and ``folder`` entry with a delimiter), fetched page by page."""
-        _check_listing(bucket_id, None, page_size, prefix, delimiter)
-        return _walk_pages(
-            partial(
-                self.list_file_names,
-                bucket_id,
-                max_file_count=page_size,
-                prefix=prefix,
-                delimiter=delimiter,
-                http=http,
-                http_override=http_override,
-            )
-        )
+        listing = partial(self.list_file_names, http=http, http_override=http_override)
+        return _walk_pages(listing, bucket_id, prefix, delimiter, page_size)
 
     def iter_file_versions(
         self,
@@ -235,18 +216,8 @@ class FileCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> Iterator[FileVersion]:
         """Every file version (newest first per name), fetched page by page."""
-        _check_listing(bucket_id, None, page_size, prefix, delimiter)
-        return _walk_pages(
-            partial(
-                self.list_file_versions,
-                bucket_id,
-                max_file_count=page_size,
-                prefix=prefix,
-                delimiter=delimiter,
-                http=http,
-                http_override=http_override,
-            )
-        )
+        listing = partial(self.list_file_versions, http=http, http_override=http_override)
+        return _walk_pages(listing, bucket_id, prefix, delimiter, page_size)
 
     def hide_file(
         self,
@@ -258,9 +229,10 @@ class FileCalls(ClientCore):
     ) -> FileVersion:
         require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
-        call = Tracked(raw.hide_file)
+        body = {"bucketId": bucket_id, "fileName": file_name}
+        call = Tracked()
         try:
-            return self._api(call, http, http_override, bucket_id=bucket_id, file_name=file_name)
+            return self._post(FileVersion, "b2_hide_file", body, http, http_override, tracked=call)
         except B2BadRequest as exc:
             # A resend after a lost answer hears ``already_hidden``: the lost attempt hid it.
             if exc.code != "already_hidden" or not call.maybe_acted:
@@ -280,7 +252,7 @@ class FileCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> FileVersion:
         require_id("file_id", file_id)
-        return self._api(raw.get_file_info, http, http_override, file_id=file_id)
+        return self._post(FileVersion, "b2_get_file_info", {"fileId": file_id}, http, http_override)
 
     def get_file_info_by_name(
         self,
@@ -298,19 +270,13 @@ class FileCalls(ClientCore):
         validate_file_name(file_name)
 
         def run(auth: AccountAuthorization) -> FileInfoByName:
-            response = transfers.download_file_by_name(
-                self._transport,
-                auth.download_url,
-                auth.authorization_token,
-                bucket_name=bucket_name,
-                file_name=file_name,
-                method="HEAD",
-                stream=False,
-                http=http,
-                http_override=http_override,
+            url = download_url_by_name(auth.download_url, bucket_name, file_name)
+            token = auth.authorization_token
+            response = raw.download(
+                self._transport, "HEAD", url, token, None, False, http, http_override
             )
             response.close()
-            return transfers.file_info_from_headers(response.headers)
+            return file_info_by_name(response.headers)
 
         return self._call(run)
 
@@ -325,15 +291,20 @@ class FileCalls(ClientCore):
     ) -> DeleteFileVersionResponse:
         validate_file_name(file_name)
         require_id("file_id", file_id)
-        call = Tracked(raw.delete_file_version)
+        body = {
+            "fileName": file_name,
+            "fileId": file_id,
+            "bypassGovernance": True if bypass_governance else None,
+        }
+        call = Tracked()
         try:
-            return self._api(
-                call,
+            return self._post(
+                DeleteFileVersionResponse,
+                "b2_delete_file_version",
+                body,
                 http,
                 http_override,
-                file_name=file_name,
-                file_id=file_id,
-                bypass_governance=bypass_governance,
+                tracked=call,
             )
         except B2NotFound:
             if not call.maybe_acted:
@@ -375,21 +346,19 @@ class FileCalls(ClientCore):
                 "content_type and file_info are only used with metadata_directive='REPLACE'; "
                 "add it or drop them"
             )
-        call = Tracked(raw.copy_file)
-        copied = self._api(
-            call,
-            http,
-            http_override,
-            source_file_id=source_file_id,
-            file_name=file_name,
-            destination_bucket_id=destination_bucket_id,
-            range=range_header(range),
-            metadata_directive=directive,
-            content_type=content_type,
-            file_info=validate_file_info(file_info) if file_info is not None else None,
-            file_retention=validate_file_retention(file_retention),
-            legal_hold=validate_legal_hold(legal_hold),
-        )
+        body = {
+            "sourceFileId": source_file_id,
+            "fileName": file_name,
+            "destinationBucketId": destination_bucket_id,
+            "range": range_header(range),
+            "metadataDirective": directive,
+            "contentType": content_type,
+            "fileInfo": validate_file_info(file_info) if file_info is not None else None,
+            "fileRetention": validate_file_retention(file_retention),
+            "legalHold": validate_legal_hold(legal_hold),
+        }
+        call = Tracked()
+        copied = self._post(FileVersion, "b2_copy_file", body, http, http_override, tracked=call)
         if call.maybe_acted:
             self._delete_extra_versions(copied, call.elapsed())
         return copied
@@ -411,14 +380,14 @@ class FileCalls(ClientCore):
             raise B2ValidationError(
                 "file_retention is required; pass {'mode': None} to remove a retention"
             )
-        return self._api(
-            raw.update_file_retention,
-            http,
-            http_override,
-            file_name=file_name,
-            file_id=file_id,
-            file_retention=retention,
-            bypass_governance=bypass_governance,
+        body = {
+            "fileName": file_name,
+            "fileId": file_id,
+            "fileRetention": retention,
+            "bypassGovernance": True if bypass_governance else None,
+        }
+        return self._post(
+            FileRetentionResponse, "b2_update_file_retention", body, http, http_override
         )
 
     def update_file_legal_hold(
@@ -435,13 +404,9 @@ class FileCalls(ClientCore):
         hold = validate_legal_hold(legal_hold)
         if hold is None:
             raise B2ValidationError("legal_hold is required; use 'on' or 'off'")
-        return self._api(
-            raw.update_file_legal_hold,
-            http,
-            http_override,
-            file_name=file_name,
-            file_id=file_id,
-            legal_hold=hold,
+        body = {"fileName": file_name, "fileId": file_id, "legalHold": hold}
+        return self._post(
+            FileLegalHoldResponse, "b2_update_file_legal_hold", body, http, http_override
         )
 
 
@@ -469,8 +434,22 @@ def _check_listing(
 _CURSOR = {"nextFileName": "start_file_name", "nextFileId": "start_file_id"}
 
 
-def _walk_pages(list_page: Callable[..., Any]) -> Iterator[FileVersion]:
-    """Yield the ``files`` of every page; each page starts where the last one's ``next*`` point."""
+def _walk_pages(
+    listing: Callable[..., Any],
+    bucket_id: str,
+    prefix: str | None,
+    delimiter: str | None,
+    page_size: int,
+) -> Iterator[FileVersion]:
+    """Yield the ``files`` of every page of ``listing``; each page starts where the last one's
+    ``next*`` point. The arguments are checked before the first request."""
+    _check_listing(bucket_id, None, page_size, prefix, delimiter)
+    return _pages(
+        partial(listing, bucket_id, max_file_count=page_size, prefix=prefix, delimiter=delimiter)
+    )
+
+
+def _pages(list_page: Callable[..., Any]) -> Iterator[FileVersion]:
     cursor: dict[str, Any] = {}
     while True:
         page = list_page(**cursor)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from . import _raw as raw
 from ._core import ClientCore, require_id
 from ._limits import MAX_LIST_COUNT
 from ._resend import unless_maybe_acted
@@ -44,18 +43,22 @@ class KeyCalls(ClientCore):
             validate_prefix(name_prefix, "name_prefix")
             if bucket_id is None:
                 raise B2ValidationError("name_prefix needs bucket_id=... (API v3)")
+        body = {
+            "keyName": key_name,
+            "capabilities": caps,
+            "validDurationInSeconds": valid_duration_in_seconds,
+            "bucketId": bucket_id,
+            "namePrefix": name_prefix,
+        }
         try:
-            return self._api(
-                raw.create_key,
+            return self._post(
+                CreatedApplicationKey,
+                "b2_create_key",
+                body,
                 http,
                 http_override,
                 account=True,
                 retry_if=unless_maybe_acted,
-                key_name=key_name,
-                capabilities=caps,
-                valid_duration_in_seconds=valid_duration_in_seconds,
-                bucket_id=bucket_id,
-                name_prefix=name_prefix,
             )
         except B2TransportError as exc:
             if not exc.may_have_reached:
@@ -75,7 +78,8 @@ class KeyCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> ApplicationKey:
         require_id("application_key_id", application_key_id)
-        return self._api(raw.delete_key, http, http_override, application_key_id=application_key_id)
+        body = {"applicationKeyId": application_key_id}
+        return self._post(ApplicationKey, "b2_delete_key", body, http, http_override)
 
     def list_keys(
         self,
@@ -87,11 +91,5 @@ class KeyCalls(ClientCore):
     ) -> ListKeysResponse:
         if max_key_count is not None:
             validate_count("max_key_count", max_key_count, MAX_LIST_COUNT)
-        return self._api(
-            raw.list_keys,
-            http,
-            http_override,
-            account=True,
-            max_key_count=max_key_count,
-            start_application_key_id=start_application_key_id,
-        )
+        body = {"maxKeyCount": max_key_count, "startApplicationKeyId": start_application_key_id}
+        return self._post(ListKeysResponse, "b2_list_keys", body, http, http_override, account=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import _raw as raw
-from . import _raw_transfers as transfers
 from ._body import Data, Payload
 from ._core import ClientCore, require_id
 from ._limits import SHA1_HEX
@@ -23,7 +23,7 @@ from ._types import (
     Part,
     UploadPartUrl,
 )
-from ._upload_urls import check_explicit_url, send_upload, url_pair
+from ._upload_urls import check_explicit_url
 from ._validation import (
     RangeArg,
     range_header,
@@ -64,18 +64,18 @@ class LargeFileCalls(ClientCore):
         unfinished large files that the lost attempts made are cancelled."""
         require_id("bucket_id", bucket_id)
         validate_file_name(file_name)
-        call = Tracked(transfers.start_large_file)
-        started = self._api(
-            call,
-            http,
-            http_override,
-            bucket_id=bucket_id,
-            file_name=file_name,
-            content_type=content_type,
-            file_info=validate_file_info(file_info) if file_info is not None else None,
-            file_retention=validate_file_retention(file_retention),
-            legal_hold=validate_legal_hold(legal_hold),
-            server_side_encryption=server_side_encryption,
+        body = {
+            "bucketId": bucket_id,
+            "fileName": file_name,
+            "contentType": content_type,
+            "fileInfo": validate_file_info(file_info) if file_info is not None else None,
+            "fileRetention": validate_file_retention(file_retention),
+            "legalHold": validate_legal_hold(legal_hold),
+            "serverSideEncryption": server_side_encryption,
+        }
+        call = Tracked()
+        started = self._post(
+            FileVersion, "b2_start_large_file", body, http, http_override, tracked=call
         )
         if call.maybe_acted:
             self._cancel_extra_starts(started, call.elapsed())
@@ -103,7 +103,8 @@ class LargeFileCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> UploadPartUrl:
         require_id("file_id", file_id)
-        return self._api(transfers.get_upload_part_url, http, http_override, file_id=file_id)
+        body = {"fileId": file_id}
+        return self._post(UploadPartUrl, "b2_get_upload_part_url", body, http, http_override)
 
     def upload_part(
         self,
@@ -135,30 +136,20 @@ class LargeFileCalls(ClientCore):
             if isinstance(data, Payload)
             else Payload(data, content_length, content_sha1, progress)
         )
-
-        def send(url: str, token: str) -> Part:
-            return transfers.upload_part(
-                self._transport,
-                url,
-                token,
-                part_number=part_number,
-                content_length=payload.wire_length,
-                content_sha1=payload.sha1,
-                body=payload.open(),  # type: ignore[arg-type]
-                server_side_encryption=server_side_encryption,
-                http=http,
-                http_override=http_override,
-            )
-
-        return send_upload(
-            self.retry,
+        headers = raw.part_headers(
+            part_number, payload.wire_length, payload.sha1, server_side_encryption
+        )
+        part: Part = self._send_upload(
             payload,
-            send,
+            headers,
+            http,
+            http_override,
             explicit=(upload_url, authorization_token),
             pool=self._part_urls,
             key=file_id,
-            fetch=lambda: url_pair(self.get_upload_part_url(file_id)),
+            fetch=partial(self.get_upload_part_url, file_id),
         )
+        return part
 
     def copy_part(
         self,
@@ -173,15 +164,13 @@ class LargeFileCalls(ClientCore):
         require_id("source_file_id", source_file_id)
         require_id("large_file_id", large_file_id)
         validate_part_number(part_number)
-        return self._api(
-            transfers.copy_part,
-            http,
-            http_override,
-            source_file_id=source_file_id,
-            large_file_id=large_file_id,
-            part_number=part_number,
-            range=range_header(range),
-        )
+        body = {
+            "sourceFileId": source_file_id,
+            "largeFileId": large_file_id,
+            "partNumber": part_number,
+            "range": range_header(range),
+        }
+        return self._post(Part, "b2_copy_part", body, http, http_override)
 
     def finish_large_file(
         self,
@@ -202,9 +191,12 @@ class LargeFileCalls(ClientCore):
             raise B2ValidationError(
                 f"part_sha1_array holds values that are not 40 hex digits: {bad[:3]!r}"
             )
-        call = Tracked(transfers.finish_large_file)
+        body = {"fileId": file_id, "partSha1Array": sha1s}
+        call = Tracked()
         try:
-            result = self._api(call, http, http_override, file_id=file_id, part_sha1_array=sha1s)
+            result = self._post(
+                FileVersion, "b2_finish_large_file", body, http, http_override, tracked=call
+            )
         except (B2BadRequest, B2NotFound):
             # A resend after a lost answer finds the file no longer unfinished: if it is now a
             # finished file, the lost attempt finished it.
@@ -217,7 +209,7 @@ class LargeFileCalls(ClientCore):
 
     def _finished(self, file_id: str) -> FileVersion | None:
         try:
-            info: FileVersion = self._api(raw.get_file_info, None, None, file_id=file_id)
+            info = self._post(FileVersion, "b2_get_file_info", {"fileId": file_id}, None, None)
         except B2Error:
             return None
         return info if info.get("action") == "upload" else None
@@ -230,7 +222,10 @@ class LargeFileCalls(ClientCore):
         http_override: HttpOptions | None = None,
     ) -> CancelLargeFileResponse:
         require_id("file_id", file_id)
-        result = self._api(transfers.cancel_large_file, http, http_override, file_id=file_id)
+        body = {"fileId": file_id}
+        result = self._post(
+            CancelLargeFileResponse, "b2_cancel_large_file", body, http, http_override
+        )
         self._part_urls.drop(file_id)
         return result
 
@@ -248,14 +243,12 @@ class LargeFileCalls(ClientCore):
             validate_part_number(start_part_number)
         if max_part_count is not None:
             validate_count("max_part_count", max_part_count, 1000)
-        return self._api(
-            transfers.list_parts,
-            http,
-            http_override,
-            file_id=file_id,
-            start_part_number=start_part_number,
-            max_part_count=max_part_count,
-        )
+        body = {
+            "fileId": file_id,
+            "startPartNumber": start_part_number,
+            "maxPartCount": max_part_count,
+        }
+        return self._post(ListPartsResponse, "b2_list_parts", body, http, http_override)
 
     def list_unfinished_large_files(
         self,
@@ -272,12 +265,16 @@ class LargeFileCalls(ClientCore):
             validate_prefix(name_prefix, "name_prefix")
         if max_file_count is not None:
             validate_count("max_file_count", max_file_count, 100)
-        return self._api(
-            transfers.list_unfinished_large_files,
+        body = {
+            "bucketId": bucket_id,
+            "namePrefix": name_prefix,
+            "startFileId": start_file_id,
+            "maxFileCount": max_file_count,
+        }
+        return self._post(
+            ListUnfinishedLargeFilesResponse,
+            "b2_list_unfinished_large_files",
+            body,
             http,
             http_override,
-            bucket_id=bucket_id,
-            name_prefix=name_prefix,
-            start_file_id=start_file_id,
-            max_file_count=max_file_count,
         )

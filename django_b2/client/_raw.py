@@ -1,36 +1,30 @@
-"""One function per B2 native API call (v3): URL + token in, decoded JSON out. Account, buckets,
-listings and file operations, keys; the transfer calls are in :mod:`._raw_transfers`.
+"""The HTTP requests of B2's native API (v3), one attempt each: the POST every JSON call makes,
+``b2_authorize_account``, and the streaming upload and download requests.
 
-No retries, no re-authorization, no validation: :class:`~django_b2.client._client.B2Client` adds
-those. Optional arguments left as ``None`` are not sent.
+No retries, no re-authorization, no validation: :class:`~django_b2.client._core.ClientCore` adds
+those. Each JSON call's parameters are declared once, in its ``B2Client`` method, which builds the
+body; entries left as ``None`` are not sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import IO, Any
+from typing import Any, Protocol
 
 import requests
 
 from ._signing import API_VERSION
+from ._signing import percent_encode as _enc
 from ._transport import HttpOptions, Transport
-from ._types import (
-    ApplicationKey,
-    AuthorizeAccountResponse,
-    Bucket,
-    CreatedApplicationKey,
-    DeleteFileVersionResponse,
-    DownloadAuthorization,
-    FileLegalHoldResponse,
-    FileRetentionResponse,
-    FileVersion,
-    ListBucketsResponse,
-    ListFileNamesResponse,
-    ListFileVersionsResponse,
-    ListKeysResponse,
-)
+from ._types import AuthorizeAccountResponse
 
-Body = bytes | IO[bytes]
+
+class Body(Protocol):
+    """What an upload request streams (:meth:`~django_b2.client._body.Payload.open`)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def __len__(self) -> int: ...
 
 
 def api_url_for(api_url: str, name: str) -> str:
@@ -46,6 +40,7 @@ def post(
     http: HttpOptions | None,
     http_override: HttpOptions | None,
 ) -> Any:
+    """``POST`` the JSON ``body`` to the call ``name``; the decoded JSON answer."""
     payload = {key: value for key, value in body.items() if value is not None}
     return t.request_json(
         "POST",
@@ -55,9 +50,6 @@ def post(
         http=http,
         http_override=http_override,
     )
-
-
-# --- account -----------------------------------------------------------------------------------
 
 
 def authorize_account(
@@ -81,378 +73,110 @@ def authorize_account(
     return result
 
 
-# --- buckets -----------------------------------------------------------------------------------
+# --- uploads -----------------------------------------------------------------------------------
 
 
-def create_bucket(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    account_id: str,
-    bucket_name: str,
-    bucket_type: str,
-    bucket_info: Mapping[str, str] | None = None,
-    cors_rules: list[Any] | None = None,
-    lifecycle_rules: list[Any] | None = None,
-    file_lock_enabled: bool | None = None,
-    default_server_side_encryption: Mapping[str, Any] | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> Bucket:
-    body = {
-        "accountId": account_id,
-        "bucketName": bucket_name,
-        "bucketType": bucket_type,
-        "bucketInfo": bucket_info,
-        "corsRules": cors_rules,
-        "lifecycleRules": lifecycle_rules,
-        "fileLockEnabled": file_lock_enabled,
-        "defaultServerSideEncryption": default_server_side_encryption,
+def sse_headers(sse: Mapping[str, Any] | None) -> dict[str, str]:
+    """Upload/download headers for a ``serverSideEncryption`` object (reference §3.7)."""
+    if not sse or not sse.get("mode") or sse.get("mode") == "none":
+        return {}
+    algorithm = str(sse.get("algorithm") or "AES256")
+    if sse["mode"] == "SSE-B2":
+        return {"X-Bz-Server-Side-Encryption": algorithm}
+    prefix = "X-Bz-Server-Side-Encryption-Customer-"
+    return {
+        prefix + "Algorithm": algorithm,
+        prefix + "Key": str(sse.get("customerKey", "")),
+        prefix + "Key-Md5": str(sse.get("customerKeyMd5", "")),
     }
-    result: Bucket = post(t, api_url, token, "b2_create_bucket", body, http, http_override)
-    return result
 
 
-def delete_bucket(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    account_id: str,
-    bucket_id: str,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> Bucket:
-    body = {"accountId": account_id, "bucketId": bucket_id}
-    result: Bucket = post(t, api_url, token, "b2_delete_bucket", body, http, http_override)
-    return result
-
-
-def list_buckets(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    account_id: str,
-    bucket_id: str | None = None,
-    bucket_name: str | None = None,
-    bucket_types: list[str] | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> ListBucketsResponse:
-    body = {
-        "accountId": account_id,
-        "bucketId": bucket_id,
-        "bucketName": bucket_name,
-        "bucketTypes": bucket_types,
-    }
-    result: ListBucketsResponse = post(
-        t, api_url, token, "b2_list_buckets", body, http, http_override
-    )
-    return result
-
-
-def update_bucket(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    account_id: str,
-    bucket_id: str,
-    bucket_type: str | None = None,
-    bucket_info: Mapping[str, str] | None = None,
-    cors_rules: list[Any] | None = None,
-    lifecycle_rules: list[Any] | None = None,
-    default_retention: Mapping[str, Any] | None = None,
-    default_server_side_encryption: Mapping[str, Any] | None = None,
-    file_lock_enabled: bool | None = None,
-    if_revision_is: int | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> Bucket:
-    body = {
-        "accountId": account_id,
-        "bucketId": bucket_id,
-        "bucketType": bucket_type,
-        "bucketInfo": bucket_info,
-        "corsRules": cors_rules,
-        "lifecycleRules": lifecycle_rules,
-        "defaultRetention": default_retention,
-        "defaultServerSideEncryption": default_server_side_encryption,
-        "fileLockEnabled": file_lock_enabled,
-        "ifRevisionIs": if_revision_is,
-    }
-    result: Bucket = post(t, api_url, token, "b2_update_bucket", body, http, http_override)
-    return result
-
-
-# --- listing and file operations ---------------------------------------------------------------
-
-
-def list_file_names(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    bucket_id: str,
-    start_file_name: str | None = None,
-    max_file_count: int | None = None,
-    prefix: str | None = None,
-    delimiter: str | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> ListFileNamesResponse:
-    body = {
-        "bucketId": bucket_id,
-        "startFileName": start_file_name,
-        "maxFileCount": max_file_count,
-        "prefix": prefix,
-        "delimiter": delimiter,
-    }
-    result: ListFileNamesResponse = post(
-        t, api_url, token, "b2_list_file_names", body, http, http_override
-    )
-    return result
-
-
-def list_file_versions(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    bucket_id: str,
-    start_file_name: str | None = None,
-    start_file_id: str | None = None,
-    max_file_count: int | None = None,
-    prefix: str | None = None,
-    delimiter: str | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> ListFileVersionsResponse:
-    body = {
-        "bucketId": bucket_id,
-        "startFileName": start_file_name,
-        "startFileId": start_file_id,
-        "maxFileCount": max_file_count,
-        "prefix": prefix,
-        "delimiter": delimiter,
-    }
-    result: ListFileVersionsResponse = post(
-        t, api_url, token, "b2_list_file_versions", body, http, http_override
-    )
-    return result
-
-
-def hide_file(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    bucket_id: str,
-    file_name: str,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> FileVersion:
-    body = {"bucketId": bucket_id, "fileName": file_name}
-    result: FileVersion = post(t, api_url, token, "b2_hide_file", body, http, http_override)
-    return result
-
-
-def get_file_info(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    file_id: str,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> FileVersion:
-    body = {"fileId": file_id}
-    result: FileVersion = post(t, api_url, token, "b2_get_file_info", body, http, http_override)
-    return result
-
-
-def delete_file_version(
-    t: Transport,
-    api_url: str,
-    token: str,
+def upload_headers(
     *,
     file_name: str,
-    file_id: str,
-    bypass_governance: bool = False,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> DeleteFileVersionResponse:
-    body: dict[str, Any] = {"fileName": file_name, "fileId": file_id}
-    if bypass_governance:
-        body["bypassGovernance"] = True
-    result: DeleteFileVersionResponse = post(
-        t, api_url, token, "b2_delete_file_version", body, http, http_override
-    )
-    return result
-
-
-def copy_file(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    source_file_id: str,
-    file_name: str,
-    destination_bucket_id: str | None = None,
-    range: str | None = None,
-    metadata_directive: str | None = None,
-    content_type: str | None = None,
+    content_type: str,
+    content_length: int,
+    content_sha1: str,
     file_info: Mapping[str, str] | None = None,
+    server_side_encryption: Mapping[str, Any] | None = None,
     file_retention: Mapping[str, Any] | None = None,
     legal_hold: str | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> FileVersion:
-    body = {
-        "sourceFileId": source_file_id,
-        "fileName": file_name,
-        "destinationBucketId": destination_bucket_id,
-        "range": range,
-        "metadataDirective": metadata_directive,
-        "contentType": content_type,
-        "fileInfo": file_info,
-        "fileRetention": file_retention,
-        "legalHold": legal_hold,
+) -> dict[str, str]:
+    """The ``b2_upload_file`` headers (without ``Authorization``)."""
+    headers = {
+        "X-Bz-File-Name": _enc(file_name),
+        "Content-Type": content_type,
+        "Content-Length": str(content_length),
+        "X-Bz-Content-Sha1": content_sha1,
     }
-    result: FileVersion = post(t, api_url, token, "b2_copy_file", body, http, http_override)
-    return result
+    for key, value in (file_info or {}).items():
+        headers[f"X-Bz-Info-{key}"] = _enc(value)
+    if file_retention and file_retention.get("mode"):
+        headers["X-Bz-File-Retention-Mode"] = str(file_retention["mode"])
+        headers["X-Bz-File-Retention-Retain-Until-Timestamp"] = str(
+            file_retention["retainUntilTimestamp"]
+        )
+    if legal_hold is not None:
+        headers["X-Bz-File-Legal-Hold"] = legal_hold
+    headers.update(sse_headers(server_side_encryption))
+    return headers
 
 
-def update_file_retention(
+def part_headers(
+    part_number: int,
+    content_length: int,
+    content_sha1: str,
+    server_side_encryption: Mapping[str, Any] | None,
+) -> dict[str, str]:
+    """The ``b2_upload_part`` headers (without ``Authorization``)."""
+    return {
+        "X-Bz-Part-Number": str(part_number),
+        "Content-Length": str(content_length),
+        "X-Bz-Content-Sha1": content_sha1,
+        **sse_headers(server_side_encryption),
+    }
+
+
+def upload(
     t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    file_name: str,
-    file_id: str,
-    file_retention: Mapping[str, Any],
-    bypass_governance: bool = False,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> FileRetentionResponse:
-    body: dict[str, Any] = {
-        "fileName": file_name,
-        "fileId": file_id,
-        "fileRetention": dict(file_retention),
-    }
-    if bypass_governance:
-        body["bypassGovernance"] = True
-    result: FileRetentionResponse = post(
-        t, api_url, token, "b2_update_file_retention", body, http, http_override
+    upload_url: str,
+    upload_token: str,
+    headers: Mapping[str, str],
+    body: Body,
+    http: HttpOptions | None,
+    http_override: HttpOptions | None,
+) -> Any:
+    """``POST`` ``body`` to an upload URL (``b2_upload_file`` or ``b2_upload_part``, as the URL
+    says); ``headers`` come from :func:`upload_headers` or :func:`part_headers`."""
+    return t.request_json(
+        "POST",
+        upload_url,
+        headers={"Authorization": upload_token, **headers},
+        data=body,
+        http=http,
+        http_override=http_override,
     )
-    return result
 
 
-def update_file_legal_hold(
+# --- downloads ---------------------------------------------------------------------------------
+
+
+def download(
     t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    file_name: str,
-    file_id: str,
-    legal_hold: str,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> FileLegalHoldResponse:
-    body = {"fileName": file_name, "fileId": file_id, "legalHold": legal_hold}
-    result: FileLegalHoldResponse = post(
-        t, api_url, token, "b2_update_file_legal_hold", body, http, http_override
+    method: str,
+    url: str,
+    token: str | None,
+    range_header: str | None,
+    stream: bool,
+    http: HttpOptions | None,
+    http_override: HttpOptions | None,
+) -> requests.Response:
+    """``GET``/``HEAD`` a download URL (by name or by id); the response is returned unread."""
+    headers: dict[str, str] = {}
+    if token is not None:
+        headers["Authorization"] = token
+    if range_header is not None:
+        headers["Range"] = range_header
+    return t.request(
+        method, url, headers=headers, stream=stream, http=http, http_override=http_override
     )
-    return result
-
-
-def get_download_authorization(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    bucket_id: str,
-    file_name_prefix: str,
-    valid_duration_in_seconds: int,
-    overrides: Mapping[str, str] | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> DownloadAuthorization:
-    """``overrides`` maps B2's parameter names (``b2ContentDisposition``, ...) to values."""
-    body: dict[str, Any] = {
-        "bucketId": bucket_id,
-        "fileNamePrefix": file_name_prefix,
-        "validDurationInSeconds": valid_duration_in_seconds,
-        **(overrides or {}),
-    }
-    result: DownloadAuthorization = post(
-        t, api_url, token, "b2_get_download_authorization", body, http, http_override
-    )
-    return result
-
-
-# --- keys --------------------------------------------------------------------------------------
-
-
-def create_key(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    account_id: str,
-    key_name: str,
-    capabilities: list[str],
-    valid_duration_in_seconds: int | None = None,
-    bucket_id: str | None = None,
-    name_prefix: str | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> CreatedApplicationKey:
-    body = {
-        "accountId": account_id,
-        "keyName": key_name,
-        "capabilities": capabilities,
-        "validDurationInSeconds": valid_duration_in_seconds,
-        "bucketId": bucket_id,
-        "namePrefix": name_prefix,
-    }
-    result: CreatedApplicationKey = post(
-        t, api_url, token, "b2_create_key", body, http, http_override
-    )
-    return result
-
-
-def delete_key(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    application_key_id: str,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> ApplicationKey:
-    body = {"applicationKeyId": application_key_id}
-    result: ApplicationKey = post(t, api_url, token, "b2_delete_key", body, http, http_override)
-    return result
-
-
-def list_keys(
-    t: Transport,
-    api_url: str,
-    token: str,
-    *,
-    account_id: str,
-    max_key_count: int | None = None,
-    start_application_key_id: str | None = None,
-    http: HttpOptions | None = None,
-    http_override: HttpOptions | None = None,
-) -> ListKeysResponse:
-    body = {
-        "accountId": account_id,
-        "maxKeyCount": max_key_count,
-        "startApplicationKeyId": start_application_key_id,
-    }
-    result: ListKeysResponse = post(t, api_url, token, "b2_list_keys", body, http, http_override)
-    return result

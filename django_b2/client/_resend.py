@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from ._retry import is_retryable, may_have_acted
 from .errors import B2Error, B2NotFound
@@ -23,6 +23,7 @@ __all__ = ["Tracked", "extras", "remove_extras", "unless_maybe_acted"]
 logger = logging.getLogger("django_b2.client")
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 #: Slack (ms) for the window in which an earlier attempt's version may have been made.
 _WINDOW_SLACK_MS = 1000
@@ -37,21 +38,26 @@ def unless_maybe_acted(exc: BaseException) -> bool:
     return is_retryable(exc) and not may_have_acted(exc)
 
 
-class Tracked(Generic[T]):
-    """Wraps a raw call; remembers whether an attempt may have been carried out unanswered."""
+class Tracked:
+    """Watches the attempts of one call; remembers whether one may have been carried out
+    unanswered (:attr:`maybe_acted`) and how long the call has taken."""
 
-    def __init__(self, fn: Callable[..., T]) -> None:
-        self.fn = fn
+    def __init__(self) -> None:
         self.maybe_acted = False
         self.started = time.monotonic()
 
-    def __call__(self, *args: Any, **kwargs: Any) -> T:
-        try:
-            return self.fn(*args, **kwargs)
-        except B2Error as exc:
-            if may_have_acted(exc):
-                self.maybe_acted = True
-            raise
+    def watch(self, attempt: Callable[P, T]) -> Callable[P, T]:
+        """``attempt`` as it is, noting each failure after which B2 may have acted."""
+
+        def watched(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return attempt(*args, **kwargs)
+            except B2Error as exc:
+                if may_have_acted(exc):
+                    self.maybe_acted = True
+                raise
+
+        return watched
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

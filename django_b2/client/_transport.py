@@ -110,16 +110,17 @@ class Transport:
     def __init__(
         self,
         *,
-        session: requests.Session | None = None,
-        timeout: Timeout = (10.0, 120.0),
-        proxies: Mapping[str, str] | None = None,
-        verify: bool | str = True,
-        headers: Mapping[str, str] | None = None,
-        pool_size: int = 10,
-        http_options: HttpOptions | None = None,
-        user_agent_comment: str | None = None,
-        test_mode: str | None = None,
+        session: requests.Session | None,
+        timeout: Timeout,
+        proxies: Mapping[str, str] | None,
+        verify: bool | str,
+        headers: Mapping[str, str] | None,
+        pool_size: int,
+        http_options: HttpOptions | None,
+        user_agent_comment: str | None,
+        test_mode: str | None,
     ) -> None:
+        # No defaults here: ``B2Client``'s constructor declares them (and passes every one).
         self._shared_session = session
         self._pool_size = pool_size
         self._local = threading.local()

@@ -49,7 +49,7 @@ RangeArg = Union[tuple[int, Union[int, None]], str, None]  # noqa: UP007 - runti
 
 
 _BUCKET_NAME = re.compile(r"[A-Za-z0-9-]{6,63}")
-_KEY_NAME = re.compile(r"[A-Za-z0-9-]{1,100}")
+_KEY_NAME = re.compile(rf"[A-Za-z0-9-]{{1,{MAX_KEY_NAME_LENGTH}}}")
 _INFO_KEY = re.compile(r"[A-Za-z0-9\-_.`~!#$%^&*'|+]+")
 _RESERVED_INFO_KEYS = frozenset(
     {
@@ -103,14 +103,19 @@ def validate_prefix(prefix: object, what: str = "prefix") -> str:
     return validate_file_name(text, what) if text else text
 
 
+def _matching(what: str, value: object, pattern: re.Pattern[str], rule: str) -> str:
+    """``value``, a str that ``pattern`` matches in full; else an error ending in ``rule`` (what
+    to use instead; ``{length}`` in it is the given value's length)."""
+    text = _require_str(what, value)
+    if not pattern.fullmatch(text):
+        raise B2ValidationError(f"{what} {text!r} is invalid; " + rule.format(length=len(text)))
+    return text
+
+
 def validate_bucket_name(name: object) -> str:
     """6..63 letters, digits and ``-``; must not start with ``b2-``."""
-    text = _require_str("Bucket name", name)
-    if not _BUCKET_NAME.fullmatch(text):
-        raise B2ValidationError(
-            f"Bucket name {text!r} is invalid; use 6 to 63 characters, only letters, digits and "
-            f"'-' (it has {len(text)} characters)"
-        )
+    rule = "use 6 to 63 characters, only letters, digits and '-' (it has {length} characters)"
+    text = _matching("Bucket name", name, _BUCKET_NAME, rule)
     if text.lower().startswith("b2-"):
         raise B2ValidationError(
             f"Bucket name {text!r} starts with 'b2-', which B2 reserves; choose another name"
@@ -261,12 +266,8 @@ def validate_capabilities(capabilities: Iterable[str], *, bucket_restricted: boo
 
 def validate_key_name(name: object) -> str:
     """1..100 letters, digits and ``-``."""
-    text = _require_str("Key name", name)
-    if not _KEY_NAME.fullmatch(text):
-        raise B2ValidationError(
-            f"Key name {text!r} is invalid; use 1 to {MAX_KEY_NAME_LENGTH} letters, digits and '-'"
-        )
-    return text
+    rule = f"use 1 to {MAX_KEY_NAME_LENGTH} letters, digits and '-'"
+    return _matching("Key name", name, _KEY_NAME, rule)
 
 
 def validate_file_retention(retention: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -9,8 +9,9 @@ import signal
 import ssl
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import Any
 
 from .faults import FaultConfig
 from .server import EmulatorServer
@@ -21,6 +22,31 @@ def _rate(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text} is not a rate from 0 to 1")
     return value
+
+
+#: The fault flags: (flag, the ``FaultConfig`` field it sets and takes its default from, type,
+#: help).
+_FAULT_OPTIONS: tuple[tuple[str, str, Callable[[str], Any], str | None], ...] = (
+    ("--seed", "seed", int, "fault injection seed"),
+    ("--upload-503-rate", "upload_503_rate", _rate, None),
+    ("--api-503-rate", "api_503_rate", _rate, None),
+    ("--api-429-rate", "api_429_rate", _rate, None),
+    ("--retry-after", "retry_after", int, "Retry-After of injected errors"),
+    (
+        "--expire-tokens-after",
+        "expire_tokens_after_calls",
+        int,
+        "account tokens expire after N calls",
+    ),
+    ("--drop-connection-rate", "drop_connection_rate", _rate, None),
+    (
+        "--fail-some-uploads-rate",
+        "fail_some_uploads_rate",
+        _rate,
+        "share of uploads failed under X-Bz-Test-Mode: fail_some_uploads",
+    ),
+    ("--latency", "latency_seconds", float, "seconds added to each request"),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,22 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="recommendedPartSize (default max(100 MB, --min-part-size))",
     )
-    parser.add_argument("--seed", type=int, default=0, help="fault injection seed")
-    parser.add_argument("--upload-503-rate", type=_rate, default=0.0)
-    parser.add_argument("--api-503-rate", type=_rate, default=0.0)
-    parser.add_argument("--api-429-rate", type=_rate, default=0.0)
-    parser.add_argument("--retry-after", type=int, default=1, help="Retry-After of injected errors")
-    parser.add_argument(
-        "--expire-tokens-after", type=int, default=None, help="account tokens expire after N calls"
-    )
-    parser.add_argument("--drop-connection-rate", type=_rate, default=0.0)
-    parser.add_argument(
-        "--fail-some-uploads-rate",
-        type=_rate,
-        default=0.5,
-        help="share of uploads failed under X-Bz-Test-Mode: fail_some_uploads",
-    )
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
+    defaults = FaultConfig()
+    for flag, field, kind, text in _FAULT_OPTIONS:
+        parser.add_argument(flag, type=kind, default=getattr(defaults, field), help=text)
     parser.add_argument(
         "--certfile", help="serve HTTPS with this certificate chain (PEM); default plain HTTP"
     )
@@ -78,15 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def faults_from_args(args: argparse.Namespace) -> FaultConfig:
     return FaultConfig(
-        seed=args.seed,
-        upload_503_rate=args.upload_503_rate,
-        api_503_rate=args.api_503_rate,
-        api_429_rate=args.api_429_rate,
-        retry_after=args.retry_after,
-        expire_tokens_after_calls=args.expire_tokens_after,
-        drop_connection_rate=args.drop_connection_rate,
-        latency_seconds=args.latency,
-        fail_some_uploads_rate=args.fail_some_uploads_rate,
+        **{field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _, _ in _FAULT_OPTIONS}
     )
 
 

@@ -1,13 +1,20 @@
-"""Keys, tokens and who may do what: authorize, key calls, upload and download authorizations."""
+"""Keys and tokens: authorize, key calls, upload URLs, download authorizations and who may read."""
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any
 
-from . import validation as v
+from . import ids
+from .database import key_row
 from .errors import ApiError, bad_request, not_found, unauthorized
+from .key_rules import (
+    MAX_DOWNLOAD_AUTH_SECONDS,
+    MAX_KEY_SECONDS,
+    check_capabilities,
+    check_key_name,
+)
+from .permissions import require, require_bucket, require_list_prefix, require_name
 from .records import (
     AccountToken,
     Bucket,
@@ -16,13 +23,7 @@ from .records import (
     Key,
     UploadToken,
 )
-from .store import (
-    Store,
-    require,
-    require_bucket,
-    require_list_prefix,
-    require_name,
-)
+from .store import Store
 
 
 class AccessMixin(Store):
@@ -44,11 +45,11 @@ class AccessMixin(Store):
             if key.expiration is not None:
                 expires = min(expires, key.expiration)
             token = AccountToken(
-                token=f"4_{self.account_id}_{secrets.token_urlsafe(24)}",
+                token=ids.account_token(self.account_id),
                 key_id=key.key_id,
                 expires_at=expires,
             )
-            self._save_token(token)
+            self.tokens.save(token)
             return key, token
 
     def _token(self, token: str | None) -> AccountToken | UploadToken | DownloadToken:
@@ -84,7 +85,7 @@ class AccessMixin(Store):
         with self.lock:
             token.forced_expired = True
             if token.token in self.tokens:
-                self._save_token(token)
+                self.tokens.save(token)
 
     def authenticate_download(self, token: str | None) -> tuple[Key, AccountToken | DownloadToken]:
         with self.lock:
@@ -131,7 +132,7 @@ class AccessMixin(Store):
             if failed:
                 # a dead upload URL answers like an unknown one: forget it (bounded memory)
                 token.dead = True
-                self._forget_token(token.token)
+                self.tokens.forget(token.token)
 
     def create_key(
         self,
@@ -144,15 +145,15 @@ class AccessMixin(Store):
         name_prefix: object,
     ) -> Key:
         require(key, "writeKeys")
-        key_name = v.check_key_name(name)
-        caps = v.check_capabilities(capabilities, bucket_restricted=bucket_ids is not None)
+        key_name = check_key_name(name)
+        caps = check_capabilities(capabilities, bucket_restricted=bucket_ids is not None)
         if name_prefix is not None and not isinstance(name_prefix, str):
             raise bad_request("namePrefix must be a string")
         expiration = None
         if valid_duration is not None and (
             not isinstance(valid_duration, int)
             or isinstance(valid_duration, bool)
-            or not 1 <= valid_duration < v.MAX_KEY_SECONDS
+            or not 1 <= valid_duration < MAX_KEY_SECONDS
         ):
             raise bad_request("validDurationInSeconds must be from 1 to 86399999")
         with self.lock:
@@ -164,26 +165,15 @@ class AccessMixin(Store):
             if valid_duration is not None:
                 expiration = self.now_ms() + int(valid_duration) * 1000
             new = Key(
-                key_id="005" + self.account_id + secrets.token_hex(5),
-                secret=self._new_secret(),
+                key_id=ids.key_id(self.account_id),
+                secret=ids.application_key(),
                 name=key_name,
                 capabilities=caps,
                 expiration=expiration,
                 bucket_ids=list(bucket_ids) if bucket_ids is not None else None,
                 name_prefix=name_prefix or None,
             )
-            self.db.execute(
-                "INSERT INTO keys VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    new.key_id,
-                    new.secret,
-                    new.name,
-                    json.dumps(new.capabilities),
-                    new.expiration,
-                    json.dumps(new.bucket_ids) if new.bucket_ids is not None else None,
-                    new.name_prefix,
-                ),
-            )
+            self.db.execute("INSERT INTO keys VALUES (?, ?, ?, ?, ?, ?, ?)", key_row(new))
             self.keys[new.key_id] = new
             return new
 
@@ -217,28 +207,23 @@ class AccessMixin(Store):
 
     def get_upload_url(self, key: Key, bucket_id: object) -> UploadToken:
         bucket = self._bucket_for_files(key, bucket_id, "writeFiles")
-        with self.lock:
-            token = UploadToken(
-                token=f"4_{self.account_id}_u{secrets.token_urlsafe(24)}",
-                key_id=key.key_id,
-                bucket_id=bucket.bucket_id,
-                large_file_id=None,
-                expires_at=self.now_ms() + self.token_lifetime_ms,
-            )
-            self._save_token(token)
-            return token
+        return self._upload_token(key, bucket.bucket_id, None)
 
     def get_upload_part_url(self, key: Key, file_id: object) -> UploadToken:
         version = self.unfinished(key, file_id)
+        return self._upload_token(key, version.bucket_id, version.file_id)
+
+    def _upload_token(self, key: Key, bucket_id: str, large_file_id: str | None) -> UploadToken:
+        """A new upload URL's token: for files of a bucket, or the parts of one large file."""
         with self.lock:
             token = UploadToken(
-                token=f"4_{self.account_id}_p{secrets.token_urlsafe(24)}",
+                token=ids.upload_token(self.account_id, part=large_file_id is not None),
                 key_id=key.key_id,
-                bucket_id=version.bucket_id,
-                large_file_id=version.file_id,
+                bucket_id=bucket_id,
+                large_file_id=large_file_id,
                 expires_at=self.now_ms() + self.token_lifetime_ms,
             )
-            self._save_token(token)
+            self.tokens.save(token)
             return token
 
     def get_download_authorization(self, key: Key, params: dict[str, Any]) -> DownloadToken:
@@ -251,7 +236,7 @@ class AccessMixin(Store):
         if (
             not isinstance(duration, int)
             or isinstance(duration, bool)
-            or not 1 <= duration <= v.MAX_DOWNLOAD_AUTH_SECONDS
+            or not 1 <= duration <= MAX_DOWNLOAD_AUTH_SECONDS
         ):
             raise bad_request("validDurationInSeconds must be from 1 to 604800")
         overrides = {}
@@ -270,14 +255,14 @@ class AccessMixin(Store):
                 overrides[name] = value
         with self.lock:
             token = DownloadToken(
-                token=f"3_{self.account_id}_d{secrets.token_urlsafe(24)}",
+                token=ids.download_token(self.account_id),
                 key_id=key.key_id,
                 bucket_id=bucket.bucket_id,
                 prefix=prefix,
                 expires_at=self.now_ms() + duration * 1000,
                 overrides=overrides,
             )
-            self._save_token(token)
+            self.tokens.save(token)
             return token
 
     def resolve_download(

@@ -11,6 +11,11 @@ from .http_base import HandlerBase
 from .records import FileVersion, Key
 
 
+def _file_ref(version: FileVersion) -> dict[str, Any]:
+    """The answer's opening for a call on one version: its id and name."""
+    return {"fileId": version.file_id, "fileName": version.name}
+
+
 class ApiCallsMixin(HandlerBase):
     """One method per JSON endpoint: parameters in, B2's JSON body out."""
 
@@ -123,7 +128,7 @@ class ApiCallsMixin(HandlerBase):
             file_id=params.get("fileId"),
             bypass=params.get("bypassGovernance"),
         )
-        return {"fileId": deleted.file_id, "fileName": deleted.name}
+        return _file_ref(deleted)
 
     def update_file_retention(
         self, version: int, key: Key, params: dict[str, Any]
@@ -135,14 +140,11 @@ class ApiCallsMixin(HandlerBase):
             retention=params.get("fileRetention"),
             bypass=params.get("bypassGovernance"),
         )
-        return {
-            "fileId": updated.file_id,
-            "fileName": updated.name,
-            "fileRetention": {
-                "mode": updated.retention_mode,
-                "retainUntilTimestamp": updated.retention_until,
-            },
+        retention = {
+            "mode": updated.retention_mode,
+            "retainUntilTimestamp": updated.retention_until,
         }
+        return {**_file_ref(updated), "fileRetention": retention}
 
     def update_file_legal_hold(
         self, version: int, key: Key, params: dict[str, Any]
@@ -153,11 +155,7 @@ class ApiCallsMixin(HandlerBase):
             file_id=params.get("fileId"),
             legal_hold=params.get("legalHold"),
         )
-        return {
-            "fileId": updated.file_id,
-            "fileName": updated.name,
-            "legalHold": updated.legal_hold,
-        }
+        return {**_file_ref(updated), "legalHold": updated.legal_hold}
 
     def start_large_file(self, version: int, key: Key, params: dict[str, Any]) -> dict[str, Any]:
         started = self.app.state.start_large_file(key, params)

@@ -9,8 +9,8 @@ from typing import Any
 from .connections import ConnectionTable
 from .counters import Counters
 from .faults import FaultConfig, Faults
+from .file_rules import MAX_SIMPLE_FILE_SIZE
 from .state import State
-from .validation import MAX_SIMPLE_FILE_SIZE
 
 
 @dataclass

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from . import validation as v
+from . import ids
+from .bucket_rules import (
+    ALL_BUCKET_TYPES,
+    DEFAULT_LISTED_BUCKET_TYPES,
+    check_bucket_info,
+    check_bucket_name,
+    check_bucket_type,
+    check_cors_rules,
+    check_default_retention,
+    check_lifecycle_rules,
+    check_replication,
+)
+from .database import bucket_from_row
 from .errors import ApiError, bad_request, bucket_missing_file_lock, denied
+from .permissions import require, require_bucket
+from .protection_rules import check_sse
 from .records import (
     Bucket,
     Key,
 )
-from .store import (
-    Store,
-    bucket_from_row,
-    require,
-    require_bucket,
-)
+from .store import Store
 
 MAX_BUCKETS = 100
 
@@ -24,23 +32,23 @@ MAX_BUCKETS = 100
 class BucketsMixin(Store):
     def create_bucket(self, key: Key, params: dict[str, Any]) -> Bucket:
         require(key, "writeBuckets")
-        name = v.check_bucket_name(params.get("bucketName"))
-        bucket_type = v.check_bucket_type(params.get("bucketType"))
-        info = v.check_bucket_info(params.get("bucketInfo"))
-        cors = v.check_cors_rules(params.get("corsRules"))
-        lifecycle = v.check_lifecycle_rules(params.get("lifecycleRules"))
+        name = check_bucket_name(params.get("bucketName"))
+        bucket_type = check_bucket_type(params.get("bucketType"))
+        info = check_bucket_info(params.get("bucketInfo"))
+        cors = check_cors_rules(params.get("corsRules"))
+        lifecycle = check_lifecycle_rules(params.get("lifecycleRules"))
         lock_enabled = params.get("fileLockEnabled") or False
         if not isinstance(lock_enabled, bool):
             raise bad_request("fileLockEnabled must be true or false")
         if lock_enabled:
             require(key, "writeBucketRetentions")
-        sse = v.check_sse(params.get("defaultServerSideEncryption"), bucket_default=True)
+        sse = check_sse(params.get("defaultServerSideEncryption"), bucket_default=True)
         if params.get("defaultServerSideEncryption") is not None:
             require(key, "writeBucketEncryption")
         replication = None
         if params.get("replicationConfiguration") is not None:
             require(key, "writeBucketReplications")
-            replication = v.check_replication(params["replicationConfiguration"])
+            replication = check_replication(params["replicationConfiguration"])
         with self.lock:
             if self.db.execute("SELECT 1 FROM buckets WHERE name = ?", (name,)).fetchone():
                 raise ApiError(
@@ -52,7 +60,7 @@ class BucketsMixin(Store):
                     400, "too_many_buckets", f"at most {MAX_BUCKETS} buckets per account"
                 )
             bucket = Bucket(
-                bucket_id=secrets.token_hex(12),
+                bucket_id=ids.bucket_id(),
                 name=name,
                 type=bucket_type,
                 info=info,
@@ -90,19 +98,18 @@ class BucketsMixin(Store):
     ) -> list[Bucket]:
         require(key, "listBuckets")
         if bucket_types is None:
-            types: tuple[str, ...] = v.DEFAULT_LISTED_BUCKET_TYPES
+            types: tuple[str, ...] = DEFAULT_LISTED_BUCKET_TYPES
         elif (
             not isinstance(bucket_types, list)
             or not bucket_types
             or ("all" in bucket_types and len(bucket_types) > 1)
-            or not all(t == "all" or t in v.ALL_BUCKET_TYPES for t in bucket_types)
+            or not all(t == "all" or t in ALL_BUCKET_TYPES for t in bucket_types)
         ):
             raise bad_request(
-                'bucketTypes must be ["all"] or a non-empty list of '
-                + ", ".join(v.ALL_BUCKET_TYPES)
+                'bucketTypes must be ["all"] or a non-empty list of ' + ", ".join(ALL_BUCKET_TYPES)
             )
         else:
-            types = v.ALL_BUCKET_TYPES if bucket_types == ["all"] else tuple(bucket_types)
+            types = ALL_BUCKET_TYPES if bucket_types == ["all"] else tuple(bucket_types)
         with self.lock:
             rows = self.db.execute("SELECT * FROM buckets ORDER BY name").fetchall()
         buckets = [bucket_from_row(r) for r in rows]
@@ -136,21 +143,21 @@ class BucketsMixin(Store):
             if if_revision is not None and if_revision != bucket.revision:
                 raise ApiError(409, "conflict", "simultaneous updates to bucket; revision changed")
             if params.get("bucketType") is not None:
-                bucket.type = v.check_bucket_type(params["bucketType"])
+                bucket.type = check_bucket_type(params["bucketType"])
             if params.get("bucketInfo") is not None:
-                bucket.info = v.check_bucket_info(params["bucketInfo"])
+                bucket.info = check_bucket_info(params["bucketInfo"])
             if params.get("corsRules") is not None:
-                bucket.cors_rules = v.check_cors_rules(params["corsRules"])
+                bucket.cors_rules = check_cors_rules(params["corsRules"])
             if params.get("lifecycleRules") is not None:
-                bucket.lifecycle_rules = v.check_lifecycle_rules(params["lifecycleRules"])
+                bucket.lifecycle_rules = check_lifecycle_rules(params["lifecycleRules"])
             if params.get("defaultServerSideEncryption") is not None:
                 require(key, "writeBucketEncryption")
-                bucket.default_sse = v.check_sse(
+                bucket.default_sse = check_sse(
                     params["defaultServerSideEncryption"], bucket_default=True
                 )
             if params.get("replicationConfiguration") is not None:
                 require(key, "writeBucketReplications")
-                bucket.replication = v.check_replication(params["replicationConfiguration"])
+                bucket.replication = check_replication(params["replicationConfiguration"])
             lock = params.get("fileLockEnabled")
             if lock is not None:
                 require(key, "writeBucketRetentions")
@@ -170,7 +177,7 @@ class BucketsMixin(Store):
                 require(key, "writeBucketRetentions")
                 if not bucket.lock_enabled:
                     raise bucket_missing_file_lock()
-                bucket.default_retention = v.check_default_retention(params["defaultRetention"])
+                bucket.default_retention = check_default_retention(params["defaultRetention"])
             bucket.revision += 1
             self._save_bucket(bucket, insert=False)
             return bucket

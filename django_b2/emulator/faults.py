@@ -1,5 +1,4 @@
-"""Fault injection: forced 503/429, expired tokens, dropped connections, latency, late answers,
-test modes.
+"""Fault injection: 503/429, expired tokens, dropped connections, latency, late answers, test modes.
 
 Every random decision is drawn from its own ``random.Random`` stream seeded from
 ``FaultConfig.seed``, so a single-threaded sequence of calls always fails the same way.

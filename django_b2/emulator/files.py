@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from . import validation as v
 from .errors import ApiError, bad_request, bucket_missing_file_lock, lock_denied
+from .file_rules import check_file_name
+from .permissions import require, require_bucket, require_lock_write, require_name
+from .protection_rules import check_legal_hold, check_retention
 from .records import (
     FileVersion,
     Key,
 )
-from .store import (
-    Store,
-    require,
-    require_bucket,
-    require_name,
-)
-
-
-def require_lock_write(key: Key, capability: str) -> None:
-    """Retention and legal-hold updates: a key without the capability gets ``403
-    access_denied``, checked before the bucket's file-lock state (as B2 does)."""
-    if capability not in key.capabilities:
-        raise ApiError(403, "access_denied", "Access Denied", detail=f"the key lacks {capability}")
+from .store import Store
 
 
 class FilesMixin(Store):
     def hide_file(self, key: Key, bucket_id: object, name: object) -> FileVersion:
         bucket = self._bucket_for_files(key, bucket_id, "writeFiles")
-        file_name = v.check_file_name(name)
+        file_name = check_file_name(name)
         require_name(key, file_name)
         with self.lock:
             current = self.current_version(bucket.bucket_id, file_name)
@@ -86,7 +76,7 @@ class FilesMixin(Store):
         require_lock_write(key, "writeFileRetentions")
         with self.lock:
             version = self._lockable_version(key, name, file_id)
-            mode, until = v.check_retention(retention, now_ms=self.now_ms())
+            mode, until = check_retention(retention, now_ms=self.now_ms())
             now = self.now_ms()
             in_force = version.retention_until is not None and version.retention_until > now
             bypassing = bool(bypass) and "bypassGovernance" in key.capabilities
@@ -116,7 +106,7 @@ class FilesMixin(Store):
         require_lock_write(key, "writeFileLegalHolds")
         with self.lock:
             version = self._lockable_version(key, name, file_id)
-            hold = v.check_legal_hold(legal_hold)
+            hold = check_legal_hold(legal_hold)
             self.db.execute(
                 "UPDATE files SET legal_hold = ? WHERE file_id = ?", (hold, version.file_id)
             )

@@ -154,26 +154,11 @@ class HandlerBase(BaseHTTPRequestHandler):
         if self.app.verbose:
             super().log_message(format, *args)
 
-    def do_GET(self) -> None:
-        self._dispatch("GET")
+    def _on_request(self) -> None:
+        """Every method goes to ``_dispatch`` (``self.command`` is the request's method)."""
+        self._dispatch(self.command)
 
-    def do_POST(self) -> None:
-        self._dispatch("POST")
-
-    def do_HEAD(self) -> None:
-        self._dispatch("HEAD")
-
-    def do_OPTIONS(self) -> None:
-        self._dispatch("OPTIONS")
-
-    def do_PUT(self) -> None:
-        self._dispatch("PUT")
-
-    def do_DELETE(self) -> None:
-        self._dispatch("DELETE")
-
-    def do_PATCH(self) -> None:
-        self._dispatch("PATCH")
+    do_GET = do_POST = do_HEAD = do_OPTIONS = do_PUT = do_DELETE = do_PATCH = _on_request
 
     def _base_url(self) -> str:
         host = self.headers.get("Host")

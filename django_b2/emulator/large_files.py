@@ -8,9 +8,13 @@ import shutil
 from collections.abc import Iterator
 from typing import Any
 
-from . import validation as v
+from .blobs import pieces
 from .bodies import INLINE_MAX
 from .errors import ApiError, bad_request
+from .file_rules import MAX_LARGE_FILE_SIZE, MAX_PART_SIZE, check_file_name, parse_byte_range
+from .ids import FILE_KIND_LARGE
+from .permissions import require, require_bucket, require_name
+from .protection_rules import check_customer_key, check_sse
 from .records import (
     Body,
     Bucket,
@@ -19,27 +23,21 @@ from .records import (
     Part,
     Segment,
 )
-from .store import (
-    FILE_KIND_LARGE,
-    Store,
-    require,
-    require_bucket,
-    require_name,
-)
+from .uploads import UploadsMixin
 
 
-class LargeFilesMixin(Store):
+class LargeFilesMixin(UploadsMixin):
     def start_large_file(self, key: Key, params: dict[str, Any]) -> FileVersion:
         name = params.get("fileName")
         plan = self.plan_upload(
             key,
             params.get("bucketId"),  # type: ignore[arg-type]
-            name=v.check_file_name(name),
+            name=check_file_name(name),
             content_type=params.get("contentType"),
             info=params.get("fileInfo") or {},
             retention=params.get("fileRetention"),
             legal_hold=params.get("legalHold"),
-            sse=v.check_sse(params.get("serverSideEncryption"), bucket_default=False),
+            sse=check_sse(params.get("serverSideEncryption"), bucket_default=False),
         )
         with self.lock:
             version = FileVersion(
@@ -72,8 +70,8 @@ class LargeFilesMixin(Store):
                 (file_id, part_number),
             ).fetchone()
             if old is not None:
-                self._remove_blob(old[0])
-            blob = self._store_blob(body.path) if body.path is not None else ""
+                self.blobs.remove(old[0])
+            blob = self.blobs.keep(body.path) if body.path is not None else ""
             part = Part(file_id, part_number, body.size, body.sha1, self.now_ms(), blob)
             self.db.execute(
                 "INSERT OR REPLACE INTO parts (file_id, part_number, content_length, "
@@ -127,7 +125,7 @@ class LargeFilesMixin(Store):
                         f"{min_part_size}"
                     )
             total = sum(length for length, _ in parts.values())
-            if total > v.MAX_LARGE_FILE_SIZE:
+            if total > MAX_LARGE_FILE_SIZE:
                 raise bad_request("large file is bigger than 10 TB")
             status = self._replication_status_for(self.get_bucket(version.bucket_id), version.name)
             self.db.execute(
@@ -153,7 +151,7 @@ class LargeFilesMixin(Store):
         source = self.get_file(source_id)
         if source is None or source.action != "upload":
             raise bad_request(f"Invalid sourceFileId: {source_id}")
-        v.check_customer_key(source.sse, params.get("sourceServerSideEncryption"))
+        check_customer_key(source.sse, params.get("sourceServerSideEncryption"))
         bucket = self.get_bucket(source.bucket_id)
         if bucket.type != "allPublic":
             require(key, "readFiles")
@@ -170,7 +168,7 @@ class LargeFilesMixin(Store):
                 digest.update(chunk)
                 pieces.append(chunk)
             return Body(length, digest.hexdigest(), data=b"".join(pieces))
-        temp = self.new_temp_path()
+        temp = self.blobs.new_temp_path()
         with open(temp, "wb") as out:
             for chunk in self._range_chunks(source, start, length):
                 digest.update(chunk)
@@ -178,18 +176,10 @@ class LargeFilesMixin(Store):
         return Body(length, digest.hexdigest(), path=temp)
 
     def _range_chunks(self, source: FileVersion, start: int, length: int) -> Iterator[bytes]:
-        skip = start
         remaining = length
-        for segment in self.segments(source):
-            if remaining <= 0:
-                break
-            if skip >= segment.length:
-                skip -= segment.length
-                continue
-            take = min(segment.length - skip, remaining)
-            yield from self._read_segment(segment, skip, take)
+        for segment, offset, take in pieces(self.segments(source), start, length):
+            yield from self._read_segment(segment, offset, take)
             remaining -= take
-            skip = 0
         if remaining > 0:
             raise ApiError(500, "internal_error", "stored body is truncated")
 
@@ -223,7 +213,7 @@ class LargeFilesMixin(Store):
         else:
             raise bad_request("metadataDirective must be COPY or REPLACE")
         if params.get("range") is not None:
-            start, end = v.parse_byte_range(params["range"], source.content_length)
+            start, end = parse_byte_range(params["range"], source.content_length)
             ranged = True
         else:
             start, end, ranged = 0, source.content_length - 1, False
@@ -233,17 +223,17 @@ class LargeFilesMixin(Store):
         plan = self.plan_upload(
             key,
             dest_id,
-            name=v.check_file_name(params.get("fileName")),
+            name=check_file_name(params.get("fileName")),
             content_type=content_type,
             info=info,
             retention=params.get("fileRetention"),
             legal_hold=params.get("legalHold"),
-            sse=v.check_sse(params.get("destinationServerSideEncryption"), bucket_default=False),
+            sse=check_sse(params.get("destinationServerSideEncryption"), bucket_default=False),
         )
         segments = self.segments(source)
         single = segments[0] if len(segments) == 1 else None
         if not ranged and single is not None and single.path is not None:
-            temp = self.new_temp_path()  # a hard link: O(1) whatever the size
+            temp = self.blobs.new_temp_path()  # a hard link: O(1) whatever the size
             try:
                 os.link(single.path, temp)
             except OSError:
@@ -262,11 +252,11 @@ class LargeFilesMixin(Store):
         if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 10_000:
             raise bad_request("partNumber must be from 1 to 10000")
         if params.get("range") is not None:
-            start, end = v.parse_byte_range(params["range"], source.content_length)
+            start, end = parse_byte_range(params["range"], source.content_length)
         else:
             start, end = 0, source.content_length - 1
         length = end - start + 1
-        if length > v.MAX_PART_SIZE or length < 1:
+        if length > MAX_PART_SIZE or length < 1:
             raise bad_request("a part must be 1 byte to 5 GB")
         body = self._copy_bytes(source, start, length)
         return self.commit_part(large.file_id, number, body)

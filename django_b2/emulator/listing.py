@@ -6,23 +6,30 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from . import validation as v
+from .database import FILE_COLUMNS, file_from_row
 from .errors import ApiError, bad_request
+from .file_rules import name_successor
+from .permissions import require, require_bucket, require_list_prefix
 from .records import (
     FileVersion,
     Folder,
     Key,
     Part,
 )
-from .store import (
-    FILE_COLUMNS,
-    LIST_BATCH,
-    Store,
-    file_from_row,
-    require,
-    require_bucket,
-    require_list_prefix,
-)
+from .store import Store
+
+#: Rows read from SQLite at a time while a listing scans.
+LIST_BATCH = 500
+
+
+def _max_file_count(params: dict[str, Any], most: int) -> int:
+    """A listing's ``maxFileCount``: 100 when absent or 0, else from 1 to ``most``."""
+    max_count = params.get("maxFileCount")
+    if max_count in (None, 0):
+        return 100
+    if not isinstance(max_count, int) or isinstance(max_count, bool) or not 1 <= max_count <= most:
+        raise ApiError(400, "out_of_range", f"maxFileCount must be from 1 to {most}")
+    return max_count
 
 
 class ListingMixin(Store):
@@ -66,15 +73,7 @@ class ListingMixin(Store):
             raise ApiError(400, "invalid_bucket_id", f"invalid bucketId: {bucket_id!r}")
         bucket = self.get_bucket(bucket_id)
         require_bucket(key, bucket.bucket_id)
-        max_count = params.get("maxFileCount")
-        if max_count in (None, 0):
-            max_count = 100
-        if (
-            not isinstance(max_count, int)
-            or isinstance(max_count, bool)
-            or not 1 <= max_count <= 10_000
-        ):
-            raise ApiError(400, "out_of_range", "maxFileCount must be from 1 to 10000")
+        max_count = _max_file_count(params, 10_000)
         prefix = params.get("prefix") or ""
         delimiter = params.get("delimiter") or None
         start_name = params.get("startFileName") or ""
@@ -97,7 +96,7 @@ class ListingMixin(Store):
         begin = max(start_name.encode(), prefix_b)
         if begin != start_name.encode():
             start_seq = None
-        end = v.name_successor(prefix_b) if prefix_b else None
+        end = name_successor(prefix_b) if prefix_b else None
         entries: list[FileVersion | Folder] = []
         scan = self._scan(bucket.bucket_id, begin, start_seq, end)
         seen_name: str | None = None
@@ -114,7 +113,7 @@ class ListingMixin(Store):
             folder = self._folder_of(version.name, prefix, delimiter)
             if folder is not None:
                 entries.append(Folder(folder))
-                scan = self._scan(bucket.bucket_id, v.name_successor(folder.encode()), None, end)
+                scan = self._scan(bucket.bucket_id, name_successor(folder.encode()), None, end)
                 seen_name = None
                 continue
             entries.append(version)
@@ -138,15 +137,7 @@ class ListingMixin(Store):
         if not isinstance(prefix, str):
             raise bad_request("namePrefix must be a string")
         require_list_prefix(key, prefix)
-        max_count = params.get("maxFileCount")
-        if max_count in (None, 0):
-            max_count = 100
-        if (
-            not isinstance(max_count, int)
-            or isinstance(max_count, bool)
-            or not 1 <= max_count <= 100
-        ):
-            raise ApiError(400, "out_of_range", "maxFileCount must be from 1 to 100")
+        max_count = _max_file_count(params, 100)
         start_seq = 0
         start_id = params.get("startFileId")
         if start_id is not None:

@@ -1,5 +1,7 @@
-"""Bucket event notification rules: ``b2_set_bucket_notification_rules`` and
-``b2_get_bucket_notification_rules``. Rules are validated and stored; no webhook is ever called."""
+"""Bucket event notification rules (``b2_set/get_bucket_notification_rules``), checked and kept.
+
+Rules are validated and stored; no webhook is ever called.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ import re
 from typing import Any
 
 from .errors import ApiError, bad_request
+from .permissions import require, require_bucket
 from .records import Key
-from .store import Store, require, require_bucket
+from .store import Store
 
 MAX_RULES = 25
 EVENT_TYPES = {

@@ -9,14 +9,15 @@ there, the source key may not read, or the file is SSE-C, which B2 does not repl
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 from typing import Any
 
 from .errors import ApiError
+from .ids import FILE_KIND_LARGE, FILE_KIND_SMALL
 from .large_files import LargeFilesMixin
 from .records import Bucket, FileVersion
-from .store import FILE_KIND_LARGE, FILE_KIND_SMALL
 
 PENDING, COMPLETED, FAILED, REPLICA = "pending", "completed", "failed", "replica"
 
@@ -118,22 +119,22 @@ class ReplicationMixin(LargeFilesMixin):
         with self.lock:
             self.get_bucket(bucket_id)  # still there?
             kind = FILE_KIND_LARGE if source.content_sha1 == "none" else FILE_KIND_SMALL
-            replica = FileVersion(
+            # the source's name, body, type, info, time and encryption; no lock settings
+            replica = dataclasses.replace(
+                source,
                 file_id=self._new_file_id(bucket_id, kind),
                 bucket_id=bucket_id,
-                name=source.name,
                 seq=0,
                 action="upload",
-                content_length=source.content_length,
-                content_sha1=source.content_sha1,
-                content_type=source.content_type,
                 info=dict(source.info),
-                upload_timestamp=source.upload_timestamp,
+                retention_mode=None,
+                retention_until=None,
+                legal_hold=None,
                 sse=dict(source.sse),
-                blob=self._store_blob(body.path) if body.path is not None else None,
+                blob=None,
                 replication_status=REPLICA,
             )
-            self._insert_file(replica, body.data)
+            self._insert_file(replica, body)
 
     def close(self) -> None:
         work, thread = self._replication_queue, self._replication_thread

@@ -18,9 +18,9 @@ from .admin import ADMIN_TOKEN_HEADER
 from .app import Emulator
 from .connections import ConnectionTable
 from .faults import FaultConfig
+from .file_rules import MAX_SIMPLE_FILE_SIZE
 from .handler import Handler
 from .state import State
-from .validation import MAX_SIMPLE_FILE_SIZE
 
 
 class _HTTPServer(ThreadingHTTPServer):

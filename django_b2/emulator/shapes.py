@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .file_rules import INFO_HEADERS, percent_encode
 from .records import Bucket, DownloadToken, FileVersion, Folder, Key, Part, UploadToken
-from .validation import percent_encode
 
 OVERRIDE_HEADERS = {
     "b2ContentDisposition": "Content-Disposition",
@@ -14,13 +14,6 @@ OVERRIDE_HEADERS = {
     "b2CacheControl": "Cache-Control",
     "b2ContentEncoding": "Content-Encoding",
     "b2ContentType": "Content-Type",
-}
-INFO_HEADERS = {
-    "b2-content-disposition": "Content-Disposition",
-    "b2-content-language": "Content-Language",
-    "b2-expires": "Expires",
-    "b2-cache-control": "Cache-Control",
-    "b2-content-encoding": "Content-Encoding",
 }
 
 
@@ -104,11 +97,13 @@ def key(version: int, value: Key, account_id: str, *, with_secret: bool = False)
     return body
 
 
+def _if_readable(allowed: bool, value: Any) -> dict[str, Any]:
+    """B2's wrapper of a setting some keys may not read: the value only for those that may."""
+    return {"isClientAuthorizedToRead": allowed, "value": value if allowed else None}
+
+
 def bucket(value: Bucket, account_id: str, caller: Key) -> dict[str, Any]:
     caps = caller.capabilities
-    read_sse = "readBucketEncryption" in caps
-    read_lock = "readBucketRetentions" in caps
-    read_repl = "readBucketReplications" in caps
     return {
         "accountId": account_id,
         "bucketId": value.bucket_id,
@@ -117,33 +112,27 @@ def bucket(value: Bucket, account_id: str, caller: Key) -> dict[str, Any]:
         "bucketInfo": dict(value.info),
         "corsRules": list(value.cors_rules),
         "lifecycleRules": list(value.lifecycle_rules),
-        "defaultServerSideEncryption": {
-            "isClientAuthorizedToRead": read_sse,
-            "value": {
+        "defaultServerSideEncryption": _if_readable(
+            "readBucketEncryption" in caps,
+            {
                 "mode": value.default_sse.get("mode"),
                 "algorithm": value.default_sse.get("algorithm"),
-            }
-            if read_sse
-            else None,
-        },
-        "fileLockConfiguration": {
-            "isClientAuthorizedToRead": read_lock,
-            "value": {
+            },
+        ),
+        "fileLockConfiguration": _if_readable(
+            "readBucketRetentions" in caps,
+            {
                 "isFileLockEnabled": value.lock_enabled,
                 "defaultRetention": dict(value.default_retention),
-            }
-            if read_lock
-            else None,
-        },
-        "replicationConfiguration": {
-            "isClientAuthorizedToRead": read_repl,
-            "value": {
+            },
+        ),
+        "replicationConfiguration": _if_readable(
+            "readBucketReplications" in caps,
+            {
                 "asReplicationSource": value.replication.get("asReplicationSource"),
                 "asReplicationDestination": value.replication.get("asReplicationDestination"),
-            }
-            if read_repl
-            else None,
-        },
+            },
+        ),
         "options": ["s3"],
         "revision": value.revision,
     }
@@ -192,18 +181,11 @@ def file(
         body["replicationStatus"] = value.replication_status
     if value.action != "hide":
         caps = caller.capabilities if caller is not None else ()
-        read_retention = "readFileRetentions" in caps
-        read_hold = "readFileLegalHolds" in caps
-        body["fileRetention"] = {
-            "isClientAuthorizedToRead": read_retention,
-            "value": {"mode": value.retention_mode, "retainUntilTimestamp": value.retention_until}
-            if read_retention
-            else None,
-        }
-        body["legalHold"] = {
-            "isClientAuthorizedToRead": read_hold,
-            "value": value.legal_hold if read_hold else None,
-        }
+        body["fileRetention"] = _if_readable(
+            "readFileRetentions" in caps,
+            {"mode": value.retention_mode, "retainUntilTimestamp": value.retention_until},
+        )
+        body["legalHold"] = _if_readable("readFileLegalHolds" in caps, value.legal_hold)
     return body
 
 

@@ -1,9 +1,9 @@
 """Everything B2 stores, and B2's rules about it. No HTTP here.
 
 Metadata lives in SQLite (``emulator.sqlite3`` in the data dir, WAL mode); bodies live as files
-under ``blobs/``. Names are stored as UTF-8 BLOBs so SQLite orders them by UTF-8 bytes, as B2 does.
-Tokens live in memory: a restart invalidates them (clients re-authorize) but keeps keys, buckets
-and files. The calls are grouped by concern in mixins over ``Store``.
+under ``blobs/`` (small ones inline in SQLite). Names are stored as UTF-8 BLOBs so SQLite orders
+them by UTF-8 bytes, as B2 does. Keys, buckets, files and unexpired tokens survive a restart with
+the same data dir. The calls are grouped by concern in mixins over ``Store``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .large_files import LargeFilesMixin
 from .listing import ListingMixin
 from .notifications import NotificationsMixin
 from .replication import ReplicationMixin
-from .store import UploadPlan
+from .uploads import UploadPlan
 
 __all__ = ["State", "UploadPlan"]
 

@@ -7,13 +7,15 @@ import urllib.parse
 from typing import Any
 
 from . import shapes
-from . import validation as v
+from .blobs import pieces
 from .bodies import ClientGone, DropConnection, receive
 from .cors import CorsMixin
 from .errors import ApiError, bad_request, not_found
+from .file_rules import MAX_PART_NUMBER, MAX_PART_SIZE, check_sha1_header, percent_decode
 from .http_base import OVERRIDES, decode_json
+from .protection_rules import check_customer_key, check_sse
 from .records import AccountToken, FileVersion, Key
-from .store import UploadPlan
+from .uploads import UploadPlan
 
 
 class TransfersMixin(CorsMixin):
@@ -31,7 +33,7 @@ class TransfersMixin(CorsMixin):
         is_part = endpoint == "b2_upload_part"
         cors = self._cors_for_upload(endpoint, path_id)
         # refused from its Content-Length alone, before any byte of the body is read
-        largest = (v.MAX_PART_SIZE if is_part else app.max_simple_file_size) + 40
+        largest = (MAX_PART_SIZE if is_part else app.max_simple_file_size) + 40
         if length > largest:
             kind = "a part" if is_part else "a simple upload"
             self._send_error(
@@ -55,11 +57,11 @@ class TransfersMixin(CorsMixin):
             modes = self._test_modes()
             app.faults.cap_exceeded(modes, "storage_cap_exceeded")
             app.faults.upload(modes)
-            sha1_mode = v.check_sha1_header(self.headers.get("X-Bz-Content-Sha1"))
+            sha1_mode = check_sha1_header(self.headers.get("X-Bz-Content-Sha1"))
             content_size = length - 40 if sha1_mode == "hex_digits_at_end" else length
             if is_part:
                 number = self._part_number()
-                if content_size > v.MAX_PART_SIZE:
+                if content_size > MAX_PART_SIZE:
                     raise bad_request("a part must be at most 5 GB")
                 if content_size < 1:
                     raise bad_request("a part must be at least 1 byte")
@@ -71,7 +73,7 @@ class TransfersMixin(CorsMixin):
                     )
                 plan = self._plan_from_headers(key, path_id)
             drop_at = length // 2 if app.faults.drop_connection() else None
-            temp = app.state.new_temp_path()
+            temp = app.state.blobs.new_temp_path()
             self.body_left = 0  # receive() consumes the body or the connection dies
             received = receive(self.rfile, length, sha1_mode, temp, drop_at=drop_at)
             if is_part:
@@ -104,7 +106,7 @@ class TransfersMixin(CorsMixin):
             number = int(raw or "")
         except ValueError as exc:
             raise bad_request("X-Bz-Part-Number must be an integer from 1 to 10000") from exc
-        if not 1 <= number <= v.MAX_PART_NUMBER:
+        if not 1 <= number <= MAX_PART_NUMBER:
             raise bad_request("X-Bz-Part-Number must be from 1 to 10000")
         return number
 
@@ -113,7 +115,7 @@ class TransfersMixin(CorsMixin):
         raw_name = headers.get("X-Bz-File-Name")
         if raw_name is None:
             raise bad_request("X-Bz-File-Name header is required")
-        name = v.percent_decode(raw_name, what="X-Bz-File-Name")
+        name = percent_decode(raw_name, what="X-Bz-File-Name")
         for forbidden in (
             "Content-Disposition",
             "Content-Encoding",
@@ -130,7 +132,7 @@ class TransfersMixin(CorsMixin):
         for header, value in headers.items():
             if header.lower().startswith("x-bz-info-"):
                 info_key = header[len("x-bz-info-") :]
-                info[info_key] = v.percent_decode(value, what=header)
+                info[info_key] = percent_decode(value, what=header)
         retention: dict[str, Any] | None = None
         mode = headers.get("X-Bz-File-Retention-Mode")
         until = headers.get("X-Bz-File-Retention-Retain-Until-Timestamp")
@@ -143,12 +145,12 @@ class TransfersMixin(CorsMixin):
                 raise bad_request("X-Bz-File-Retention-Retain-Until-Timestamp must be ms") from exc
         sse: dict[str, Any] = {"mode": None, "algorithm": None}
         if headers.get("X-Bz-Server-Side-Encryption"):
-            sse = v.check_sse(
+            sse = check_sse(
                 {"mode": "SSE-B2", "algorithm": headers["X-Bz-Server-Side-Encryption"]},
                 bucket_default=False,
             )
         elif headers.get("X-Bz-Server-Side-Encryption-Customer-Algorithm"):
-            sse = v.check_sse(self._customer_key_headers(), bucket_default=False)
+            sse = check_sse(self._customer_key_headers(), bucket_default=False)
         timestamp = headers.get("X-Bz-Custom-Upload-Timestamp")
         try:
             custom = int(timestamp) if timestamp is not None else None
@@ -180,7 +182,7 @@ class TransfersMixin(CorsMixin):
         file_name: str | None = None
         if by_name is not None:
             bucket_name, _, raw_name = by_name.partition("/")
-            file_name = v.percent_decode(raw_name, what="file name")
+            file_name = percent_decode(raw_name, what="file name")
             if not raw_name:
                 raise not_found("no file name in the URL")
         elif not params.get("fileId"):
@@ -200,7 +202,7 @@ class TransfersMixin(CorsMixin):
                 file_id=params.get("fileId") if by_name is None else None,
                 overrides=overrides,
             )
-            v.check_customer_key(version.sse, self._customer_key_headers())
+            check_customer_key(version.sse, self._customer_key_headers())
         except ApiError as error:
             self._send_error(error, cors)
             return
@@ -270,15 +272,7 @@ class TransfersMixin(CorsMixin):
             self._drop()
 
     def _send_segments(self, version: FileVersion, start: int, count: int) -> None:
-        offset = start
-        remaining = count
-        for segment in self.app.state.segments(version):
-            if remaining <= 0:
-                break
-            if offset >= segment.length:
-                offset -= segment.length
-                continue
-            take = min(segment.length - offset, remaining)
+        for segment, offset, take in pieces(self.app.state.segments(version), start, count):
             if segment.path is None:
                 self.wfile.write(self.app.state.segment_data(segment)[offset : offset + take])
             else:
@@ -286,5 +280,3 @@ class TransfersMixin(CorsMixin):
                     sent = self.connection.sendfile(source, offset, take)
                 if sent != take:
                     raise ClientGone("short sendfile")
-            remaining -= take
-            offset = 0

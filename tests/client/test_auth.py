@@ -21,20 +21,16 @@ from django_b2.client import (
     InMemoryAuthStore,
 )
 from django_b2.emulator import EmulatorServer
+from tests.helpers import endpoint_calls
 
 from .conftest import SleepRecorder, make_client
 from .echo_server import EchoServer, Scripted
 
 
-def authorizations(srv: EmulatorServer) -> int:
-    count: int = srv.counters()["by_endpoint"].get("b2_authorize_account", 0)
-    return count
-
-
 def test_token_is_cached_across_calls(client: B2Client, b2_emulator: EmulatorServer) -> None:
     for _ in range(5):
         client.list_buckets()
-    assert authorizations(b2_emulator) == 1
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 1
 
 
 def test_expired_token_triggers_exactly_one_reauthorization(
@@ -44,7 +40,7 @@ def test_expired_token_triggers_exactly_one_reauthorization(
     old = client.authorization.authorization_token
     b2_emulator.advance_clock(86_401)  # past the emulator's 24 h token lifetime
     client.list_buckets()
-    assert authorizations(b2_emulator) == 2
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 2
     assert client.authorization.authorization_token != old
     assert sleeps.waits == []  # a reauth is not a retry with backoff
 
@@ -56,7 +52,7 @@ def test_tokens_expiring_after_n_calls(client: B2Client, b2_emulator: EmulatorSe
     for _ in range(9):
         assert client.get_file_info(version["fileId"] or "")["fileName"] == "e"
     # 11 account-token calls with tokens good for 3 calls each: re-authorized 3 times.
-    assert authorizations(b2_emulator) == 4
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 4
 
 
 def test_expire_some_tokens_test_mode(b2_emulator: EmulatorServer, sleeps: SleepRecorder) -> None:
@@ -65,7 +61,7 @@ def test_expire_some_tokens_test_mode(b2_emulator: EmulatorServer, sleeps: Sleep
     ) as client:
         for _ in range(6):
             client.list_buckets()
-        assert authorizations(b2_emulator) >= 3
+        assert endpoint_calls(b2_emulator, "b2_authorize_account") >= 3
 
 
 def test_many_threads_reauthorize_once(client: B2Client, b2_emulator: EmulatorServer) -> None:
@@ -87,7 +83,7 @@ def test_many_threads_reauthorize_once(client: B2Client, b2_emulator: EmulatorSe
     for thread in threads:
         thread.join()
     assert errors == []
-    assert authorizations(b2_emulator) == 2
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 2
 
 
 def test_clients_sharing_a_store_authorize_once(
@@ -99,12 +95,12 @@ def test_clients_sharing_a_store_authorize_once(
     assert first.auth_cache_key == second.auth_cache_key
     first.list_buckets()
     second.list_buckets()
-    assert authorizations(b2_emulator) == 1
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 1
     # After expiry, whichever worker refreshes first stores the token the other one reuses.
     b2_emulator.advance_clock(86_401)
     first.list_buckets()
     second.list_buckets()
-    assert authorizations(b2_emulator) == 2
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 2
     assert first.authorization == second.authorization
 
 
@@ -115,17 +111,19 @@ def test_current_authorization_follows_the_shared_store(
     first = make_client(b2_emulator, sleeps, auth_store=store)
     second = make_client(b2_emulator, sleeps, auth_store=store)
     assert first.last_authorization is None  # nothing yet, and no request to find out
-    assert authorizations(b2_emulator) == 0
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 0
     old = first.current_authorization()
-    assert first.last_authorization == old and authorizations(b2_emulator) == 1
+    assert (
+        first.last_authorization == old and endpoint_calls(b2_emulator, "b2_authorize_account") == 1
+    )
     new = second.authorize()  # another worker replaces the shared authorization
     assert first.last_authorization == old  # no I/O: still the one it used
     assert first.current_authorization().authorization_token == new["authorizationToken"]
     assert first.last_authorization != old  # adopted
-    assert authorizations(b2_emulator) == 2
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 2
     store.delete(first.auth_cache_key)  # nothing shared (evicted): this client's own, no request
     assert first.current_authorization() == first.last_authorization
-    assert authorizations(b2_emulator) == 2
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 2
 
 
 class JsonStore:
@@ -163,7 +161,7 @@ def test_custom_json_store(b2_emulator: EmulatorServer, sleeps: SleepRecorder) -
     assert 3500 < store.ttls[0] <= 3600
     fresh = make_client(b2_emulator, sleeps, auth_store=store)
     fresh.list_buckets()
-    assert authorizations(b2_emulator) == 1
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 1
 
 
 def test_too_old_stored_authorization_is_replaced(
@@ -183,7 +181,7 @@ def test_too_old_stored_authorization_is_replaced(
     )
     store.set(other.auth_cache_key, aged, 60)
     assert other.authorization.obtained_at > aged.obtained_at
-    assert authorizations(b2_emulator) == 2
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 2
 
 
 def test_bad_credentials_fail_without_retry(
@@ -199,7 +197,7 @@ def test_bad_credentials_fail_without_retry(
         client.list_buckets()
     assert not isinstance(info.value, B2AuthTokenExpired)
     assert "check application_key_id and application_key" in str(info.value)
-    assert authorizations(b2_emulator) == 1
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 1
     assert sleeps.waits == []
 
 

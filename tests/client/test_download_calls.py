@@ -11,13 +11,9 @@ from hypothesis import strategies as st
 
 from django_b2.client import B2Client, B2NotFound, Bucket, RetryPolicy
 from django_b2.emulator import EmulatorServer
+from tests.helpers import endpoint_calls
 
 DATA = bytes(range(256)) * 120  # 30,720 bytes
-
-
-def counts(srv: EmulatorServer, endpoint: str) -> int:
-    value: int = srv.counters()["by_endpoint"].get(endpoint, 0)
-    return value
 
 
 def test_download_reauthorizes_once_on_expired_token(
@@ -28,11 +24,11 @@ def test_download_reauthorizes_once_on_expired_token(
     b2_emulator.reset_counters()
     with client.download_file_by_name(bucket["bucketName"], "r.bin") as downloaded:
         assert downloaded.read() == DATA
-    assert counts(b2_emulator, "b2_authorize_account") == 1
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 1
     b2_emulator.advance_clock(86_401)
     with client.download_file_by_id(version["fileId"] or "", range=(0, 9)) as part:
         assert part.read() == DATA[:10]
-    assert counts(b2_emulator, "b2_authorize_account") == 2
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") == 2
 
 
 def test_broken_download_resumes_through_reopen(
@@ -52,8 +48,8 @@ def test_broken_download_resumes_through_reopen(
         resumed += ranged.resumes
     assert resumed > 0  # the faults really broke some streams
     assert (
-        counts(b2_emulator, "b2_download_file_by_name")
-        + counts(b2_emulator, "b2_download_file_by_id")
+        endpoint_calls(b2_emulator, "b2_download_file_by_name")
+        + endpoint_calls(b2_emulator, "b2_download_file_by_id")
         == 4 + resumed
     )
 

@@ -7,7 +7,6 @@ Connections are counted on the client side, by a session whose connections count
 from __future__ import annotations
 
 import gc
-import hashlib
 import tracemalloc
 import weakref
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from django_b2.client._download import DEFAULT_DRAIN_LIMIT, DownloadedFile
 from django_b2.client.errors import B2ValidationError
 from django_b2.emulator import EmulatorServer
 from tests.connections import ConnectionCounter
+from tests.helpers import pattern
 
 from .conftest import SleepRecorder, make_client
 
@@ -39,18 +39,13 @@ def counted_client(
         yield c
 
 
-def _data(size: int) -> bytes:
-    block = hashlib.sha256(b"release").digest()
-    return (block * (size // len(block) + 1))[:size]
-
-
 SIZE = 3 * DEFAULT_DRAIN_LIMIT  # a remainder bigger than the drain limit is possible
 
 
 @pytest.fixture
 def stored(counted_client: B2Client) -> tuple[Bucket, bytes]:
     bucket = counted_client.create_bucket("release-tests", "allPrivate")
-    data = _data(SIZE)
+    data = pattern(SIZE, "release")
     counted_client.upload_file(bucket["bucketId"], "f.bin", data)
     return bucket, data
 

@@ -16,6 +16,7 @@ import pytest
 
 from django_b2.client import B2Client, B2ConnectionError, B2TimeoutError, Bucket, RetryPolicy
 from django_b2.emulator import EmulatorServer
+from tests.helpers import endpoint_calls
 
 from .conftest import SleepRecorder
 
@@ -53,10 +54,6 @@ def late(srv: EmulatorServer, endpoint: str, *, delay: float | None = None, time
     )
 
 
-def calls(srv: EmulatorServer, endpoint: str) -> int:
-    return int(srv.counters()["by_endpoint"].get(endpoint, 0))
-
-
 def versions(client: B2Client, bucket: Bucket, name: str) -> list[dict[str, Any]]:
     listed = client.list_file_versions(bucket["bucketId"], prefix=name, max_file_count=100)
     return [dict(v) for v in listed["files"] if v["fileName"] == name]
@@ -73,7 +70,7 @@ def test_create_key_is_not_resent_and_says_how_to_find_the_key(
     message = str(info.value)
     assert "may have created key 'late-key'" in message
     assert "manage.py b2_keys list" in message and "list_keys" in message
-    assert calls(b2_emulator, "b2_create_key") == 1
+    assert endpoint_calls(b2_emulator, "b2_create_key") == 1
     b2_emulator.set_faults()
     keys = [k for k in client.list_keys()["keys"] if k["keyName"] == "late-key"]
     assert len(keys) == 1  # B2 made it once; the client did not make another
@@ -87,7 +84,7 @@ def test_create_key_refused_connection_is_resent(
     b2_emulator.reset_counters()
     with pytest.raises(Exception, match="503"):
         client.create_key("busy-key", ["listBuckets"])
-    assert calls(b2_emulator, "b2_create_key") == 5  # an error answer: B2 did not act
+    assert endpoint_calls(b2_emulator, "b2_create_key") == 5  # an error answer: B2 did not act
 
 
 @pytest.mark.parametrize("delay", [None, LATE], ids=["answer-dropped", "answer-late"])
@@ -98,7 +95,7 @@ def test_copy_file_leaves_exactly_one_copy(
     late(b2_emulator, "b2_copy_file", delay=delay)
     b2_emulator.reset_counters()
     copied = client.copy_file(source["fileId"], "copy.txt")
-    assert calls(b2_emulator, "b2_copy_file") == 2  # resent after the lost answer
+    assert endpoint_calls(b2_emulator, "b2_copy_file") == 2  # resent after the lost answer
     left = versions(client, bucket, "copy.txt")
     assert [v["fileId"] for v in left] == [copied["fileId"]]
 
@@ -146,7 +143,7 @@ def test_upload_file_leaves_exactly_one_version(
     late(b2_emulator, "b2_upload_file")
     b2_emulator.reset_counters()
     version = client.upload_file(bucket["bucketId"], "once.txt", b"only once")
-    assert calls(b2_emulator, "b2_upload_file") == 2  # B2's rule: resent to a fresh URL
+    assert endpoint_calls(b2_emulator, "b2_upload_file") == 2  # B2's rule: resent to a fresh URL
     assert [v["fileId"] for v in versions(client, bucket, "once.txt")] == [version["fileId"]]
 
 

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from django_b2.client import AccountAuthorization, InMemoryAuthStore
 from django_b2.emulator import EmulatorServer
+from tests.helpers import endpoint_calls
 
 from .conftest import SleepRecorder, make_client
 
 DAY = 86_401  # past the emulator's 24 h token lifetime
-
-
-def authorizations(srv: EmulatorServer) -> int:
-    count: int = srv.counters()["by_endpoint"].get("b2_authorize_account", 0)
-    return count
 
 
 class LaggingStore(InMemoryAuthStore):
@@ -44,7 +40,7 @@ def test_an_older_stored_token_never_replaces_a_rejected_one(
         b2_emulator.advance_clock(DAY)
         # token 2 rejected; the store still offers token 1 (older, expired): authorize instead
         client.list_buckets()
-        assert authorizations(b2_emulator) == 3
+        assert endpoint_calls(b2_emulator, "b2_authorize_account") == 3
         assert store.first is not None
         assert client.authorization.obtained_at > store.first.obtained_at
 
@@ -64,7 +60,7 @@ def test_a_shared_token_that_expired_too_does_not_use_up_the_reauthorization(
         b2_emulator.advance_clock(DAY)  # token 2 expires before second ever used it
         # second: token 1 rejected -> stored token 2 rejected -> authorizes token 3 itself
         second.list_buckets()
-        assert authorizations(b2_emulator) == 3
+        assert endpoint_calls(b2_emulator, "b2_authorize_account") == 3
         assert sleeps.waits == []
 
 

@@ -7,7 +7,6 @@ requests.
 from __future__ import annotations
 
 import gc
-import hashlib
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -15,15 +14,11 @@ from django.core.files.base import ContentFile
 from django_b2.files import READ_BUFFER_SIZE, SEEK_BLOCK_SIZE, SKIP_LIMIT, B2File
 from django_b2.storage import B2Storage
 from tests.connections import ConnectionCounter
+from tests.helpers import pattern
 
 from .conftest import B2Env
 
 SIZE = 4 * SEEK_BLOCK_SIZE + 12_345
-
-
-def _data(size: int) -> bytes:
-    block = hashlib.sha256(b"ranges").digest()
-    return (block * (size // len(block) + 1))[:size]
 
 
 class CountingStorage(B2Storage):
@@ -48,7 +43,7 @@ def counting_storage(b2: B2Env, **options: Any) -> CountingStorage:
 
 
 def test_seeks_drain_small_remainders_and_skip_short_gaps(b2: B2Env) -> None:
-    data = _data(SIZE)
+    data = pattern(SIZE, "ranges")
     storage = counting_storage(b2)  # default read_block_size (8 MiB): the file is one block
     storage.save("seek.bin", ContentFile(data))
     b2.server.reset_counters()
@@ -82,7 +77,7 @@ def test_seeks_drain_small_remainders_and_skip_short_gaps(b2: B2Env) -> None:
 
 
 def test_blocks_grow_after_a_seek_and_a_read_from_the_start_takes_one(b2: B2Env) -> None:
-    data = _data(SIZE)
+    data = pattern(SIZE, "ranges")
     storage = counting_storage(b2)
     storage.save("grow.bin", ContentFile(data))
     try:
@@ -116,7 +111,7 @@ def test_blocks_grow_after_a_seek_and_a_read_from_the_start_takes_one(b2: B2Env)
 
 
 def test_abandoned_blocks_are_freed_without_the_garbage_collector(b2: B2Env) -> None:
-    data = _data(SIZE)
+    data = pattern(SIZE, "ranges")
     storage = counting_storage(b2)
     storage.save("free.bin", ContentFile(data))
     counter = storage.counter

@@ -21,23 +21,9 @@ from django_b2.client import B2Client
 from django_b2.client._download import DownloadedFile
 from django_b2.client._download_headers import expected_sha1
 from django_b2.client.errors import B2ConnectionError, B2IntegrityError, B2ValidationError
+from tests.helpers import pattern
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def client(transfer_client: B2Client) -> B2Client:
-    return transfer_client
-
-
-@pytest.fixture
-def bucket(client: B2Client) -> dict[str, Any]:
-    return client.create_bucket("transfer-downloads", "allPrivate")
-
-
-def _data(size: int, seed: int = 1) -> bytes:
-    block = hashlib.sha256(str(seed).encode()).digest()
-    return (block * (size // len(block) + 1))[:size]
 
 
 def _response(
@@ -134,7 +120,7 @@ def test_expected_sha1(header: str | None, info: dict[str, str], expected: str |
 
 
 def test_unverified_prefix_is_stripped_and_checked() -> None:
-    body = _data(3000)
+    body = pattern(3000)
     good = "unverified:" + hashlib.sha1(body).hexdigest()
     assert DownloadedFile(_response(body, headers={"X-Bz-Content-Sha1": good})).read() == body
     bad = "unverified:" + hashlib.sha1(b"other").hexdigest()
@@ -146,7 +132,7 @@ def test_unverified_prefix_is_stripped_and_checked() -> None:
 
 
 def test_sha1_mismatch_is_raised_before_the_last_chunk() -> None:
-    body = _data(5000)
+    body = pattern(5000)
     response = _response(body, headers={"X-Bz-Content-Sha1": hashlib.sha1(b"x").hexdigest()})
     delivered: list[bytes] = []
     f = DownloadedFile(response, chunk_size=1000)
@@ -158,7 +144,7 @@ def test_sha1_mismatch_is_raised_before_the_last_chunk() -> None:
 
 
 def test_verify_false_skips_the_sha1_check() -> None:
-    body = _data(2000)
+    body = pattern(2000)
     response = _response(body, headers={"X-Bz-Content-Sha1": "0" * 40})
     f = DownloadedFile(response, verify=False)
     assert f.expected_sha1 is None
@@ -166,21 +152,21 @@ def test_verify_false_skips_the_sha1_check() -> None:
 
 
 def test_short_body_without_reopen_is_an_integrity_error() -> None:
-    body = _data(2000)
+    body = pattern(2000)
     response = _response(body, raw=io.BytesIO(body[:1500]))  # Content-Length says 2000
     with pytest.raises(B2IntegrityError, match="ended early after 1500 of 2000"):
         DownloadedFile(response).read()
 
 
 def test_broken_stream_without_reopen_is_a_connection_error() -> None:
-    body = _data(2000)
+    body = pattern(2000)
     response = _response(body, raw=_BreakingRaw(body, 700))
     with pytest.raises(B2ConnectionError, match="broke"):
         DownloadedFile(response, chunk_size=256).read()
 
 
 def test_broken_stream_resumes_with_reopen_and_keeps_hashing() -> None:
-    body = _data(10_000)
+    body = pattern(10_000)
     sha1 = hashlib.sha1(body).hexdigest()
     offsets: list[int] = []
 
@@ -211,7 +197,7 @@ def test_broken_stream_resumes_with_reopen_and_keeps_hashing() -> None:
 
 
 def test_resume_detects_a_changed_file() -> None:
-    body = _data(4000)
+    body = pattern(4000)
 
     def reopen(offset: int) -> requests.Response:
         return _response(
@@ -226,7 +212,7 @@ def test_resume_detects_a_changed_file() -> None:
 
 
 def test_resume_gives_up_after_max_resumes() -> None:
-    body = _data(4000)
+    body = pattern(4000)
     calls: list[int] = []
 
     def reopen(offset: int) -> requests.Response:
@@ -245,7 +231,7 @@ def test_resume_gives_up_after_max_resumes() -> None:
 
 
 def test_failed_save_leaves_no_file(tmp_path: Path) -> None:
-    body = _data(3000)
+    body = pattern(3000)
     response = _response(body, headers={"X-Bz-Content-Sha1": "1" * 40})
     target = tmp_path / "out.bin"
     with pytest.raises(B2IntegrityError):
@@ -256,7 +242,7 @@ def test_failed_save_leaves_no_file(tmp_path: Path) -> None:
 def test_save_replaces_an_existing_file_only_on_success(tmp_path: Path) -> None:
     target = tmp_path / "out.bin"
     target.write_bytes(b"old content")
-    body = _data(3000)
+    body = pattern(3000)
     bad = _response(body, headers={"X-Bz-Content-Sha1": "1" * 40})
     with pytest.raises(B2IntegrityError):
         DownloadedFile(bad).save(str(target))
@@ -268,7 +254,7 @@ def test_save_replaces_an_existing_file_only_on_success(tmp_path: Path) -> None:
 
 
 def test_read_in_pieces_and_mixed_with_iteration() -> None:
-    body = _data(5000)
+    body = pattern(5000)
     f = DownloadedFile(_response(body), chunk_size=700)
     assert f.read(10) == body[:10]
     assert f.read(0) == b""
@@ -280,7 +266,7 @@ def test_read_in_pieces_and_mixed_with_iteration() -> None:
 
 
 def test_progress_counts_delivered_bytes() -> None:
-    body = _data(4500)
+    body = pattern(4500)
     calls: list[tuple[int, int | None]] = []
     f = DownloadedFile(_response(body), chunk_size=1000, progress=lambda d, t: calls.append((d, t)))
     f.read()
@@ -308,7 +294,7 @@ def test_bad_destination_is_rejected() -> None:
 
 
 def test_download_by_name_and_by_id(client: B2Client, bucket: dict[str, Any]) -> None:
-    body = _data(3000)
+    body = pattern(3000)
     uploaded = client.upload(
         bucket["bucketId"],
         "docs/résumé v1.txt",
@@ -329,7 +315,7 @@ def test_download_by_name_and_by_id(client: B2Client, bucket: dict[str, Any]) ->
 
 
 def test_ranged_downloads(client: B2Client, bucket: dict[str, Any]) -> None:
-    body = _data(5000)
+    body = pattern(5000)
     client.upload(bucket["bucketId"], "ranged.bin", body)
     name = bucket["bucketName"]
     with client.download_file_by_name(name, "ranged.bin", range=(100, 199)) as f:
@@ -346,7 +332,7 @@ def test_ranged_downloads(client: B2Client, bucket: dict[str, Any]) -> None:
 def test_large_file_download_is_checked_with_large_file_sha1(
     client: B2Client, bucket: dict[str, Any]
 ) -> None:
-    body = _data(4500)
+    body = pattern(4500)
     client.upload(
         bucket["bucketId"],
         "big.bin",
@@ -365,7 +351,7 @@ def test_large_file_download_is_checked_with_large_file_sha1(
 def test_client_download_to_path_and_file_object(
     client: B2Client, bucket: dict[str, Any], tmp_path: Path
 ) -> None:
-    body = _data(2500)
+    body = pattern(2500)
     uploaded = client.upload(bucket["bucketId"], "a/b.bin", body)
     target = tmp_path / "b.bin"
     result = client.download(
@@ -420,7 +406,7 @@ def test_missing_file_raises_not_found(client: B2Client, bucket: dict[str, Any])
     sizes=st.lists(st.one_of(st.integers(0, 900), st.just(-1)), max_size=30),
 )
 def test_read_sizes_reassemble_the_body(chunk_size: int, sizes: list[int]) -> None:
-    body = _data(2000)
+    body = pattern(2000)
     f = DownloadedFile(_response(body), chunk_size=chunk_size)
     pieces = []
     for size in sizes:

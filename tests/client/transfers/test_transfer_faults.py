@@ -13,33 +13,10 @@ import pytest
 
 from django_b2.client import B2Client, RetryPolicy
 from tests.client.conftest import no_sleep
+from tests.helpers import endpoint_calls, fetch, pattern
 
 PART = 1000
 THRESHOLD = 3000
-
-
-@pytest.fixture
-def client(transfer_client: B2Client) -> B2Client:
-    return transfer_client
-
-
-@pytest.fixture
-def bucket(client: B2Client) -> dict[str, Any]:
-    return client.create_bucket("transfer-faults", "allPrivate")
-
-
-def _data(size: int, seed: int = 1) -> bytes:
-    block = hashlib.sha256(str(seed).encode()).digest()
-    return (block * (size // len(block) + 1))[:size]
-
-
-def _calls(srv: Any, endpoint: str) -> int:
-    return int(srv.counters()["by_endpoint"].get(endpoint, 0))
-
-
-def _fetch(client: B2Client, bucket: dict[str, Any], name: str) -> bytes:
-    with client.download_file_by_name(bucket["bucketName"], name) as f:
-        return f.read()
 
 
 def _large(client: B2Client, bucket: dict[str, Any], name: str, data: Any, **kw: Any) -> Any:
@@ -52,8 +29,8 @@ def test_503_storm_on_uploads_and_parts(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any
 ) -> None:
     b2_emulator.set_faults(seed=7, upload_503_rate=0.35)
-    small = _data(1500, seed=1)
-    large = _data(12_000, seed=2)
+    small = pattern(1500, seed=1)
+    large = pattern(12_000, seed=2)
     client.upload(bucket["bucketId"], "storm-small.bin", small)
     progress: list[int] = []
     _large(
@@ -69,52 +46,54 @@ def test_503_storm_on_uploads_and_parts(
     assert counters["b2_get_upload_part_url"] > 3  # a fresh URL after each 503
     assert progress == sorted(progress) and progress[-1] == len(large)
     b2_emulator.set_faults(upload_503_rate=0.0)
-    assert _fetch(client, bucket, "storm-small.bin") == small
-    assert _fetch(client, bucket, "storm-large.bin") == large
+    assert fetch(client, bucket, "storm-small.bin") == small
+    assert fetch(client, bucket, "storm-large.bin") == large
 
 
 def test_api_503_and_429_during_a_large_upload(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any
 ) -> None:
     b2_emulator.set_faults(seed=3, api_503_rate=0.25, api_429_rate=0.15, retry_after=0)
-    data = _data(6000, seed=3)
+    data = pattern(6000, seed=3)
     _large(client, bucket, "api-storm.bin", data, max_workers=2)
     b2_emulator.set_faults(api_503_rate=0.0, api_429_rate=0.0)
-    assert _fetch(client, bucket, "api-storm.bin") == data
+    assert fetch(client, bucket, "api-storm.bin") == data
 
 
 def test_connection_dropped_mid_upload(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any
 ) -> None:
-    small = _data(2500, seed=4)
-    large = _data(9000, seed=5)
+    small = pattern(2500, seed=4)
+    large = pattern(9000, seed=5)
     b2_emulator.set_faults(seed=11, drop_connection_rate=0.3)
     client.upload(bucket["bucketId"], "drop-small.bin", small)
     _large(client, bucket, "drop-large.bin", large, max_workers=2)
-    uploads = _calls(b2_emulator, "b2_upload_part") + _calls(b2_emulator, "b2_upload_file")
+    uploads = endpoint_calls(b2_emulator, "b2_upload_part") + endpoint_calls(
+        b2_emulator, "b2_upload_file"
+    )
     assert uploads > 1 + 9  # at least one body was cut off and sent again
     b2_emulator.set_faults(drop_connection_rate=0.0)
-    assert _fetch(client, bucket, "drop-small.bin") == small
-    assert _fetch(client, bucket, "drop-large.bin") == large
+    assert fetch(client, bucket, "drop-small.bin") == small
+    assert fetch(client, bucket, "drop-large.bin") == large
 
 
 def test_token_expiry_in_the_middle_of_a_multipart_upload(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any
 ) -> None:
-    data = _data(10_000, seed=6)
+    data = pattern(10_000, seed=6)
     b2_emulator.reset_counters()
     b2_emulator.set_faults(expire_tokens_after_calls=4)
     result = _large(client, bucket, "expiring.bin", data, max_workers=2)
     assert result["contentLength"] == len(data)
-    assert _calls(b2_emulator, "b2_authorize_account") >= 1  # re-authorized mid-upload
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") >= 1  # re-authorized mid-upload
     b2_emulator.set_faults(expire_tokens_after_calls=None)
-    assert _fetch(client, bucket, "expiring.bin") == data
+    assert fetch(client, bucket, "expiring.bin") == data
 
 
 def test_broken_download_stream_is_resumed(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any
 ) -> None:
-    data = _data(300_000, seed=7)
+    data = pattern(300_000, seed=7)
     client.upload(bucket["bucketId"], "flaky.bin", data)
     b2_emulator.set_faults(seed=5, drop_connection_rate=0.5)
     resumes = 0
@@ -133,20 +112,20 @@ def test_broken_download_stream_is_resumed(
 def test_download_survives_token_expiry_and_broken_streams(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any
 ) -> None:
-    data = _data(200_000, seed=8)
+    data = pattern(200_000, seed=8)
     client.upload(bucket["bucketId"], "expiry-dl.bin", data)
     b2_emulator.reset_counters()
     b2_emulator.set_faults(seed=2, expire_tokens_after_calls=2, drop_connection_rate=0.4)
     for _ in range(3):
         with client.download_file_by_name(bucket["bucketName"], "expiry-dl.bin") as f:
             assert f.read() == data
-    assert _calls(b2_emulator, "b2_authorize_account") >= 1  # re-authorized mid-download
+    assert endpoint_calls(b2_emulator, "b2_authorize_account") >= 1  # re-authorized mid-download
 
 
 def test_large_file_download_with_drops_checks_large_file_sha1(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any, tmp_path: Any
 ) -> None:
-    data = _data(150_000, seed=9)
+    data = pattern(150_000, seed=9)
     _large(
         client,
         bucket,
@@ -177,8 +156,8 @@ def test_b2_test_modes_during_transfers(
         retry=RetryPolicy(sleep=no_sleep, attempts=8),
         test_mode=mode,
     )
-    small = _data(1200, seed=20)
-    large = _data(8000, seed=21)
+    small = pattern(1200, seed=20)
+    large = pattern(8000, seed=21)
     b2_emulator.reset_counters()
     testing.upload(bucket["bucketId"], "mode-small.bin", small)
     _large(testing, bucket, "mode-large.bin", large, max_workers=2)

@@ -19,33 +19,10 @@ from django_b2.client import B2Client
 from django_b2.client._body import Payload
 from django_b2.client._streams import FileRange
 from django_b2.client.errors import B2ServiceError, B2ValidationError
+from tests.helpers import endpoint_calls, fetch, pattern
 
 PART = 1000
 THRESHOLD = 3000
-
-
-@pytest.fixture
-def client(transfer_client: B2Client) -> B2Client:
-    return transfer_client
-
-
-@pytest.fixture
-def bucket(client: B2Client) -> dict[str, Any]:
-    return client.create_bucket("single-read", "allPrivate")
-
-
-def _data(size: int, seed: int) -> bytes:
-    block = hashlib.sha256(str(seed).encode()).digest()
-    return (block * (size // len(block) + 1))[:size]
-
-
-def _fetch(client: B2Client, bucket: dict[str, Any], name: str) -> bytes:
-    with client.download_file_by_name(bucket["bucketName"], name) as f:
-        return f.read()
-
-
-def _calls(srv: Any, endpoint: str) -> int:
-    return int(srv.counters()["by_endpoint"].get(endpoint, 0))
 
 
 def _read_all(body: Any, size: int) -> bytes:
@@ -58,7 +35,7 @@ def _read_all(body: Any, size: int) -> bytes:
 
 
 def test_hashing_body_ends_with_the_hex_sha1_and_rewinds(tmp_path: Path) -> None:
-    data = _data(3 * 1024 * 1024 + 17, seed=1)
+    data = pattern(3 * 1024 * 1024 + 17, seed=1)
     path = tmp_path / "f.bin"
     path.write_bytes(b"head" + data + b"tail")
     fd = os.open(path, os.O_RDONLY)
@@ -91,7 +68,7 @@ def test_upload_part_accepts_data_already_ending_with_its_sha1(
     client: B2Client, bucket: dict[str, Any]
 ) -> None:
     started = client.start_large_file(bucket["bucketId"], "trailer.bin")
-    data = _data(PART, seed=2)
+    data = pattern(PART, seed=2)
     seen: list[tuple[int, int | None]] = []
     body = data + hashlib.sha1(data).hexdigest().encode()
     part = client.upload_part(
@@ -117,7 +94,7 @@ def test_path_parts_go_up_with_hex_digits_at_end_through_dropped_connections(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    data = _data(9500, seed=3)
+    data = pattern(9500, seed=3)
     path = tmp_path / "big.bin"
     path.write_bytes(data)
     real = client.upload_part
@@ -149,12 +126,12 @@ def test_path_parts_go_up_with_hex_digits_at_end_through_dropped_connections(
         max_workers=2,
     )
     b2_emulator.set_faults(drop_connection_rate=0.0)
-    assert _calls(b2_emulator, "b2_upload_part") > 10  # some bodies were cut off and resent
+    assert endpoint_calls(b2_emulator, "b2_upload_part") > 10  # some bodies were cut off and resent
     assert headers == ["hex_digits_at_end"] * 10
     expected = [hashlib.sha1(data[i : i + PART]).hexdigest() for i in range(0, len(data), PART)]
     assert finished == [expected]
     assert result["contentLength"] == len(data)
-    assert _fetch(client, bucket, "big.bin") == data
+    assert fetch(client, bucket, "big.bin") == data
 
 
 def test_resume_from_a_path_hashes_parts_that_may_be_there(
@@ -164,7 +141,7 @@ def test_resume_from_a_path_hashes_parts_that_may_be_there(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    data = _data(7000, seed=4)
+    data = pattern(7000, seed=4)
     path = tmp_path / "resume.bin"
     path.write_bytes(data)
     options: dict[str, Any] = {
@@ -191,10 +168,10 @@ def test_resume_from_a_path_hashes_parts_that_may_be_there(
 
     # Part 2 on B2 is replaced by other bytes of the same size: it must be sent again.
     (unfinished,) = client.list_unfinished_large_files(bucket["bucketId"])["files"]
-    client.upload_part(unfinished["fileId"], 2, _data(PART, seed=99))
+    client.upload_part(unfinished["fileId"], 2, pattern(PART, seed=99))
     b2_emulator.reset_counters()
     result = client.upload(bucket["bucketId"], "resume.bin", path, **options)
     assert result["fileId"] == unfinished["fileId"]
-    assert _calls(b2_emulator, "b2_upload_part") == 1 + 4  # part 2 again, then parts 4..7
+    assert endpoint_calls(b2_emulator, "b2_upload_part") == 1 + 4  # part 2 again, then parts 4..7
     with client.download_file_by_id(result["fileId"]) as f:
         assert f.read() == data

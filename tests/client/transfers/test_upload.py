@@ -45,6 +45,7 @@ from django_b2.client.errors import (
     B2ValidationError,
 )
 from tests.client.conftest import no_sleep
+from tests.helpers import endpoint_calls, fetch, pattern
 
 PART = 1000
 THRESHOLD = 3000
@@ -52,30 +53,6 @@ THRESHOLD = 3000
 
 def _make_client(url: str, key_id: str, key: str) -> B2Client:
     return B2Client(key_id, key, api_url=url, retry=RetryPolicy(sleep=no_sleep))
-
-
-@pytest.fixture
-def client(transfer_client: B2Client) -> B2Client:
-    return transfer_client
-
-
-@pytest.fixture
-def bucket(client: B2Client) -> dict[str, Any]:
-    return client.create_bucket("transfer-uploads", "allPrivate")
-
-
-def _data(size: int, seed: int = 1) -> bytes:
-    block = hashlib.sha256(str(seed).encode()).digest()
-    return (block * (size // len(block) + 1))[:size]
-
-
-def _calls(srv: Any, endpoint: str) -> int:
-    return int(srv.counters()["by_endpoint"].get(endpoint, 0))
-
-
-def _fetch(client: B2Client, bucket: dict[str, Any], name: str) -> bytes:
-    with client.download_file_by_name(bucket["bucketName"], name) as f:
-        return f.read()
 
 
 def _unfinished(client: B2Client, bucket: dict[str, Any]) -> list[dict[str, Any]]:
@@ -162,7 +139,7 @@ def test_choose_threshold() -> None:
 
 
 def test_bytes_like_sources() -> None:
-    data = _data(40)
+    data = pattern(40)
     for source in (data, bytearray(data), memoryview(data)):
         src = open_source(source, None)
         assert src.size == 40
@@ -176,32 +153,32 @@ def test_bytes_like_sources() -> None:
 
 def test_seekable_file_is_read_from_its_position(tmp_path: Path) -> None:
     path = tmp_path / "f.bin"
-    path.write_bytes(b"HEADER" + _data(100))
+    path.write_bytes(b"HEADER" + pattern(100))
     with open(path, "rb") as handle:
         handle.seek(6)
         src = open_source(handle, None)
         assert src.size == 100
-        assert src.read_at(0, 10) == _data(100)[:10]
-        assert src.sha1() == hashlib.sha1(_data(100)).hexdigest()
+        assert src.read_at(0, 10) == pattern(100)[:10]
+        assert src.sha1() == hashlib.sha1(pattern(100)).hexdigest()
         src.close()
         assert not handle.closed  # the caller's file stays open
-    limited = open_source(io.BytesIO(_data(100)), 30)
+    limited = open_source(io.BytesIO(pattern(100)), 30)
     assert limited.size == 30
-    assert limited.read_at(25, 100) == _data(100)[25:30]
+    assert limited.read_at(25, 100) == pattern(100)[25:30]
 
 
 def test_path_source_is_opened_and_closed(tmp_path: Path) -> None:
     path = tmp_path / "f.bin"
-    path.write_bytes(_data(64))
+    path.write_bytes(pattern(64))
     for source in (str(path), path):
         src = open_source(source, None)
         assert src.size == 64
-        assert src.read_at(60, 10) == _data(64)[60:]
+        assert src.read_at(60, 10) == pattern(64)[60:]
         src.close()
 
 
 def test_stream_and_iterable_sources_are_recut() -> None:
-    data = _data(3000)
+    data = pattern(3000)
     stream = open_source(Unseekable(data, step=333), None)
     assert stream.size is None and not stream.random_access
     assert stream.read(1000) == data[:1000]
@@ -322,7 +299,7 @@ def _source(kind: str, data: bytes, tmp_path: Path, stack: list[Any]) -> tuple[A
 def test_small_upload_from_every_source_kind(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any, tmp_path: Path, kind: str
 ) -> None:
-    data = _data(THRESHOLD - 1, seed=2)
+    data = pattern(THRESHOLD - 1, seed=2)
     stack: list[Any] = []
     source, extra = _source(kind, data, tmp_path, stack)
     b2_emulator.reset_counters()
@@ -331,18 +308,18 @@ def test_small_upload_from_every_source_kind(
     )
     for handle in stack:
         handle.close()
-    assert _calls(b2_emulator, "b2_upload_file") == 1
-    assert _calls(b2_emulator, "b2_start_large_file") == 0
+    assert endpoint_calls(b2_emulator, "b2_upload_file") == 1
+    assert endpoint_calls(b2_emulator, "b2_start_large_file") == 0
     assert result["contentLength"] == len(data)
     assert result["contentSha1"] == hashlib.sha1(data).hexdigest()
-    assert _fetch(client, bucket, f"small/{kind}") == data
+    assert fetch(client, bucket, f"small/{kind}") == data
 
 
 @pytest.mark.parametrize("kind", SOURCE_KINDS)
 def test_large_upload_from_every_source_kind(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any, tmp_path: Path, kind: str
 ) -> None:
-    data = _data(7300, seed=3)
+    data = pattern(7300, seed=3)
     stack: list[Any] = []
     source, extra = _source(kind, data, tmp_path, stack)
     b2_emulator.reset_counters()
@@ -359,17 +336,17 @@ def test_large_upload_from_every_source_kind(
     )
     for handle in stack:
         handle.close()
-    assert _calls(b2_emulator, "b2_start_large_file") == 1
-    assert _calls(b2_emulator, "b2_upload_part") == 8
-    assert _calls(b2_emulator, "b2_finish_large_file") == 1
-    assert _calls(b2_emulator, "b2_upload_file") == 0
+    assert endpoint_calls(b2_emulator, "b2_start_large_file") == 1
+    assert endpoint_calls(b2_emulator, "b2_upload_part") == 8
+    assert endpoint_calls(b2_emulator, "b2_finish_large_file") == 1
+    assert endpoint_calls(b2_emulator, "b2_upload_file") == 0
     assert result["contentLength"] == len(data)
     assert result["action"] == "upload"
     expected_info = {"origin": kind}
     if kind in RANDOM_ACCESS:
         expected_info["large_file_sha1"] = hashlib.sha1(data).hexdigest()
     assert result["fileInfo"] == expected_info
-    assert _fetch(client, bucket, f"large/{kind}") == data
+    assert fetch(client, bucket, f"large/{kind}") == data
     assert _unfinished(client, bucket) == []
 
 
@@ -378,15 +355,15 @@ def test_threshold_boundary(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any, tmp_path: Path, kind: str
 ) -> None:
     for size, large in ((THRESHOLD - 1, False), (THRESHOLD, True)):
-        data = _data(size, seed=size)
+        data = pattern(size, seed=size)
         source, _ = _source(kind, data, tmp_path, [])
         b2_emulator.reset_counters()
         client.upload(
             bucket["bucketId"], "edge.bin", source, large_file_threshold=THRESHOLD, part_size=PART
         )
-        assert _calls(b2_emulator, "b2_start_large_file") == int(large), size
-        assert _calls(b2_emulator, "b2_upload_part") == (3 if large else 0)
-        assert _fetch(client, bucket, "edge.bin") == data
+        assert endpoint_calls(b2_emulator, "b2_start_large_file") == int(large), size
+        assert endpoint_calls(b2_emulator, "b2_upload_part") == (3 if large else 0)
+        assert fetch(client, bucket, "edge.bin") == data
 
 
 def test_default_threshold_comes_from_the_authorization(
@@ -400,25 +377,25 @@ def test_default_threshold_comes_from_the_authorization(
         minimum=auth.absolute_minimum_part_size,
     ) == min(expected, 5_000_000_001)
     b2_emulator.reset_counters()
-    client.upload(bucket["bucketId"], "default.bin", _data(50_000), part_size=PART)
-    assert _calls(b2_emulator, "b2_upload_file") == int(expected > 50_000)
+    client.upload(bucket["bucketId"], "default.bin", pattern(50_000), part_size=PART)
+    assert endpoint_calls(b2_emulator, "b2_upload_file") == int(expected > 50_000)
 
 
 def test_empty_sources_upload_an_empty_file(client: B2Client, bucket: dict[str, Any]) -> None:
     for name, source in (("empty-bytes", b""), ("empty-iter", iter(()))):
         result = client.upload(bucket["bucketId"], name, source)
         assert result["contentLength"] == 0
-        assert _fetch(client, bucket, name) == b""
+        assert fetch(client, bucket, name) == b""
 
 
 def test_seekable_file_with_content_length_uploads_only_that_much(
     client: B2Client, bucket: dict[str, Any]
 ) -> None:
-    data = _data(5000)
+    data = pattern(5000)
     buffer = io.BytesIO(data)
     buffer.seek(100)
     client.upload(bucket["bucketId"], "window.bin", buffer, content_length=1200)
-    assert _fetch(client, bucket, "window.bin") == data[100:1300]
+    assert fetch(client, bucket, "window.bin") == data[100:1300]
 
 
 @pytest.mark.parametrize(("declared", "message"), [(8000, "ended after 7300"), (5000, "more")])
@@ -429,7 +406,7 @@ def test_stream_length_mismatch_is_reported(
         client.upload(
             bucket["bucketId"],
             "mismatch.bin",
-            Unseekable(_data(7300)),
+            Unseekable(pattern(7300)),
             content_length=declared,
             large_file_threshold=THRESHOLD,
             part_size=PART,
@@ -441,7 +418,7 @@ def test_stream_length_mismatch_is_reported(
 
 
 def test_large_file_sha1_rules(client: B2Client, bucket: dict[str, Any]) -> None:
-    data = _data(4000)
+    data = pattern(4000)
     options: dict[str, Any] = {"large_file_threshold": THRESHOLD, "part_size": PART}
     own = client.upload(
         bucket["bucketId"], "own.bin", data, file_info={"large_file_sha1": "a" * 40}, **options
@@ -459,13 +436,13 @@ def test_large_file_sha1_rules(client: B2Client, bucket: dict[str, Any]) -> None
 def test_large_file_sha1_is_opt_in(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any, tmp_path: Path
 ) -> None:
-    data = _data(4000, seed=41)
+    data = pattern(4000, seed=41)
     path = tmp_path / "opt-in.bin"
     path.write_bytes(data)
     options: dict[str, Any] = {"large_file_threshold": THRESHOLD, "part_size": PART}
     default = client.upload(bucket["bucketId"], "default.bin", path, **options)
     assert default["fileInfo"] == {}
-    assert _fetch(client, bucket, "default.bin") == data
+    assert fetch(client, bucket, "default.bin") == data
     computed = client.upload(
         bucket["bucketId"], "computed.bin", path, large_file_sha1=True, **options
     )
@@ -498,7 +475,7 @@ def test_large_file_sha1_is_opt_in(
 def test_parts_go_up_in_parallel(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = _data(12_000)
+    data = pattern(12_000)
     real = client.upload_part
     lock = threading.Lock()
     state = {"now": 0, "max": 0, "calls": 0}
@@ -534,13 +511,13 @@ def test_parts_go_up_in_parallel(
     assert 2 <= state["max"] <= 4
     assert len(threads) >= 2
     assert threading.get_ident() not in threads
-    assert _fetch(client, bucket, "parallel.bin") == data
+    assert fetch(client, bucket, "parallel.bin") == data
 
 
 def test_streams_buffer_at_most_one_part_per_worker(
     client: B2Client, bucket: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = _data(20_000)
+    data = pattern(20_000)
     real = client.upload_part
     lock = threading.Lock()
     state = {"read": 0, "done": 0, "max_outstanding": 0}
@@ -575,7 +552,7 @@ def test_streams_buffer_at_most_one_part_per_worker(
     # The read-ahead that decides "large" holds 3 parts (the threshold); after that the stream
     # is read only when one of the 2 workers is free.
     assert state["max_outstanding"] <= 3
-    assert _fetch(client, bucket, "bounded.bin") == data
+    assert fetch(client, bucket, "bounded.bin") == data
 
 
 _MEMORY_SCRIPT = r"""
@@ -605,7 +582,7 @@ def test_upload_memory_stays_bounded(tmp_path: Path) -> None:
     path = tmp_path / "big.bin"
     with open(path, "wb") as handle:
         for index in range(size // 4000):
-            handle.write(_data(4000, seed=index))
+            handle.write(pattern(4000, seed=index))
     log = (tmp_path / "emulator.log").open("w")
     emulator = subprocess.Popen(
         [sys.executable, "-m", "django_b2.emulator", "--port", "0", "--min-part-size", "1000"],
@@ -659,7 +636,7 @@ def test_upload_memory_stays_bounded(tmp_path: Path) -> None:
 def test_resume_after_an_interrupted_stream(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any
 ) -> None:
-    data = _data(6500, seed=9)
+    data = pattern(6500, seed=9)
     options: dict[str, Any] = {
         "content_length": len(data),
         "large_file_threshold": THRESHOLD,
@@ -682,16 +659,16 @@ def test_resume_after_an_interrupted_stream(
     b2_emulator.reset_counters()
     result = client.upload(bucket["bucketId"], "resume.bin", Unseekable(data), **options)
     assert result["fileId"] == unfinished[0]["fileId"]
-    assert _calls(b2_emulator, "b2_start_large_file") == 0
-    assert _calls(b2_emulator, "b2_upload_part") == 4  # parts 4..7 only
-    assert _fetch(client, bucket, "resume.bin") == data
+    assert endpoint_calls(b2_emulator, "b2_start_large_file") == 0
+    assert endpoint_calls(b2_emulator, "b2_upload_part") == 4  # parts 4..7 only
+    assert fetch(client, bucket, "resume.bin") == data
     assert _unfinished(client, bucket) == []
 
 
 def test_resume_matches_large_file_sha1_and_skips_sent_parts(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = _data(7000, seed=10)
+    data = pattern(7000, seed=10)
     options: dict[str, Any] = {
         "large_file_threshold": THRESHOLD,
         "part_size": PART,
@@ -718,23 +695,23 @@ def test_resume_matches_large_file_sha1_and_skips_sent_parts(
     assert unfinished["fileInfo"]["large_file_sha1"] == hashlib.sha1(data).hexdigest()
 
     # Different content of the same size: its large_file_sha1 differs, so no resume.
-    other = _data(7000, seed=11)
+    other = pattern(7000, seed=11)
     b2_emulator.reset_counters()
     client.upload(bucket["bucketId"], "photo.bin", other, **options)
-    assert _calls(b2_emulator, "b2_start_large_file") == 1
-    assert _calls(b2_emulator, "b2_upload_part") == 7
+    assert endpoint_calls(b2_emulator, "b2_start_large_file") == 1
+    assert endpoint_calls(b2_emulator, "b2_upload_part") == 7
     assert [f["fileId"] for f in _unfinished(client, bucket)] == [unfinished["fileId"]]
 
     # resume=False starts afresh even for the same content.
     b2_emulator.reset_counters()
     client.upload(bucket["bucketId"], "photo-copy.bin", data, resume=False, **options)
-    assert _calls(b2_emulator, "b2_start_large_file") == 1
+    assert endpoint_calls(b2_emulator, "b2_start_large_file") == 1
 
     # The same content resumes: only parts 4..7 go up.
     b2_emulator.reset_counters()
     result = client.upload(bucket["bucketId"], "photo.bin", data, **options)
     assert result["fileId"] == unfinished["fileId"]
-    assert _calls(b2_emulator, "b2_upload_part") == 4
+    assert endpoint_calls(b2_emulator, "b2_upload_part") == 4
     # A large file's uploadTimestamp is its start time, so the resumed version is older than
     # "other" (finished before it): read it by id.
     with client.download_file_by_id(result["fileId"]) as f:
@@ -745,7 +722,7 @@ def test_resume_matches_large_file_sha1_and_skips_sent_parts(
 def test_resume_ignores_unfinished_files_with_another_part_size(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any
 ) -> None:
-    data = _data(6500, seed=12)
+    data = pattern(6500, seed=12)
     with pytest.raises(OSError):
         client.upload(
             bucket["bucketId"],
@@ -766,9 +743,9 @@ def test_resume_ignores_unfinished_files_with_another_part_size(
         large_file_threshold=THRESHOLD,
         part_size=1300,
     )
-    assert _calls(b2_emulator, "b2_start_large_file") == 1
-    assert _calls(b2_emulator, "b2_upload_part") == 5
-    assert _fetch(client, bucket, "sizes.bin") == data
+    assert endpoint_calls(b2_emulator, "b2_start_large_file") == 1
+    assert endpoint_calls(b2_emulator, "b2_upload_part") == 5
+    assert fetch(client, bucket, "sizes.bin") == data
 
 
 def test_failure_cancels_the_large_file_and_reraises(
@@ -778,7 +755,7 @@ def test_failure_cancels_the_large_file_and_reraises(
         pass
 
     def chunks() -> Iterator[bytes]:
-        yield _data(5000)
+        yield pattern(5000)
         raise Boom("source broke")
 
     b2_emulator.reset_counters()
@@ -786,7 +763,7 @@ def test_failure_cancels_the_large_file_and_reraises(
         client.upload(
             bucket["bucketId"], "boom.bin", chunks(), large_file_threshold=THRESHOLD, part_size=PART
         )
-    assert _calls(b2_emulator, "b2_cancel_large_file") == 1
+    assert endpoint_calls(b2_emulator, "b2_cancel_large_file") == 1
     assert _unfinished(client, bucket) == []
 
 
@@ -796,7 +773,7 @@ def test_part_failure_cancels_and_raises_the_b2_error(
     b2_emulator.set_faults(upload_503_rate=1.0)
     with pytest.raises(B2ServiceError) as caught:
         client.upload(
-            bucket["bucketId"], "fail.bin", _data(5000), large_file_threshold=THRESHOLD,
+            bucket["bucketId"], "fail.bin", pattern(5000), large_file_threshold=THRESHOLD,
             part_size=PART,
         )  # fmt: skip
     assert caught.value.status == 503
@@ -817,16 +794,16 @@ def test_lost_finish_response_is_checked_with_get_file_info(
         raise B2TimeoutError("read timed out")
 
     monkeypatch.setattr(client, "finish_large_file", finish_then_time_out)
-    data = _data(4000)
+    data = pattern(4000)
     b2_emulator.reset_counters()
     result = client.upload(
         bucket["bucketId"], "lost.bin", data, large_file_threshold=THRESHOLD, part_size=PART
     )
     assert result["action"] == "upload"
     assert result["contentLength"] == len(data)
-    assert _calls(b2_emulator, "b2_get_file_info") == 1
-    assert _calls(b2_emulator, "b2_cancel_large_file") == 0
-    assert _fetch(client, bucket, "lost.bin") == data
+    assert endpoint_calls(b2_emulator, "b2_get_file_info") == 1
+    assert endpoint_calls(b2_emulator, "b2_cancel_large_file") == 0
+    assert fetch(client, bucket, "lost.bin") == data
 
 
 def test_failed_finish_is_reraised_and_cancelled(
@@ -838,7 +815,7 @@ def test_failed_finish_is_reraised_and_cancelled(
     monkeypatch.setattr(client, "finish_large_file", finish_fails)
     with pytest.raises(B2ServiceError, match="injected by the test"):
         client.upload(
-            bucket["bucketId"], "nofinish.bin", _data(4000), large_file_threshold=THRESHOLD,
+            bucket["bucketId"], "nofinish.bin", pattern(4000), large_file_threshold=THRESHOLD,
             part_size=PART,
         )  # fmt: skip
     assert _unfinished(client, bucket) == []
@@ -873,7 +850,7 @@ class Recorder:
 
 
 def test_progress_for_large_upload(client: B2Client, bucket: dict[str, Any]) -> None:
-    data = _data(9500)
+    data = pattern(9500)
     recorder = Recorder()
     client.upload(
         bucket["bucketId"],
@@ -891,7 +868,7 @@ def test_progress_for_large_upload(client: B2Client, bucket: dict[str, Any]) -> 
 
 
 def test_progress_for_unknown_length(client: B2Client, bucket: dict[str, Any]) -> None:
-    data = _data(6200)
+    data = pattern(6200)
     recorder = Recorder()
     client.upload(
         bucket["bucketId"],
@@ -907,13 +884,13 @@ def test_progress_for_unknown_length(client: B2Client, bucket: dict[str, Any]) -
 
 def test_progress_for_small_upload(client: B2Client, bucket: dict[str, Any]) -> None:
     recorder = Recorder()
-    client.upload(bucket["bucketId"], "p-small.bin", _data(500), progress=recorder)
+    client.upload(bucket["bucketId"], "p-small.bin", pattern(500), progress=recorder)
     recorder.assert_sane(500)
     assert recorder.calls[0] == (0, 500)
 
 
 def test_progress_on_resume_counts_skipped_parts(client: B2Client, bucket: dict[str, Any]) -> None:
-    data = _data(6500, seed=13)
+    data = pattern(6500, seed=13)
     options: dict[str, Any] = {
         "content_length": len(data),
         "large_file_threshold": THRESHOLD,
@@ -940,7 +917,7 @@ def test_upload_accepts_the_client_through_b2client_upload_signature(
 ) -> None:
     """``B2Client.upload`` passes every documented keyword through."""
     path = tmp_path / "kw.bin"
-    path.write_bytes(_data(2500))
+    path.write_bytes(pattern(2500))
     result = client.upload(
         bucket["bucketId"],
         "kw.bin",
@@ -957,7 +934,7 @@ def test_upload_accepts_the_client_through_b2client_upload_signature(
     )
     assert result["contentType"] == "application/x-test"
     assert result["fileInfo"]["a"] == "b"
-    assert _fetch(client, bucket, "kw.bin") == _data(2500)
+    assert fetch(client, bucket, "kw.bin") == pattern(2500)
 
 
 def test_key_without_list_files_uploads_without_resume(
@@ -965,13 +942,15 @@ def test_key_without_list_files_uploads_without_resume(
 ) -> None:
     key = client.create_key("writer-only", ["writeFiles"], bucket_id=bucket["bucketId"])
     writer = _make_client(b2_emulator.url, key["applicationKeyId"], key["applicationKey"])
-    data = _data(5000, seed=14)
+    data = pattern(5000, seed=14)
     b2_emulator.reset_counters()
     result = writer.upload(
         bucket["bucketId"], "writer.bin", data, large_file_threshold=THRESHOLD, part_size=PART
     )
-    assert _calls(b2_emulator, "b2_list_unfinished_large_files") == 1  # refused: no listFiles
-    assert _calls(b2_emulator, "b2_upload_part") == 5
+    assert (
+        endpoint_calls(b2_emulator, "b2_list_unfinished_large_files") == 1
+    )  # refused: no listFiles
+    assert endpoint_calls(b2_emulator, "b2_upload_part") == 5
     with client.download_file_by_id(result["fileId"]) as f:
         assert f.read() == data
 
@@ -1047,7 +1026,7 @@ def test_tqdm_progress_in_a_real_upload(client: B2Client, bucket: dict[str, Any]
         client.upload(
             bucket["bucketId"],
             "bar.bin",
-            _data(5000),
+            pattern(5000),
             large_file_threshold=THRESHOLD,
             part_size=PART,
             progress=bar,
@@ -1115,7 +1094,7 @@ def test_keyboard_interrupt_leaves_the_large_file_for_resume(
     client: B2Client, bucket: dict[str, Any], b2_emulator: Any
 ) -> None:
     def chunks() -> Iterator[bytes]:
-        yield _data(4000)
+        yield pattern(4000)
         raise KeyboardInterrupt
 
     b2_emulator.reset_counters()
@@ -1124,14 +1103,14 @@ def test_keyboard_interrupt_leaves_the_large_file_for_resume(
             bucket["bucketId"], "ctrl-c.bin", chunks(), large_file_threshold=THRESHOLD,
             part_size=PART,
         )  # fmt: skip
-    assert _calls(b2_emulator, "b2_cancel_large_file") == 0
+    assert endpoint_calls(b2_emulator, "b2_cancel_large_file") == 0
     assert [f["fileName"] for f in _unfinished(client, bucket)] == ["ctrl-c.bin"]
 
 
 def test_progress_moves_within_a_body(client: B2Client, bucket: dict[str, Any]) -> None:
     recorder = Recorder()
     size = 3 * 1024 * 1024 + 7  # the transport sends bodies in 1 MiB blocks
-    client.upload(bucket["bucketId"], "p-within.bin", _data(size), progress=recorder)
+    client.upload(bucket["bucketId"], "p-within.bin", pattern(size), progress=recorder)
     recorder.assert_sane(size)
     assert any(0 < done < size for done, _ in recorder.calls)  # reported while sending
 
@@ -1144,7 +1123,7 @@ def test_resume_when_only_the_finish_was_missing(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "all-parts.bin"
-    data = _data(5000, seed=30)
+    data = pattern(5000, seed=30)
     path.write_bytes(data)
     options: dict[str, Any] = {
         "large_file_threshold": THRESHOLD,
@@ -1161,10 +1140,10 @@ def test_resume_when_only_the_finish_was_missing(
     monkeypatch.undo()
     b2_emulator.reset_counters()
     result = client.upload(bucket["bucketId"], "all-parts.bin", path, **options)
-    assert _calls(b2_emulator, "b2_upload_part") == 0
-    assert _calls(b2_emulator, "b2_finish_large_file") == 1
+    assert endpoint_calls(b2_emulator, "b2_upload_part") == 0
+    assert endpoint_calls(b2_emulator, "b2_finish_large_file") == 1
     assert result["fileInfo"]["large_file_sha1"] == hashlib.sha1(data).hexdigest()
-    assert _fetch(client, bucket, "all-parts.bin") == data
+    assert fetch(client, bucket, "all-parts.bin") == data
 
 
 class _Shouting(io.RawIOBase):
@@ -1208,7 +1187,7 @@ def test_plain_files_behind_proxies_are_sent_from_the_file(
         named.write(data)
         named.seek(0)
         client.upload(bucket["bucketId"], "named.bin", named, **options)
-    assert _fetch(client, bucket, "named.bin") == data
+    assert fetch(client, bucket, "named.bin") == data
     assert reads  # hashed and sent with positioned reads on the real file
 
     reads.clear()
@@ -1216,5 +1195,5 @@ def test_plain_files_behind_proxies_are_sent_from_the_file(
         raw.write(data)
         raw.seek(0)
         client.upload(bucket["bucketId"], "shout.bin", _Shouting(raw), **options)
-    assert _fetch(client, bucket, "shout.bin") == data.upper()  # what the wrapper reads
+    assert fetch(client, bucket, "shout.bin") == data.upper()  # what the wrapper reads
     assert reads == []
