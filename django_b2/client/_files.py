@@ -441,8 +441,8 @@ def _walk_pages(
     delimiter: str | None,
     page_size: int,
 ) -> Iterator[FileVersion]:
-    """Yield the ``files`` of every page of ``listing``; each page starts where the last one's
-    ``next*`` point. The arguments are checked before the first request."""
+    """The ``files`` of every page of ``listing``, fetched as they are needed; the arguments are
+    checked now, before the first request."""
     _check_listing(bucket_id, None, page_size, prefix, delimiter)
     return _pages(
         partial(listing, bucket_id, max_file_count=page_size, prefix=prefix, delimiter=delimiter)
@@ -450,6 +450,7 @@ def _walk_pages(
 
 
 def _pages(list_page: Callable[..., Any]) -> Iterator[FileVersion]:
+    """Each page starts where the last one's ``next*`` fields point."""
     cursor: dict[str, Any] = {}
     while True:
         page = list_page(**cursor)
