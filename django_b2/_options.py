@@ -117,6 +117,12 @@ def required_string(value: Any, s: Subject) -> str:
     return str(value)
 
 
+def cache_alias(value: Any, s: Subject) -> str:
+    """A cache alias (that ``CACHES`` has it is checked where the settings are read: conf)."""
+    expect(s, value, (str,), "a cache alias (a key of CACHES)")
+    return str(value)
+
+
 def bucket_name(value: Any, s: Subject) -> str:
     bucket = required_string(value, s)
     if not _BUCKET_NAME_RE.match(bucket) or bucket.startswith("b2-"):

@@ -6,10 +6,11 @@ Every option is resolved by :func:`resolve` in this order:
 2. the ``B2_<NAME>`` setting (static storages first look at ``B2_STATIC_<NAME>``),
 3. the default in :data:`DEFAULTS`.
 
-Each option is declared once, as a field of :class:`B2Config` (name, type, default, validation,
-the line the settings table shows); :data:`OPTIONS`, :data:`DEFAULTS`, :data:`STATIC_DEFAULTS`
-and :func:`load_config` are derived from those fields. The validators themselves (which read no
-settings) are in :mod:`django_b2._options`.
+Each option is declared once, as a field of :class:`B2Config` in :mod:`django_b2._config` (name,
+type, default, validation, the line the settings table shows); :data:`OPTIONS`, :data:`DEFAULTS`,
+:data:`STATIC_DEFAULTS` and :func:`load_config` are derived from those fields, and re-exported
+here. The validators (which read no settings) are in :mod:`django_b2._options`; the one check
+that needs the settings (``auth_cache`` must name a cache in ``CACHES``) is here.
 
 :func:`load_config` turns the resolved values into a frozen :class:`B2Config`, rejecting unknown,
 missing, invalid and contradictory values with a :class:`B2ConfigurationError` whose message says
@@ -22,23 +23,27 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Final, Literal, NoReturn
+from typing import Any, Final, NoReturn
 
 from django.conf import settings
 
-from django_b2 import _options as v
+from django_b2._config import (
+    DEFAULTS,
+    DELETE_POLICIES,
+    OPTIONS,
+    SIGNED_URL_SCOPES,
+    STATIC_DEFAULTS,
+    TEST_MODES,
+    B2Config,
+)
 from django_b2._options import (
     MAX_URL_EXPIRE,
     RETRY_FIELDS,
-    UNSET,
     B2ConfigurationError,
-    FileInfoOption,
+    Check,
     Option,
-    PerFile,
     Subject,
-    declared,
 )
-from django_b2._options import option as _option
 
 __all__ = [
     "DEFAULTS",
@@ -66,213 +71,6 @@ __all__ = [
     "wagtail_docs_serve_method",
     "wagtail_media_aliases",
 ]
-
-DELETE_POLICIES: Final = ("hide", "delete_newest", "delete_all")
-SIGNED_URL_SCOPES: Final = ("file", "location")
-TEST_MODES: Final = (
-    "fail_some_uploads",
-    "expire_some_account_authorization_tokens",
-    "force_cap_exceeded",
-)
-
-DeletePolicy = Literal["hide", "delete_newest", "delete_all"]
-SignedUrlScope = Literal["file", "location"]
-
-
-def _auth_cache(value: Any, s: Subject) -> str:
-    """A cache alias that is in ``CACHES`` (the one validator that reads settings)."""
-    v.expect(s, value, (str,), "a cache alias (a key of CACHES)")
-    if value not in configured_caches():
-        s.fail(
-            f"django_b2 option 'auth_cache' names the cache alias {value!r}, which "
-            f"is not in CACHES ({', '.join(sorted(configured_caches())) or 'empty'}). "
-            f"Add it to CACHES or set {s.where} to one of them."
-        )
-    return str(value)
-
-
-# --------------------------------------------------------------------------- the declaration
-
-
-@dataclass(frozen=True, kw_only=True)
-class B2Config:
-    """Resolved, validated options of one storage. ``repr`` never shows the application key.
-
-    Each field declares one option: its name, type, default, validation and the line the
-    settings table shows for it. :data:`OPTIONS`, :data:`DEFAULTS` and :func:`load_config` are
-    derived from these fields; ``tests/django/test_conf.py`` checks the documented table.
-    """
-
-    application_key_id: str = _option(
-        check=v.required_string, check_id="django_b2.E001", doc="B2 application key id."
-    )
-    application_key: str = _option(
-        check=v.required_string,
-        secret=True,
-        check_id="django_b2.E001",
-        doc="The key. Never logged, never in `repr`, kept out of migrations (`deconstruct()`) "
-        "and of the cache.",
-    )
-    bucket_name: str = _option(
-        check=v.bucket_name,
-        check_id="django_b2.E002",
-        doc="Bucket (6–63 letters, digits, `-`).",  # noqa: RUF001
-    )
-    bucket_id: str | None = _option(
-        None,
-        check=v.optional(str, "a string or None"),
-        doc="Saves the one lookup of the id (otherwise taken from a bucket-restricted key, the "
-        "shared cache, or `b2_list_buckets` once).",
-    )
-    api_url: str = _option(
-        "https://api.backblazeb2.com",
-        check=v.api_url,
-        shown_default="`https://api.backblazeb2.com`",
-        doc="Where to authorize; the emulator's URL in development.",
-    )
-    location: str = _option(
-        "",
-        check=v.location,
-        doc='Name prefix for every file of this storage (`"uploads"` → `uploads/<name>`).',
-    )
-    auth_cache: str = _option(
-        "default",
-        check=_auth_cache,
-        doc="Cache alias for the shared authorization, bucket id and download tokens. Must be "
-        "in `CACHES`.",
-    )
-    file_overwrite: bool = _option(
-        False,
-        check=v.boolean,
-        static_default=True,
-        doc="`True`: saving an existing name replaces it (no existence check; one request per "
-        "save). `False`: Django's `name_<random>.ext` renaming.",
-    )
-    delete_policy: DeletePolicy = _option(
-        "delete_all",
-        check=v.one_of(DELETE_POLICIES),
-        doc="`delete_all`: remove every version (bytes gone, nothing billed); `delete_newest`: "
-        "remove the newest version (an older one becomes current); `hide`: add a hide marker, "
-        "keep all versions. A missing file is never an error.",
-    )
-    public: bool = _option(
-        False,
-        check=v.boolean,
-        static_default=True,
-        doc="`True`: `url()` gives plain URLs (bucket must be `allPublic`). `False`: signed URLs.",
-    )
-    url_expire: int = _option(
-        3600,
-        check=v.url_expire,
-        check_id="django_b2.E003",
-        doc="Lifetime of a signed URL in seconds (1 … 604800): it works at least this long and "
-        "stops working at most `max(url_expire / 10, 60)` seconds later.",
-    )
-    url_token_reuse: int | None = _option(
-        None,
-        check=v.seconds_or_none,
-        doc="Longest extra lifetime of a download token, during which it is reused; never more "
-        "than `max(expire / 10, 60)` (the default, `None`). `0` mints a token per URL.",
-    )
-    signed_url_scope: SignedUrlScope = _option(
-        "file",
-        check=v.one_of(SIGNED_URL_SCOPES),
-        doc="`file`: a URL opens only its own file (and names extending it); `location`: one "
-        "token opens the whole `location` (refused on a private storage without `location`).",
-    )
-    custom_domain: str | None = _option(
-        None,
-        check=v.custom_domain,
-        doc="Host (optionally `https://host:port`) replacing B2's download host in URLs; the "
-        "path (`/file/<bucket>/<name>`) and any token stay.",
-    )
-    large_file_threshold: int | None = _option(
-        None,
-        check=v.positive_int(allow_none=True),
-        shown_default="client default (2 × recommended part size)",  # noqa: RUF001
-        doc="Files of this size or more go up as large files. Must be > `part_size`.",
-    )
-    part_size: int | None = _option(
-        None,
-        check=v.positive_int(allow_none=True),
-        shown_default="B2's recommended size",
-        doc="Part size for large files.",
-    )
-    max_workers: int = _option(
-        4,
-        check=v.positive_int(),
-        doc="Parallel parts per large upload; upload threads of the static storages.",
-    )
-    large_file_sha1: bool = _option(
-        False,
-        check=v.boolean,
-        doc="Store the whole-file SHA-1 (`large_file_sha1` file info) on large files; costs one "
-        "more read of the file (seekable content only).",
-    )
-    retry: Mapping[str, Any] | None = _option(
-        None,
-        check=v.retry,
-        doc='RetryPolicy fields for the client, e.g. `{"attempts": 8, "deadline": 20}` '
-        "(`attempts`, `initial_backoff`, `max_backoff`, `multiplier`, `jitter`, "
-        "`max_retry_after`, `deadline`, `connect_deadline`); default for the storage: "
-        "`RetryPolicy.for_web_requests()`, a call gives up within 30 s (4 s if B2 refuses "
-        "connections) and a Retry-After over 10 s ends it at once; management commands use the "
-        "client's looser defaults. See [Reliability](reliability.md).",
-    )
-    read_block_size: int = _option(
-        8 * 1024 * 1024,
-        check=v.positive_int(),
-        shown_default="`8 MiB`",
-        doc="Size of the first ranged GET of a sequential read (later blocks grow 4 times, up to "
-        "512 MiB).",
-    )
-    spool_max_size: int = _option(
-        10 * 1024 * 1024,
-        check=v.positive_int(),
-        shown_default="`10 MiB`",
-        doc="Write-mode files and static uploads stay in memory up to this, then spill to disk.",
-    )
-    cache_control: PerFile = _option(
-        None,
-        check=v.per_file,
-        doc="String or `callable(name) -> str | None`, stored as `b2-cache-control` (served as "
-        "`Cache-Control`).",
-    )
-    content_disposition: PerFile = _option(
-        None, check=v.per_file, doc="String or callable, stored as `b2-content-disposition`."
-    )
-    file_info: FileInfoOption = _option(
-        None,
-        check=v.file_info,
-        doc="Dict (≤ 10 entries) or `callable(name) -> dict`, stored as B2 file info. "
-        "`src_last_modified_millis` there is used by `get_modified_time()`.",
-    )
-    http_options: Mapping[str, Any] | None = _option(
-        None,
-        check=v.optional(dict, "a dict of requests keyword arguments"),
-        doc='Dict merged into every `requests` call (e.g. `{"proxies": ...}`).',
-    )
-    test_mode: str | None = _option(
-        None,
-        check=v.one_of(TEST_MODES, allow_none=True),
-        doc="B2's `X-Bz-Test-Mode` (`fail_some_uploads`, "
-        "`expire_some_account_authorization_tokens`, `force_cap_exceeded`); never in production.",
-    )
-
-
-#: Every option, in the order of the settings table.
-OPTIONS: Final[Mapping[str, Option]] = MappingProxyType(declared(B2Config))
-
-DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
-    {name: option.default for name, option in OPTIONS.items()}
-)
-
-#: Defaults that static storages use instead of the ``B2_<NAME>`` settings: static files are
-#: collected over and over (overwrite) and are served by plain URLs (CSS refers to them by path).
-STATIC_DEFAULTS: Final[Mapping[str, Any]] = MappingProxyType(
-    {n: o.static_default for n, o in OPTIONS.items() if o.static_default is not UNSET}
-)
-
 
 # --------------------------------------------------------------------------- resolving, loading
 
@@ -320,6 +118,28 @@ def _subject(option: Option, static: bool) -> Subject:
     return Subject(option.name, _where(option.name, static=static), option.check_id, option.secret)
 
 
+def _cache_configured(value: str, s: Subject) -> str:
+    """``auth_cache`` names a cache in ``CACHES`` (its declared check made sure it is a str)."""
+    if value not in configured_caches():
+        s.fail(
+            f"django_b2 option 'auth_cache' names the cache alias {value!r}, which "
+            f"is not in CACHES ({', '.join(sorted(configured_caches())) or 'empty'}). "
+            f"Add it to CACHES or set {s.where} to one of them."
+        )
+    return value
+
+
+#: Checks that read the settings, run right after the declared check of their option.
+_SETTINGS_CHECKS: Final[Mapping[str, Check]] = MappingProxyType({"auth_cache": _cache_configured})
+
+
+def _checked(option: Option, value: Any, static: bool) -> Any:
+    subject = _subject(option, static)
+    value = option.check(value, subject)
+    settings_check = _SETTINGS_CHECKS.get(option.name)
+    return value if settings_check is None else settings_check(value, subject)
+
+
 def _fail(message: str, check_id: str = "django_b2.E005") -> NoReturn:
     raise B2ConfigurationError(message, check_id=check_id)
 
@@ -330,10 +150,7 @@ def load_config(options: Mapping[str, Any], *, static: bool = False) -> B2Config
         if key not in DEFAULTS:
             _fail(_unknown_message(key) + " Remove or rename it in OPTIONS.")
     values = {name: resolve(name, options, static=static) for name in OPTIONS}
-    checked = {
-        name: option.check(values[name], _subject(option, static))
-        for name, option in OPTIONS.items()
-    }
+    checked = {name: _checked(option, values[name], static) for name, option in OPTIONS.items()}
     _check_contradictions(values, checked["file_info"], static)
     return B2Config(**checked)
 

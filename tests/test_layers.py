@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "django_b2"
-#: The client's private modules the rest of the package may use (B2's limits, the seekability
-#: probe, name validation, the download drain limit); the rest goes through ``django_b2.client``.
-CLIENT_INTERNALS_ALLOWED = {"_download", "_limits", "_streams", "_validation"}
+#: The client's private modules the rest of the package may use (B2's limits, the part plan that
+#: direct uploads share with the client, the seekability probe, name validation, the download
+#: drain limit); the rest goes through ``django_b2.client``.
+CLIENT_INTERNALS_ALLOWED = {"_download", "_limits", "_plan", "_streams", "_validation"}
 #: Modules besides conf.py that read django.conf.settings, and why.
 SETTINGS_READERS_ALLOWED = {
     "conf.py": "the settings module",

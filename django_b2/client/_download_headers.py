@@ -68,11 +68,6 @@ def file_info_by_name(headers: Mapping[str, str]) -> FileInfoByName:
     """The file-version fields carried by download/``HEAD`` response headers
     (:meth:`B2Client.get_file_info_by_name`)."""
     lowered = {key.lower(): value for key, value in headers.items()}
-    info = {
-        key[len(_INFO_PREFIX) :]: percent_decode(value)
-        for key, value in lowered.items()
-        if key.startswith(_INFO_PREFIX)
-    }
     timestamp = lowered.get("x-bz-upload-timestamp")
     file_name = lowered.get("x-bz-file-name")
     return {
@@ -81,7 +76,7 @@ def file_info_by_name(headers: Mapping[str, str]) -> FileInfoByName:
         "contentLength": int(lowered.get("content-length") or 0),
         "contentType": lowered.get("content-type"),
         "contentSha1": lowered.get("x-bz-content-sha1"),
-        "fileInfo": info,
+        "fileInfo": file_info_from(headers),
         "uploadTimestamp": int(timestamp) if timestamp else None,
         "headers": dict(headers),
     }

@@ -1,6 +1,4 @@
-"""File calls of ``B2Client``: simple upload, listings, hide, info, delete, copy, retention
-and legal hold.
-"""
+"""File calls of ``B2Client``: upload, list, hide, get info, delete, copy, retention, legal hold."""
 
 from __future__ import annotations
 
@@ -441,8 +439,8 @@ def _walk_pages(
     delimiter: str | None,
     page_size: int,
 ) -> Iterator[FileVersion]:
-    """Yield the ``files`` of every page of ``listing``; each page starts where the last one's
-    ``next*`` point. The arguments are checked before the first request."""
+    """The ``files`` of every page of ``listing``, fetched as they are needed; the arguments are
+    checked now, before the first request."""
     _check_listing(bucket_id, None, page_size, prefix, delimiter)
     return _pages(
         partial(listing, bucket_id, max_file_count=page_size, prefix=prefix, delimiter=delimiter)
@@ -450,6 +448,7 @@ def _walk_pages(
 
 
 def _pages(list_page: Callable[..., Any]) -> Iterator[FileVersion]:
+    """Each page starts where the last one's ``next*`` fields point."""
     cursor: dict[str, Any] = {}
     while True:
         page = list_page(**cursor)

@@ -11,12 +11,13 @@ import posixpath
 import re
 import uuid
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.utils.text import get_valid_filename
 
-from django_b2.client._limits import MAX_FILE_NAME_BYTES, MAX_PARTS, MAX_SINGLE_UPLOAD_SIZE
+from django_b2.client._limits import MAX_FILE_NAME_BYTES, MAX_PARTS
+from django_b2.client._plan import choose_part_size, choose_threshold, plan_parts
 
 __all__ = [
     "BROWSER_PART_SIZE",
@@ -57,9 +58,10 @@ class UploadPolicy:
     ``prefix`` is relative to the storage's ``location``; every accepted file is stored as
     ``<prefix><random hex>/<cleaned original name>``. ``part_size`` defaults (``None``) to the
     storage's ``part_size``, then to B2's recommended part size capped at 25 MB (a browser holds
-    ``concurrency`` parts in memory); ``large_file_threshold`` to the storage's setting, then to
-    twice the part size. ``content_types`` limits the accepted MIME types (``"image/*"`` style
-    wildcards allowed); empty means any.
+    ``concurrency`` parts in memory); ``large_file_threshold`` (files of this size or more go in
+    parts) to the storage's setting, then to twice the part size. Both then follow the client's
+    part plan (:mod:`django_b2.client._plan`), as the storage's uploads do. ``content_types``
+    limits the accepted MIME types (``"image/*"`` style wildcards allowed); empty means any.
     """
 
     prefix: str = "direct-uploads/"
@@ -169,22 +171,6 @@ def clean_basename(original: str) -> str:
     return cleaned
 
 
-def effective_part_size(
-    policy: UploadPolicy,
-    size: int,
-    *,
-    configured: int | None,
-    recommended: int,
-    minimum: int,
-) -> int:
-    """Part size within B2's bounds, grown so that no file needs more than 10,000 parts."""
-    part = policy.part_size or configured or min(recommended, BROWSER_PART_SIZE)
-    part = max(part, minimum)
-    while size > part * MAX_PARTS:
-        part *= 2
-    return part
-
-
 def plan_upload(
     policy: UploadPolicy,
     request: UploadRequest,
@@ -212,18 +198,21 @@ def plan_upload(
     full = posixpath.join(location, name) if location else name
     if len(full.encode("utf-8")) > MAX_FILE_NAME_BYTES:
         raise DirectUploadRefused("The file name is too long; rename the file and try again.")
-    part_size = effective_part_size(
-        policy,
-        request.size,
-        configured=configured_part_size,
-        recommended=recommended_part_size,
+    # The client's part plan, with the browser's cap (it holds a part in memory) as an input.
+    part_size = choose_part_size(
+        policy.part_size or configured_part_size,
+        recommended=min(recommended_part_size, BROWSER_PART_SIZE),
+        minimum=minimum_part_size,
+        size=request.size,
+    )
+    # The client's rule too: a file of the threshold or more goes in parts.
+    threshold = choose_threshold(
+        policy.large_file_threshold or configured_threshold,
+        recommended=part_size,
         minimum=minimum_part_size,
     )
-    threshold = policy.large_file_threshold or configured_threshold or 2 * part_size
-    if request.size > threshold or request.size > MAX_SINGLE_UPLOAD_SIZE:
-        count = -(-request.size // part_size)
-        if count >= 2:
-            return UploadPlan(
-                name, request.size, request.content_type, request.original_name, part_size, count
-            )
-    return UploadPlan(name, request.size, request.content_type, request.original_name, 0, 0)
+    plan = UploadPlan(name, request.size, request.content_type, request.original_name, 0, 0)
+    if request.size < threshold:
+        return plan
+    parts = plan_parts(request.size, part_size)
+    return replace(plan, part_size=parts[0].length, part_count=len(parts))

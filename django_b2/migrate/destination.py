@@ -13,18 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django_b2.client import B2NotFound, expected_sha1
+from django_b2.client._limits import MAX_FILE_INFO_ENTRIES
 
 from .sources import B2Source, Payload, Source, SourceFile
 
 if TYPE_CHECKING:
     from django_b2.storage import B2Storage
 
-__all__ = ["MAX_COPY_SIZE", "Destination", "Existing"]
+__all__ = ["Destination", "Existing", "check_copy"]
 
-#: Largest result of one ``b2_copy_file``; bigger files are downloaded and uploaded by parts.
-MAX_COPY_SIZE = 5_000_000_000
-#: B2 keeps at most 10 file info entries per file.
-_MAX_FILE_INFO = 10
 _BATCH = 1000
 
 
@@ -150,11 +147,11 @@ class Destination:
         info.update(self.storage.file_info_for(item.name))
         if item.modified_ms is not None:
             info.setdefault("src_last_modified_millis", str(item.modified_ms))
-        if len(info) > _MAX_FILE_INFO:
+        if len(info) > MAX_FILE_INFO_ENTRIES:
             # Keep this storage's own entries; drop the oldest extras.
             keep = set(self.storage.file_info_for(item.name))
             extras = [k for k in info if k not in keep]
-            for name in extras[: len(info) - _MAX_FILE_INFO]:
+            for name in extras[: len(info) - MAX_FILE_INFO_ENTRIES]:
                 del info[name]
         return info
 

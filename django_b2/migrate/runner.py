@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import SuspiciousFileOperation
 
 from django_b2.client import B2Error
+from django_b2.client._limits import MAX_COPY_SIZE
 
-from .destination import MAX_COPY_SIZE, Destination, check_copy
+from .destination import Destination, check_copy
 from .journal import Journal
 from .sources import Payload, Source, SourceFile
 

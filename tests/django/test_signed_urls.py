@@ -153,7 +153,7 @@ def test_a_lock_held_too_long_does_not_block_url_forever(
     b2: B2Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A worker that died holding the mint or lookup lock delays others; it never fails them."""
-    from django_b2 import storage as storage_module
+    from django_b2._storage import bucket as bucket_module
 
     storage = b2.storage(location="media")
     cache = storage.cache
@@ -172,7 +172,7 @@ def test_a_lock_held_too_long_does_not_block_url_forever(
 
     monkeypatch.setattr(cache, "add", add)
     monkeypatch.setattr(signed_urls, "MINT_LOCK_WAIT", 0.0)
-    monkeypatch.setattr(storage_module, "_LOOKUP_LOCK_WAIT", 0.0)
+    monkeypatch.setattr(bucket_module, "LOOKUP_LOCK_WAIT", 0.0)
     b2.server.reset_counters()
     storage.save("a.txt", ContentFile(b"late but fine"))
     url = storage.url("a.txt")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import pickletools
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -84,6 +85,19 @@ def test_pickle_and_deepcopy() -> None:
     assert static._held == set() and not static._listing.is_fresh()  # run state starts over
     static.flush()  # a working (empty) upload pool
     assert copy.deepcopy(storage).config.application_key == key  # no settings needed in memory
+
+
+def test_pickles_name_only_public_modules() -> None:
+    """Pickles (in caches, task queues) outlive a deploy: they name a storage and its config by
+    the public modules they are imported from, not by the private modules that hold the code."""
+    for storage in (B2Storage(**OPTIONS), B2StaticStorage(**OPTIONS)):
+        names = {
+            str(arg)
+            for opcode, arg, _ in pickletools.genops(pickle.dumps(storage))
+            if opcode.name in ("SHORT_BINUNICODE", "BINUNICODE", "GLOBAL")
+        }
+        assert "django_b2.conf" in names and "B2Config" in names
+        assert not [name for name in names if name.startswith("django_b2._")], names
 
 
 def test_unpickling_without_a_configured_key_says_what_to_set() -> None:

@@ -103,9 +103,16 @@ def test_files_over_the_limit_are_refused_before_any_request() -> None:
 
 
 def test_small_files_go_in_one_request_and_big_ones_in_parts() -> None:
+    # The client's rule (django_b2.client._plan): the threshold is the smallest size sent in parts.
     policy = UploadPolicy(part_size=1000, large_file_threshold=2500)
-    small = plan(policy, 2500)
+    small = plan(policy, 2499)
     assert (small.is_large, small.part_size, small.part_count) == (False, 0, 0)
+    at_threshold = plan(policy, 2500)
+    assert (at_threshold.is_large, at_threshold.part_size, at_threshold.part_count) == (
+        True,
+        1000,
+        3,
+    )
     big = plan(policy, 3500)
     assert (big.is_large, big.part_size, big.part_count) == (True, 1000, 4)
 
@@ -124,15 +131,34 @@ def test_part_size_falls_back_to_the_storage_then_the_recommended_size() -> None
 
 
 def test_part_size_grows_so_no_file_needs_more_than_10000_parts() -> None:
+    # Grown as the client grows it, to ceil(size / 10,000) (it used to double: 2000 here).
     policy = UploadPolicy(part_size=1000, large_file_threshold=1, max_size=10**12)
     got = plan(policy, 1000 * MAX_PARTS + 1)
-    assert got.part_size == 2000
+    assert (got.part_size, got.part_count) == (1001, 9991)
     assert got.part_count <= MAX_PARTS
+    exact = plan(policy, 1000 * MAX_PARTS)
+    assert (exact.part_size, exact.part_count) == (1000, MAX_PARTS)
 
 
-def test_a_file_that_fits_one_part_is_uploaded_in_one_request() -> None:
-    got = plan(UploadPolicy(part_size=5000, large_file_threshold=10), 4000)
-    assert not got.is_large
+def test_part_size_is_at_most_b2s_largest_part() -> None:
+    policy = UploadPolicy(part_size=6_000_000_000, max_size=10**12)
+    got = plan(policy, 12_000_000_000)
+    assert (got.part_size, got.part_count) == (5_000_000_000, 3)
+
+
+def test_files_under_twice_the_minimum_part_size_go_in_one_request() -> None:
+    # As in the client: a large file needs two parts of at least the minimum (1000 here).
+    policy = UploadPolicy(part_size=1000, large_file_threshold=10)
+    assert not plan(policy, 1999).is_large
+    got = plan(policy, 2000)
+    assert (got.is_large, got.part_size, got.part_count) == (True, 1000, 2)
+
+
+def test_a_file_at_the_threshold_that_fits_one_part_goes_in_two_halves() -> None:
+    # The client's plan: a large file has at least two parts (it used to go in one request).
+    got = plan(UploadPolicy(part_size=5000, large_file_threshold=10), 4001)
+    assert (got.is_large, got.part_size, got.part_count) == (True, 2001, 2)
+    assert not plan(UploadPolicy(part_size=5000), 4001).is_large  # default threshold: 10,000
 
 
 @pytest.mark.parametrize(
