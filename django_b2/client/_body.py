@@ -1,6 +1,7 @@
-"""Upload request bodies: a payload that can be sent again from its start, and the one reader
-requests streams from (length-capped, progress-reporting, and, for ``hex_digits_at_end``,
-hashing the bytes as it sends them and ending with their SHA-1 hex).
+"""Upload request bodies: a payload that can be sent again, and the reader requests streams.
+
+The reader is length-capped and reports progress; for ``hex_digits_at_end`` it hashes the bytes
+as it sends them and ends with their SHA-1 hex.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Download calls of ``B2Client``: download authorization, signed URLs and streamed downloads by
-name or id.
+"""Download calls of ``B2Client``: download authorization, signed URLs, streamed downloads.
+
+Downloads go by name or by file id; a broken stream reopens where it stopped.
 """
 
 from __future__ import annotations

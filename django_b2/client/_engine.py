@@ -1,5 +1,7 @@
-"""The upload engine: one job per upload; a large file's parts flow from a producer (the calling
-thread reads and plans them) to a pool of workers that send them, at most ``max_workers`` at once.
+"""The upload engine: one job per upload (single request, or large file and its parts).
+
+A large file's parts flow from a producer (the calling thread reads and plans them) to a pool of
+workers that send them, at most ``max_workers`` at once.
 """
 
 from __future__ import annotations

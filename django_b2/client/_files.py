@@ -1,6 +1,4 @@
-"""File calls of ``B2Client``: simple upload, listings, hide, info, delete, copy, retention
-and legal hold.
-"""
+"""File calls of ``B2Client``: upload, list, hide, get info, delete, copy, retention, legal hold."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Large-file calls of ``B2Client``: start, part URLs, upload/copy parts, finish, cancel and
-listings of parts and unfinished files.
+"""Large-file calls of ``B2Client``: start, upload and copy parts, finish, cancel, listings.
+
+Also the part upload URLs, and the listings of parts and of unfinished large files.
 """
 
 from __future__ import annotations

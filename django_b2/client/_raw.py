@@ -1,5 +1,7 @@
-"""The HTTP requests of B2's native API (v3), one attempt each: the POST every JSON call makes,
-``b2_authorize_account``, and the streaming upload and download requests.
+"""The HTTP requests of B2's native API (v3), one attempt each.
+
+The ``POST`` every JSON call makes, ``b2_authorize_account``, and the streaming upload and
+download requests with their headers.
 
 No retries, no re-authorization, no validation: :class:`~django_b2.client._core.ClientCore` adds
 those. Each JSON call's parameters are declared once, in its ``B2Client`` method, which builds the

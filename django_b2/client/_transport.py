@@ -1,5 +1,7 @@
-"""HTTP plumbing: one ``requests.Session`` per thread, default headers and timeouts, option
-merging, and the single place where ``requests`` errors become B2 errors.
+"""HTTP plumbing: sessions, headers, timeouts, options, and ``requests`` errors as B2 errors.
+
+One ``requests.Session`` per thread, default headers and timeouts, option merging, and the single
+place where ``requests`` errors become B2 errors.
 """
 
 from __future__ import annotations
