@@ -242,9 +242,15 @@ class Emulator:
 
 @contextmanager
 def emulator(
-    min_part_size: int = MiB, extra: Sequence[str] = (), data_dir: Path | None = None
+    min_part_size: int = MiB,
+    extra: Sequence[str] = (),
+    data_dir: Path | None = None,
+    tree: Path = ROOT,
 ) -> Iterator[Emulator]:
-    """Start the emulator on a free port with its data in a temp dir; stop it on exit."""
+    """Start the emulator on a free port with its data in a temp dir; stop it on exit.
+
+    ``tree``: the checkout whose ``django_b2`` runs (its directory comes first on the path).
+    """
     own_dir = data_dir is None
     ddir = scratch_dir("b2bench-emu-") if data_dir is None else data_dir
     cmd = [
@@ -259,7 +265,8 @@ def emulator(
         str(min_part_size),
         *extra,
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()

@@ -23,6 +23,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
 from django_b2 import conf
+from django_b2.storage import B2Storage
 
 __all__ = ["PER_PROCESS_CACHES", "check_storages"]
 
@@ -33,8 +34,6 @@ PER_PROCESS_CACHES = (
 
 
 def _b2_storage_class(backend: str) -> type[Any] | None:
-    from django_b2.storage import B2Storage
-
     try:
         cls = import_string(backend)
     except ImportError:

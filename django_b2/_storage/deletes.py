@@ -1,10 +1,5 @@
-"""``Deletes``: deleting a name as the ``delete_policy`` option says.
-
-* ``"delete_all"`` (default) deletes every version of the name, hide markers included;
-* ``"delete_newest"`` deletes only the newest version, so an older one (if any) becomes current;
-* ``"hide"`` adds a hide marker: the name disappears but every version stays.
-
-A missing file is never an error.
+"""``Deletes``: deleting a name as the ``delete_policy`` option says (the policies are told in
+:mod:`django_b2.storage`); a missing file is never an error.
 """
 
 from __future__ import annotations

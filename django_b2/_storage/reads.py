@@ -1,9 +1,5 @@
-"""``Reads``: what a storage tells about its files, and opening them.
-
-``exists()``, ``size()``, ``get_modified_time()`` and ``get_created_time()`` of one name share one
-HEAD request (see :mod:`django_b2.head_memo`): its answer is remembered for at most a second and
-forgotten as soon as this storage writes or deletes the name. A 404 is checked against the
-bucket once (B2 answers 404 for a missing bucket as for a missing file).
+"""``Reads``: what a storage tells about its files (one HEAD per name and second, see
+:mod:`django_b2.head_memo`), listings, URLs, and opening files.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from ._upload import upload
 __all__ = ["B2Client"]
 
 
-class B2Client(FileCalls, LargeFileCalls, DownloadCalls, BucketCalls, KeyCalls, Closing):
+class B2Client(LargeFileCalls, FileCalls, DownloadCalls, BucketCalls, KeyCalls, Closing):
     """A thread-safe client for the B2 native API (v3). No network traffic until the first call.
 
     See ``docs/client.md`` for examples and ``docs/architecture.md`` for how it is built.

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import _raw as raw
 from ._body import Data, Payload
-from ._core import ClientCore, require_id
+from ._core import require_id
+from ._files import FileCalls
 from ._limits import SHA1_HEX
 from ._resend import Tracked, extras, remove_extras
 from ._transport import HttpOptions
@@ -45,8 +46,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("django_b2.client")
 
 
-class LargeFileCalls(ClientCore):
-    """Large-file calls (mixed into :class:`~django_b2.client.B2Client`)."""
+class LargeFileCalls(FileCalls):
+    """Large-file calls (mixed into :class:`~django_b2.client.B2Client`); a resent finish looks
+    the file up, hence the file calls."""
 
     def start_large_file(
         self,
@@ -210,7 +212,7 @@ class LargeFileCalls(ClientCore):
 
     def _finished(self, file_id: str) -> FileVersion | None:
         try:
-            info = self._post(FileVersion, "b2_get_file_info", {"fileId": file_id}, None, None)
+            info = self.get_file_info(file_id)
         except B2Error:
             return None
         return info if info.get("action") == "upload" else None

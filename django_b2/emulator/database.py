@@ -30,8 +30,9 @@ CREATE TABLE IF NOT EXISTS files (
     retention_mode TEXT, retention_until INTEGER, legal_hold TEXT, sse TEXT NOT NULL, blob TEXT,
     data BLOB, replication_status TEXT
 );
-CREATE INDEX IF NOT EXISTS files_by_name ON files (bucket_id, name, seq DESC);
+CREATE INDEX IF NOT EXISTS files_listing ON files (bucket_id, name, seq DESC, action);
 CREATE INDEX IF NOT EXISTS files_by_action ON files (bucket_id, action, seq);
+CREATE INDEX IF NOT EXISTS files_unfinished ON files (bucket_id, name) WHERE action = 'start';
 CREATE TABLE IF NOT EXISTS notification_rules (bucket_id TEXT PRIMARY KEY, rules TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY, kind TEXT NOT NULL, data TEXT NOT NULL, expires_at INTEGER NOT NULL
@@ -48,6 +49,8 @@ FILE_COLUMNS = (
     "file_id, bucket_id, name, seq, action, content_length, content_sha1, content_type, info, "
     "upload_timestamp, retention_mode, retention_until, legal_hold, sse, blob, replication_status"
 )
+#: Indexes of older data dirs that newer ones replace (``files_listing`` covers ``files_by_name``).
+_DROPPED_INDEXES = ("files_by_name",)
 #: Columns added since the first data dirs were made: (table, column, type).
 _ADDED_COLUMNS = (
     ("files", "data", "BLOB"),
@@ -73,10 +76,27 @@ def open_database(path: str) -> sqlite3.Connection:
         columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
         if column not in columns:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    for index in _DROPPED_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {index}")
     return db
 
 
+#: The stored text of the file info and encryption of most versions, and what it decodes to.
+_NO_INFO = json.dumps({})
+_NO_SSE = json.dumps({"mode": None, "algorithm": None})
+
+
+def _info(text: str) -> dict[str, str]:
+    return {} if text == _NO_INFO else dict(json.loads(text))
+
+
+def _sse(text: str) -> dict[str, Any]:
+    return {"mode": None, "algorithm": None} if text == _NO_SSE else dict(json.loads(text))
+
+
 def file_from_row(row: tuple[Any, ...]) -> FileVersion:
+    """A version from a row of ``FILE_COLUMNS`` (listings decode thousands: no JSON parser for
+    the common empty info and no encryption)."""
     return FileVersion(
         file_id=row[0],
         bucket_id=row[1],
@@ -86,12 +106,12 @@ def file_from_row(row: tuple[Any, ...]) -> FileVersion:
         content_length=row[5],
         content_sha1=row[6],
         content_type=row[7],
-        info=json.loads(row[8]),
+        info=_info(row[8]),
         upload_timestamp=row[9],
         retention_mode=row[10],
         retention_until=row[11],
         legal_hold=row[12],
-        sse=json.loads(row[13]),
+        sse=_sse(row[13]),
         blob=row[14],
         replication_status=row[15],
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from .database import FILE_COLUMNS, file_from_row
@@ -18,8 +18,36 @@ from .records import (
 )
 from .store import Store
 
-#: Rows read from SQLite at a time while a listing scans.
-LIST_BATCH = 500
+#: Versions fetched by id in one ``IN (...)`` (under SQLite's oldest 999-variable limit).
+FETCH_BATCH = 500
+
+# The keys (name, seq) of a listing, in order, from the covering index ``files_listing``: every
+# version (name ascending, newest first), or each name's current version: its newest that is not
+# an unfinished large file, unless that is a hide marker (with one max(), SQLite takes a bare
+# column from the row with the max). No sort: SQLite steps the index only as far as the caller
+# reads.
+_VERSION_KEYS = (
+    "SELECT name, seq FROM files WHERE bucket_id = ? AND {lower}{upper} "
+    "ORDER BY name, seq DESC LIMIT ?"
+)
+_CURRENT_KEYS = (
+    "SELECT name, MAX(seq) FROM files WHERE bucket_id = ? AND {lower}{upper} "
+    "AND action != 'start' GROUP BY name HAVING action != 'hide' ORDER BY name LIMIT ?"
+)
+_UNFINISHED = (
+    f"SELECT {FILE_COLUMNS} FROM files INDEXED BY files_by_action "
+    "WHERE bucket_id = ? AND action = 'start' AND seq >= ? ORDER BY seq LIMIT ?"
+)
+_UNFINISHED_UNDER = (
+    f"SELECT {FILE_COLUMNS} FROM files INDEXED BY files_unfinished "
+    "WHERE bucket_id = ? AND action = 'start' AND name >= ? AND name < ? AND seq >= ? "
+    "ORDER BY seq LIMIT ?"
+)
+# The rest of one name's versions from a pinned version (``startFileId``) on, newest first.
+_PINNED_KEYS = (
+    "SELECT name, seq FROM files WHERE bucket_id = ? AND name = ? AND seq <= ?{upper} "
+    "ORDER BY seq DESC LIMIT ?"
+)
 
 
 def _max_file_count(params: dict[str, Any], most: int) -> int:
@@ -32,32 +60,61 @@ def _max_file_count(params: dict[str, Any], most: int) -> int:
     return max_count
 
 
+def _folder_of(name: bytes, prefix: bytes, delimiter: bytes | None) -> bytes | None:
+    """The folder of ``name`` (up to the first delimiter after the prefix), if it has one.
+
+    On UTF-8 bytes this is the same cut as on characters: a delimiter's bytes can only match
+    at a character boundary.
+    """
+    if delimiter is None:
+        return None
+    index = name.find(delimiter, len(prefix))
+    if index < 0:
+        return None
+    return name[: index + len(delimiter)]
+
+
 class ListingMixin(Store):
-    def _scan(
-        self, bucket_id: str, start: bytes, start_seq: int | None, end: bytes | None
-    ) -> Iterator[FileVersion]:
-        """Versions in (name asc, newest first) order from (start, start_seq) on."""
-        upper = "" if end is None else " AND name < ?"
-        tail: tuple[Any, ...] = () if end is None else (end,)
-        args: tuple[Any, ...]
-        if start_seq is None:
-            where, args = "name >= ?", (start,)
-        else:
-            where, args = "((name = ? AND seq <= ?) OR name > ?)", (start, start_seq, start)
-        while True:
-            with self.lock:
-                rows = self.db.execute(
-                    f"SELECT {FILE_COLUMNS} FROM files WHERE bucket_id = ? AND {where}{upper} "
-                    "ORDER BY name, seq DESC LIMIT ?",
-                    (bucket_id, *args, *tail, LIST_BATCH),
-                ).fetchall()
-            for row in rows:
-                yield file_from_row(row)
-            if len(rows) < LIST_BATCH:
-                return
-            last_name, last_seq = rows[-1][2], rows[-1][3]
-            where = "((name = ? AND seq < ?) OR name > ?)"
-            args = (last_name, last_seq, last_name)
+    def _keys(
+        self,
+        bucket_id: str,
+        start: tuple[bytes, int | None],
+        end: bytes | None,
+        *,
+        versions: bool,
+        limit: int,
+    ) -> Generator[tuple[bytes, int], None, None]:
+        """The (name, seq) of the listing from ``start`` (a name, and a pinned version's seq)
+        up to ``end``, at most ``limit``; the caller holds the lock while it steps."""
+        begin, pinned_seq = start
+        upper, tail = ("", ()) if end is None else (" AND name < ?", (end,))
+        lower = "name >= ?"
+        if pinned_seq is not None:
+            yield from self._step(
+                _PINNED_KEYS.format(upper=upper), (bucket_id, begin, pinned_seq, *tail, limit)
+            )
+            lower = "name > ?"
+        query = (_VERSION_KEYS if versions else _CURRENT_KEYS).format(lower=lower, upper=upper)
+        yield from self._step(query, (bucket_id, begin, *tail, limit))
+
+    def _step(self, query: str, args: tuple[Any, ...]) -> Generator[tuple[bytes, int], None, None]:
+        cursor = self.db.execute(query, args)
+        try:
+            for name, seq in cursor:
+                yield bytes(name), seq
+        finally:
+            cursor.close()
+
+    def _versions_by_seq(self, seqs: list[int]) -> dict[int, FileVersion]:
+        found: dict[int, FileVersion] = {}
+        for first in range(0, len(seqs), FETCH_BATCH):
+            batch = seqs[first : first + FETCH_BATCH]
+            marks = ", ".join("?" * len(batch))
+            for row in self.db.execute(
+                f"SELECT {FILE_COLUMNS} FROM files WHERE seq IN ({marks})", batch
+            ):
+                found[row[3]] = file_from_row(row)
+        return found
 
     def list_files(
         self,
@@ -97,37 +154,53 @@ class ListingMixin(Store):
         if begin != start_name.encode():
             start_seq = None
         end = name_successor(prefix_b) if prefix_b else None
-        entries: list[FileVersion | Folder] = []
-        scan = self._scan(bucket.bucket_id, begin, start_seq, end)
-        seen_name: str | None = None
-        while len(entries) <= max_count:
-            version = next(scan, None)
-            if version is None:
-                break
-            if not versions:
-                if version.name == seen_name or version.action == "start":
-                    continue
-                seen_name = version.name
-                if version.action == "hide":
-                    continue
-            folder = self._folder_of(version.name, prefix, delimiter)
-            if folder is not None:
-                entries.append(Folder(folder))
-                scan = self._scan(bucket.bucket_id, name_successor(folder.encode()), None, end)
-                seen_name = None
-                continue
-            entries.append(version)
+        delimiter_b = None if delimiter is None else delimiter.encode()
+        with self.lock:
+            keys = self._page_keys(
+                bucket.bucket_id, (begin, start_seq), end, (prefix_b, delimiter_b),
+                versions=versions, wanted=max_count + 1,
+            )  # fmt: skip
+            found = self._versions_by_seq([k for k in keys if isinstance(k, int)])
+        entries = [Folder(k.decode()) if isinstance(k, bytes) else found[k] for k in keys]
         following = entries.pop() if len(entries) > max_count else None
         return entries, following
 
-    @staticmethod
-    def _folder_of(name: str, prefix: str, delimiter: str | None) -> str | None:
-        if delimiter is None:
-            return None
-        index = name.find(delimiter, len(prefix))
-        if index < 0:
-            return None
-        return name[: index + len(delimiter)]
+    def _page_keys(
+        self,
+        bucket_id: str,
+        start: tuple[bytes, int | None],
+        end: bytes | None,
+        folders: tuple[bytes, bytes | None],
+        *,
+        versions: bool,
+        wanted: int,
+    ) -> list[int | bytes]:
+        """The entries of a page (and the one after it): a version's seq, or a folder's name.
+
+        A folder ends the query that found it; the next one starts after the folder, so the
+        names inside it are never read."""
+        prefix, delimiter = folders
+        entries: list[int | bytes] = []
+        scan = self._keys(bucket_id, start, end, versions=versions, limit=wanted)
+        try:
+            while len(entries) < wanted:
+                found = next(scan, None)
+                if found is None:
+                    break
+                name, seq = found
+                folder = _folder_of(name, prefix, delimiter)
+                if folder is None:
+                    entries.append(seq)
+                    continue
+                entries.append(folder)
+                scan.close()
+                scan = self._keys(
+                    bucket_id, (name_successor(folder), None), end, versions=versions,
+                    limit=wanted - len(entries),
+                )  # fmt: skip
+        finally:
+            scan.close()
+        return entries
 
     def list_unfinished(
         self, key: Key, params: dict[str, Any]
@@ -146,11 +219,14 @@ class ListingMixin(Store):
                 raise bad_request(f"invalid startFileId: {start_id}")
             start_seq = pinned.seq
         prefix_b = prefix.encode()
+        # Without a prefix the oldest come first from ``files_by_action``; with one, the index
+        # ``files_unfinished`` (of unfinished files only) finds those under it, then they are
+        # put in order.
+        query = _UNFINISHED_UNDER if prefix_b else _UNFINISHED
+        names = (prefix_b, name_successor(prefix_b)) if prefix_b else ()
         with self.lock:
             rows = self.db.execute(
-                f"SELECT {FILE_COLUMNS} FROM files WHERE bucket_id = ? AND action = 'start' "
-                "AND seq >= ? AND substr(name, 1, ?) = ? ORDER BY seq LIMIT ?",
-                (bucket.bucket_id, start_seq, len(prefix_b), prefix_b, max_count + 1),
+                query, (bucket.bucket_id, *names, start_seq, max_count + 1)
             ).fetchall()
         files = [file_from_row(r) for r in rows]
         following = files.pop().file_id if len(files) > max_count else None

@@ -87,6 +87,53 @@ def test_pickle_and_deepcopy() -> None:
     assert copy.deepcopy(storage).config.application_key == key  # no settings needed in memory
 
 
+#: B2Storage's own public members (and the two Storage hooks it implements), pinned: the class is
+#: put together from the parts in django_b2/_storage/, so that a member cannot get lost unnoticed.
+STORAGE_MEMBERS = [
+    "_open",
+    "_save",
+    "b2_name",
+    "bucket_id",
+    "bucket_name",
+    "cache",
+    "client",
+    "client_kwargs",
+    "command_client",
+    "deconstruct",
+    "delete",
+    "download_url",
+    "exists",
+    "file_info",
+    "file_info_for",
+    "get_accessed_time",
+    "get_available_name",
+    "get_created_time",
+    "get_modified_time",
+    "guess_content_type",
+    "listdir",
+    "location",
+    "missing",
+    "normalize_name",
+    "path",
+    "save",
+    "size",
+    "static_defaults",
+    "upload",
+    "url",
+]
+
+
+def test_storage_members_are_pinned() -> None:
+    own = {
+        name
+        for cls in B2Storage.__mro__
+        if cls.__module__.startswith("django_b2")
+        for name in vars(cls)
+        if not name.startswith("_") or name in ("_open", "_save")
+    }
+    assert sorted(own) == STORAGE_MEMBERS
+
+
 def test_pickles_name_only_public_modules() -> None:
     """Pickles (in caches, task queues) outlive a deploy: they name a storage and its config by
     the public modules they are imported from, not by the private modules that hold the code."""
