@@ -1,11 +1,11 @@
 """The base class of the ``b2_*`` management commands.
 
-A :class:`B2Command` declares subcommands (``argparse`` subparsers) in :meth:`add_subcommands` and
-handles each one in a ``handle_<name>`` method, marked with :func:`needs` (what it does and the
-capabilities that takes). The base class adds the shared options, finds the storage
-(``--storage ALIAS``), authorizes once through the storage's client (so the cached authorization
-in the Django cache is reused), and turns every B2 error into a
-:class:`~django.core.management.CommandError` that says what to do. :class:`OutputCommand`, its
+A :class:`B2Command` handles each subcommand in a ``handle_<name>`` method that declares it with
+:func:`subcommand` (help, what it does, the capabilities that takes, the shared options it uses)
+and adds the subcommands' own arguments in :meth:`add_subcommands`. The base class adds the
+shared options, finds the storage (``--storage ALIAS``), authorizes once through the storage's
+client (so the cached authorization in the Django cache is reused), and turns every B2 error into
+a :class:`~django.core.management.CommandError` that says what to do. :class:`OutputCommand`, its
 base, holds what every ``b2_*`` command shares (``--json`` output, notes, progress bars,
 confirmation); ``b2_migrate`` uses it directly.
 """
@@ -35,7 +35,7 @@ from django_b2.management.output import dumps_json
 from django_b2.management.progress import ProgressCallback, progress_bar
 from django_b2.storage import BUCKET_ID_CACHE_PREFIX, B2Storage
 
-__all__ = ["B2Command", "OutputCommand", "Subparsers", "b2_storage", "find_storage", "needs"]
+__all__ = ["B2Command", "OutputCommand", "Subparsers", "b2_storage", "find_storage", "subcommand"]
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[CommandParser]"
 
@@ -131,38 +131,58 @@ class OutputCommand(BaseCommand):
 
 
 @dataclass(frozen=True)
-class _Needs:
-    """What a subcommand does (a verb phrase for error messages) and the capabilities it needs."""
+class _Subcommand:
+    """A subcommand, as its handler declares it (see :func:`subcommand`)."""
 
+    help: str
     action: str
     capabilities: tuple[str, ...]
     #: option -> the capabilities needed instead when that option is given (``--force``)
     with_option: Mapping[str, tuple[str, ...]]
+    bucket: bool
+    progress: bool
+    confirm: bool
 
 
 _Handler = TypeVar("_Handler", bound=Callable[..., None])
 
 
-def needs(
-    *capabilities: str, action: str, **with_option: tuple[str, ...]
+def subcommand(
+    *capabilities: str,
+    action: str,
+    bucket: bool = False,
+    progress: bool = False,
+    confirm: bool = False,
+    **with_option: tuple[str, ...],
 ) -> Callable[[_Handler], _Handler]:
-    """Mark a ``handle_<subcommand>`` method with what it does and the capabilities it needs.
+    """Declare a ``handle_<name>`` method as the subcommand ``name``, in one place.
 
-    ``action`` is a verb phrase ("list buckets"); ``option=(...)`` gives the capabilities needed
-    instead when that option is given (``force=...`` for ``--force``). Both explain a
-    ``401 unauthorized``.
+    Its docstring is the subcommand's help. ``action`` is what it does as a verb phrase ("list
+    buckets") and ``capabilities`` what that needs; ``option=(...)`` gives the capabilities
+    needed instead when that option is given (``force=...`` for ``--force``). Both explain a
+    ``401 unauthorized``. ``bucket``, ``progress`` and ``confirm`` add the shared ``--bucket``,
+    ``--no-progress`` and ``--yes`` options (see :meth:`B2Command.add_subcommand`).
     """
 
     def mark(handler: _Handler) -> _Handler:
-        setattr(handler, "b2_needs", _Needs(action, capabilities, with_option))  # noqa: B010
+        declared = _Subcommand(
+            help=" ".join((handler.__doc__ or "").split()),
+            action=action,
+            capabilities=capabilities,
+            with_option=with_option,
+            bucket=bucket,
+            progress=progress,
+            confirm=confirm,
+        )
+        setattr(handler, "b2_subcommand", declared)  # noqa: B010
         return handler
 
     return mark
 
 
-def _declared(handler: Callable[..., None]) -> _Needs | None:
-    found = getattr(handler, "b2_needs", None)
-    return found if isinstance(found, _Needs) else None
+def _declared(handler: Callable[..., None]) -> _Subcommand | None:
+    found = getattr(handler, "b2_subcommand", None)
+    return found if isinstance(found, _Subcommand) else None
 
 
 class B2Command(OutputCommand):
@@ -183,17 +203,13 @@ class B2Command(OutputCommand):
     def add_subcommands(self, subparsers: Subparsers) -> None:
         raise NotImplementedError
 
-    def add_subcommand(
-        self,
-        subparsers: Subparsers,
-        name: str,
-        help_text: str,
-        *,
-        bucket: bool = False,
-        progress: bool = False,
-        confirm: bool = False,
-    ) -> CommandParser:
-        """A subparser with ``--storage`` and ``--json`` plus the optional shared options."""
+    def add_subcommand(self, subparsers: Subparsers, name: str) -> CommandParser:
+        """The subparser of ``name`` (see :func:`subcommand`): its help, ``--storage``,
+        ``--json`` and the shared options its handler asks for."""
+        declared = _declared(self._handler(name))
+        if declared is None:
+            raise TypeError(f"handle_{name.replace('-', '_')} is not marked with @subcommand")
+        help_text = declared.help
         parser: CommandParser = subparsers.add_parser(name, help=help_text, description=help_text)
         parser.add_argument(
             "--storage",
@@ -201,7 +217,7 @@ class B2Command(OutputCommand):
             metavar="ALIAS",
             help='alias of a django_b2 storage in settings.STORAGES (default: "default")',
         )
-        if bucket:
+        if declared.bucket:
             parser.add_argument(
                 "--bucket",
                 metavar="NAME",
@@ -210,11 +226,11 @@ class B2Command(OutputCommand):
         parser.add_argument(
             "--json", action="store_true", help="print machine-readable JSON instead of a table"
         )
-        if progress:
+        if declared.progress:
             parser.add_argument(
                 "--no-progress", action="store_true", help="do not draw a progress bar"
             )
-        if confirm:
+        if declared.confirm:
             parser.add_argument(
                 "--yes", "-y", action="store_true", help="do not ask for confirmation"
             )
@@ -266,7 +282,7 @@ class B2Command(OutputCommand):
         return handler
 
     def capabilities_for(self, subcommand: str, options: dict[str, Any]) -> tuple[str, ...]:
-        """What ``subcommand`` needs with ``options`` (see :func:`needs`)."""
+        """What ``subcommand`` needs with ``options`` (see :func:`subcommand`)."""
         declared = _declared(self._handler(subcommand))
         if declared is None:
             return ()

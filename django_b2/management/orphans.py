@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management import CommandError
 
 from django_b2.management.arguments import duration, field_list
-from django_b2.management.base import B2Command, Subparsers, needs
+from django_b2.management.base import B2Command, Subparsers, subcommand
 from django_b2.management.output import dumps_json, format_size, format_timestamp
 from django_b2.orphans import (
     DEFAULT_OLDER_THAN,
@@ -39,13 +39,7 @@ class OrphansMixin(B2Command):
     """The ``orphans`` subcommand of ``b2_files``."""
 
     def add_orphans_subcommand(self, subparsers: Subparsers) -> None:
-        orphans = self.add_subcommand(
-            subparsers,
-            "orphans",
-            "List the files under the storage's location that no FileField/ImageField row "
-            "refers to (or, with --missing, the rows whose file is not there).",
-            confirm=True,
-        )
+        orphans = self.add_subcommand(subparsers, "orphans")
         orphans.add_argument(
             "--missing",
             action="store_true",
@@ -88,10 +82,15 @@ class OrphansMixin(B2Command):
     def _write(self, text: str) -> None:
         self.stdout.write(text, ending="")
 
-    @needs(
-        "listFiles", action="find orphaned files", delete=("listFiles", "deleteFiles", "writeFiles")
+    @subcommand(
+        "listFiles",
+        action="find orphaned files",
+        delete=("listFiles", "deleteFiles", "writeFiles"),
+        confirm=True,
     )
     def handle_orphans(self, options: dict[str, Any]) -> None:
+        """List the files under the storage's location that no FileField/ImageField row refers
+        to (or, with --missing, the rows whose file is not there)."""
         if options["missing"] and options["delete"]:
             raise CommandError("--missing lists broken links and deletes nothing; drop --delete.")
         if options["delete"] and self.json_output and not options["yes"]:

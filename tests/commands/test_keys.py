@@ -145,7 +145,7 @@ def test_read_only_bucket_key_cannot_upload(
 @pytest.mark.parametrize(
     ("capabilities", "command", "message"),
     [
-        # an option that makes a subcommand do more names what that needs (@needs(force=...))
+        # an option that makes a subcommand do more names what that needs (@subcommand(force=...))
         (
             "listBuckets,deleteBuckets",
             ("b2_buckets", "delete", BUCKET, "--force", "--yes"),

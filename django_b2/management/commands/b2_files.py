@@ -21,7 +21,7 @@ from django_b2.client import FileVersion, download_url_by_name
 from django_b2.client._limits import MAX_DOWNLOAD_AUTH_SECONDS
 from django_b2.client.errors import B2BadRequest, B2NotFound
 from django_b2.management.arguments import info_dict, key_value, positive_int
-from django_b2.management.base import B2Command, Subparsers, needs
+from django_b2.management.base import B2Command, Subparsers, subcommand
 from django_b2.management.orphans import OrphansMixin
 from django_b2.management.output import (
     format_fields,
@@ -41,21 +41,14 @@ class Command(OrphansMixin, B2Command):
     )
 
     def add_subcommands(self, subparsers: Subparsers) -> None:
-        ls = self.add_subcommand(
-            subparsers,
-            "ls",
-            "List file names under PREFIX, one folder level unless --recursive.",
-            bucket=True,
-        )
+        ls = self.add_subcommand(subparsers, "ls")
         ls.add_argument("prefix", nargs="?", default="", metavar="PREFIX")
         ls.add_argument("--versions", action="store_true", help="show every version")
         ls.add_argument(
             "--recursive", action="store_true", help="list every name instead of folders"
         )
 
-        upload = self.add_subcommand(
-            subparsers, "upload", "Upload a local file as NAME.", bucket=True, progress=True
-        )
+        upload = self.add_subcommand(subparsers, "upload")
         upload.add_argument("path", metavar="PATH", help="local file to upload")
         upload.add_argument("name", metavar="NAME", help="B2 file name")
         upload.add_argument(
@@ -72,45 +65,24 @@ class Command(OrphansMixin, B2Command):
             help="file info entry; repeat for several",
         )
 
-        download = self.add_subcommand(
-            subparsers,
-            "download",
-            "Download NAME to PATH (a file, or a directory to keep the base name).",
-            bucket=True,
-            progress=True,
-        )
+        download = self.add_subcommand(subparsers, "download")
         download.add_argument("name", metavar="NAME")
         download.add_argument("path", metavar="PATH")
         download.add_argument(
             "--overwrite", action="store_true", help="replace PATH if it already exists"
         )
 
-        rm = self.add_subcommand(
-            subparsers,
-            "rm",
-            "Delete the newest version of NAME (the previous one becomes current).",
-            bucket=True,
-        )
+        rm = self.add_subcommand(subparsers, "rm")
         rm.add_argument("name", metavar="NAME")
         rm.add_argument("--all-versions", action="store_true", help="delete every version of NAME")
 
-        hide = self.add_subcommand(
-            subparsers,
-            "hide",
-            "Hide NAME: it disappears from listings and downloads; versions are kept.",
-            bucket=True,
-        )
+        hide = self.add_subcommand(subparsers, "hide")
         hide.add_argument("name", metavar="NAME")
 
-        info = self.add_subcommand(subparsers, "info", "Show NAME's information.", bucket=True)
+        info = self.add_subcommand(subparsers, "info")
         info.add_argument("name", metavar="NAME")
 
-        url = self.add_subcommand(
-            subparsers,
-            "url",
-            "Print a download URL for NAME; signed for a private bucket.",
-            bucket=True,
-        )
+        url = self.add_subcommand(subparsers, "url")
         url.add_argument("name", metavar="NAME")
         url.add_argument(
             "--expires",
@@ -130,8 +102,9 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ ls
 
-    @needs("listFiles", action="list files")
+    @subcommand("listFiles", action="list files", bucket=True)
     def handle_ls(self, options: dict[str, Any]) -> None:
+        """List file names under PREFIX, one folder level unless --recursive."""
         # A key limited to a name prefix may only list inside it: start there by default.
         prefix: str = options["prefix"] or self.authorize().name_prefix or ""
         _, bucket_id = self.target_id(prefix)
@@ -167,8 +140,9 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ upload / download
 
-    @needs("writeFiles", action="upload the file")
+    @subcommand("writeFiles", action="upload the file", bucket=True, progress=True)
     def handle_upload(self, options: dict[str, Any]) -> None:
+        """Upload a local file as NAME."""
         path = Path(options["path"])
         name: str = options["name"]
         if not path.is_file():
@@ -201,8 +175,9 @@ class Command(OrphansMixin, B2Command):
             ),
         )
 
-    @needs("readFiles", action="download the file")
+    @subcommand("readFiles", action="download the file", bucket=True, progress=True)
     def handle_download(self, options: dict[str, Any]) -> None:
+        """Download NAME to PATH (a file, or a directory to keep the base name)."""
         name: str = options["name"]
         target = Path(options["path"])
         if target.is_dir():
@@ -235,8 +210,9 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ rm / hide
 
-    @needs("listFiles", "deleteFiles", action="delete the file")
+    @subcommand("listFiles", "deleteFiles", action="delete the file", bucket=True)
     def handle_rm(self, options: dict[str, Any]) -> None:
+        """Delete the newest version of NAME (the previous one becomes current)."""
         name: str = options["name"]
         bucket, bucket_id = self.target_id(name)
         client = self.client
@@ -258,8 +234,9 @@ class Command(OrphansMixin, B2Command):
             lambda: f"Deleted {len(deleted)} version(s) of {name} from bucket {bucket}.",
         )
 
-    @needs("writeFiles", action="hide the file")
+    @subcommand("writeFiles", action="hide the file", bucket=True)
     def handle_hide(self, options: dict[str, Any]) -> None:
+        """Hide NAME: it disappears from listings and downloads; versions are kept."""
         name: str = options["name"]
         bucket, bucket_id = self.target_id(name)
         try:
@@ -277,8 +254,9 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ info / url
 
-    @needs("readFiles", action="read the file's information")
+    @subcommand("readFiles", action="read the file's information", bucket=True)
     def handle_info(self, options: dict[str, Any]) -> None:
+        """Show NAME's information."""
         name: str = options["name"]
         bucket = self.target(name)
         try:
@@ -300,8 +278,9 @@ class Command(OrphansMixin, B2Command):
             ),
         )
 
-    @needs("shareFiles", action="make a download URL")
+    @subcommand("shareFiles", action="make a download URL", bucket=True)
     def handle_url(self, options: dict[str, Any]) -> None:
+        """Print a download URL for NAME; signed for a private bucket."""
         name: str = options["name"]
         expires: int | None = options.get("expires")
         if expires is not None and expires > MAX_URL_SECONDS:

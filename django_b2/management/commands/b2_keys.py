@@ -14,7 +14,7 @@ from django_b2.management.arguments import (
     capability_list,
     positive_int,
 )
-from django_b2.management.base import B2Command, Subparsers, needs
+from django_b2.management.base import B2Command, Subparsers, subcommand
 from django_b2.management.output import format_fields, format_table, format_timestamp
 
 SECRET_WARNING = (
@@ -27,11 +27,9 @@ class Command(B2Command):
     help = "Manage B2 application keys with the storage's credentials: list, create, delete."
 
     def add_subcommands(self, subparsers: Subparsers) -> None:
-        self.add_subcommand(subparsers, "list", "List the application keys of the account.")
+        self.add_subcommand(subparsers, "list")
 
-        create = self.add_subcommand(
-            subparsers, "create", "Create an application key and print its secret once."
-        )
+        create = self.add_subcommand(subparsers, "create")
         create.add_argument("name", metavar="NAME", help="key name: letters, digits and -")
         create.add_argument(
             "--capabilities",
@@ -55,13 +53,14 @@ class Command(B2Command):
             help="the key expires after this many seconds (default: never)",
         )
 
-        delete = self.add_subcommand(subparsers, "delete", "Delete an application key.")
+        delete = self.add_subcommand(subparsers, "delete")
         delete.add_argument("key_id", metavar="KEY_ID")
 
     # ------------------------------------------------------------------ list
 
-    @needs("listKeys", action="list application keys")
+    @subcommand("listKeys", action="list application keys")
     def handle_list(self, options: dict[str, Any]) -> None:
+        """List the application keys of the account."""
         client = self.client
         keys: list[ApplicationKey] = every_entry(
             lambda start: client.list_keys(max_key_count=1000, start_application_key_id=start),
@@ -98,8 +97,9 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ create
 
-    @needs("writeKeys", action="create an application key")
+    @subcommand("writeKeys", action="create an application key")
     def handle_create(self, options: dict[str, Any]) -> None:
+        """Create an application key and print its secret once."""
         name: str = options["name"]
         capabilities: list[str] = options["capabilities"]
         bucket_name: str | None = options.get("bucket")
@@ -152,8 +152,9 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ delete
 
-    @needs("deleteKeys", action="delete the application key")
+    @subcommand("deleteKeys", action="delete the application key")
     def handle_delete(self, options: dict[str, Any]) -> None:
+        """Delete an application key."""
         key_id: str = options["key_id"]
         try:
             key = self.client.delete_key(key_id)

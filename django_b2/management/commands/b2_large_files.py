@@ -12,7 +12,7 @@ from django_b2._pages import every_entry
 from django_b2.client import CancelLargeFileResponse, FileVersion, Part
 from django_b2.client.errors import B2BadRequest, B2NotFound
 from django_b2.management.arguments import non_negative_float
-from django_b2.management.base import B2Command, Subparsers, needs
+from django_b2.management.base import B2Command, Subparsers, subcommand
 from django_b2.management.output import format_table, format_timestamp
 
 
@@ -27,24 +27,13 @@ class Command(B2Command):
     )
 
     def add_subcommands(self, subparsers: Subparsers) -> None:
-        ls = self.add_subcommand(
-            subparsers, "list", "List unfinished large files, oldest first.", bucket=True
-        )
+        ls = self.add_subcommand(subparsers, "list")
         ls.add_argument("--prefix", default=None, metavar="P", help="only names starting with P")
 
-        parts = self.add_subcommand(
-            subparsers, "parts", "List the uploaded parts of an unfinished large file."
-        )
+        parts = self.add_subcommand(subparsers, "parts")
         parts.add_argument("file_id", metavar="FILE_ID")
 
-        cancel = self.add_subcommand(
-            subparsers,
-            "cancel",
-            "Cancel an unfinished large file (FILE_ID), or all of them with --all.",
-            bucket=True,
-            confirm=True,
-            progress=True,
-        )
+        cancel = self.add_subcommand(subparsers, "cancel")
         cancel.add_argument("file_id", nargs="?", metavar="FILE_ID")
         cancel.add_argument(
             "--all", action="store_true", help="cancel every unfinished large file of the bucket"
@@ -81,8 +70,9 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ list / parts
 
-    @needs("listFiles", action="list unfinished large files")
+    @subcommand("listFiles", action="list unfinished large files", bucket=True)
     def handle_list(self, options: dict[str, Any]) -> None:
+        """List unfinished large files, oldest first."""
         prefix: str | None = options.get("prefix") or self.authorize().name_prefix
         _, bucket_id = self.target_id(prefix)
         files = self._unfinished(bucket_id, prefix)
@@ -94,8 +84,9 @@ class Command(B2Command):
             "manage.py b2_large_files list."
         )
 
-    @needs("writeFiles", action="list the parts")
+    @subcommand("writeFiles", action="list the parts")
     def handle_parts(self, options: dict[str, Any]) -> None:
+        """List the uploaded parts of an unfinished large file."""
         file_id: str = options["file_id"]
         client = self.client
         try:
@@ -135,8 +126,16 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ cancel
 
-    @needs("writeFiles", action="cancel the large file", all=("listFiles", "writeFiles"))
+    @subcommand(
+        "writeFiles",
+        action="cancel the large file",
+        all=("listFiles", "writeFiles"),
+        bucket=True,
+        progress=True,
+        confirm=True,
+    )
     def handle_cancel(self, options: dict[str, Any]) -> None:
+        """Cancel an unfinished large file (FILE_ID), or all of them with --all."""
         file_id: str | None = options.get("file_id")
         everything: bool = options["all"]
         older_than: float | None = options.get("older_than")
