@@ -102,6 +102,15 @@ def _if_readable(allowed: bool, value: Any) -> dict[str, Any]:
     return {"isClientAuthorizedToRead": allowed, "value": value if allowed else None}
 
 
+def _replication(stored: dict[str, Any]) -> dict[str, Any] | None:
+    """A bucket's replication roles; null when it has neither (as B2 answers once cleared)."""
+    roles = {
+        "asReplicationSource": stored.get("asReplicationSource"),
+        "asReplicationDestination": stored.get("asReplicationDestination"),
+    }
+    return roles if any(roles.values()) else None
+
+
 def bucket(value: Bucket, account_id: str, caller: Key) -> dict[str, Any]:
     caps = caller.capabilities
     return {
@@ -127,11 +136,7 @@ def bucket(value: Bucket, account_id: str, caller: Key) -> dict[str, Any]:
             },
         ),
         "replicationConfiguration": _if_readable(
-            "readBucketReplications" in caps,
-            {
-                "asReplicationSource": value.replication.get("asReplicationSource"),
-                "asReplicationDestination": value.replication.get("asReplicationDestination"),
-            },
+            "readBucketReplications" in caps, _replication(value.replication)
         ),
         "options": ["s3"],
         "revision": value.revision,

@@ -90,14 +90,11 @@ def test_rules_are_stored_and_echoed(wire: Wire, pair: dict[str, Any]) -> None:
         listed["buckets"][0]["replicationConfiguration"]
         == pair["source"]["replicationConfiguration"]
     )
-    # {} removes both roles
+    # {} removes both roles; a bucket with neither answers value null, as B2 does
     cleared = wire.ok(
         "b2_update_bucket", bucketId=pair["source"]["bucketId"], replicationConfiguration={}
     )
-    assert cleared["replicationConfiguration"]["value"] == {
-        "asReplicationSource": None,
-        "asReplicationDestination": None,
-    }
+    assert cleared["replicationConfiguration"] == {"isClientAuthorizedToRead": True, "value": None}
 
 
 def test_a_source_bucket_cannot_turn_on_file_lock(wire: Wire, pair: dict[str, Any]) -> None:
