@@ -18,15 +18,16 @@ than ``older_than`` (an upload in flight or a file just re-used is never deleted
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.db import models
 
+from django_b2._pages import versions_of
 from django_b2.client import B2BadRequest, B2Error, B2NotFound
-from django_b2.references import NameSpool, fields_using, iter_field_names
+from django_b2.references import NameSpool, field_label, fields_using, iter_field_names
 
 if TYPE_CHECKING:
     from django_b2.storage import B2Storage
@@ -73,6 +74,17 @@ class StoredFile:
             "uploaded": self.uploaded,
             "file_id": self.file_id,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StoredFile:
+        """The file :meth:`to_json` described."""
+        return cls(
+            name=data["name"],
+            key=data["b2_name"],
+            size=int(data["size"]),
+            uploaded=int(data["uploaded"]),
+            file_id=data["file_id"],
+        )
 
 
 @dataclass
@@ -137,8 +149,6 @@ def _fields(storage: B2Storage, fields: Iterable[models.FileField] | None) -> li
 def _spool_references(
     storage: B2Storage, fields: list[Any], spool: NameSpool, stats: ScanStats
 ) -> None:
-    from django_b2.references import field_label
-
     stats.fields = [field_label(f) for f in fields]
 
     def to_key(name: str) -> str | None:
@@ -280,7 +290,7 @@ def _still_referenced(fields: list[Any], names: list[str]) -> set[str]:
 def _delete_one(storage: B2Storage, orphan: StoredFile, cutoff: int) -> str:
     """Delete one orphan per the storage's delete_policy: ``deleted``, ``kept`` or ``gone``."""
     client = storage.client
-    versions = list(storage._versions(orphan.key))
+    versions = list(versions_of(client, storage.bucket_id, orphan.key, page_size=100))
     if not versions:
         return "gone"
     newest = versions[0]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django_b2._pages import every_entry, versions_of
 from django_b2.client._limits import MAX_FILE_NAME_BYTES, SHA1_HEX
 from django_b2.client.errors import B2APIError, B2BadRequest, B2Error, B2NotFound
 from django_b2.direct_upload import ledger
@@ -239,20 +240,8 @@ class DirectUploadService:
 
     def _versions(self, b2_name: str) -> list[Mapping[str, Any]]:
         """Every stored version of exactly ``b2_name``, newest first."""
-        found: list[Mapping[str, Any]] = []
-        start_id: str | None = None
-        while True:
-            page = self.client.list_file_versions(
-                self.storage.bucket_id,
-                start_file_name=b2_name,
-                start_file_id=start_id,
-                prefix=b2_name,
-                max_file_count=_VERSIONS_PAGE,
-            )
-            found.extend(f for f in page.get("files", []) if f.get("fileName") == b2_name)
-            start_id = page.get("nextFileId")
-            if start_id is None or page.get("nextFileName") != b2_name:
-                return found
+        found = versions_of(self.client, self.storage.bucket_id, b2_name, page_size=_VERSIONS_PAGE)
+        return list(found)
 
     def _delete_versions(self, versions: list[Mapping[str, Any]]) -> int:
         """Delete ``versions``; an unfinished large file among them is cancelled."""
@@ -326,17 +315,6 @@ class DirectUploadService:
         self.discard_staging(ticket)
         return self._confirmed(ticket, str(copied["fileId"]), sha1)
 
-    def _stored_parts(self, file_id: str) -> list[Mapping[str, Any]]:
-        parts: list[Mapping[str, Any]] = []
-        start: int | None = 1
-        while start is not None:
-            page = self.client.list_parts(
-                file_id, start_part_number=start, max_part_count=_PARTS_PAGE
-            )
-            parts.extend(page.get("parts", []))
-            start = page.get("nextPartNumber")
-        return parts
-
     def _confirm_large(self, ticket: UploadTicket, sha1s: list[str]) -> ConfirmedUpload:
         moved = self._already_moved(ticket, None)
         if moved is not None:
@@ -398,7 +376,13 @@ class DirectUploadService:
         return info if info.get("action") == "upload" else None
 
     def _parts_problem(self, ticket: UploadTicket, sha1s: list[str]) -> str:
-        parts = self._stored_parts(ticket.large_file_id)
+        parts: list[Mapping[str, Any]] = every_entry(
+            lambda start: self.client.list_parts(
+                ticket.large_file_id, start_part_number=start, max_part_count=_PARTS_PAGE
+            ),
+            "parts",
+            "nextPartNumber",
+        )
         numbers = [int(p["partNumber"]) for p in parts]
         if numbers != list(range(1, ticket.part_count + 1)):
             return f"B2 holds parts {numbers}, expected 1 to {ticket.part_count}"

@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management import CommandError
+from django.db.models import FileField
 
 from django_b2.client import KEY_CAPABILITIES
 from django_b2.client._limits import MAX_KEY_DURATION_SECONDS
+from django_b2.references import parse_field
 
 __all__ = [
     "MAX_KEY_DURATION",
     "capability_list",
     "duration",
+    "field_list",
     "info_dict",
     "key_value",
     "non_negative_float",
@@ -52,6 +55,14 @@ def info_dict(pairs: Sequence[tuple[str, str]] | None) -> dict[str, str] | None:
             raise CommandError(f"--info {key} is given twice; pass each key once.")
         result[key] = value
     return result
+
+
+def field_list(labels: Sequence[str]) -> list[FileField]:
+    """``--fields app.Model.field ...`` -> the model fields (checked against the app registry)."""
+    try:
+        return [parse_field(label) for label in labels]
+    except ValueError as exc:
+        raise CommandError(f"--fields: {exc}") from None
 
 
 def capability_list(text: str) -> list[str]:

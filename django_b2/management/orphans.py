@@ -10,9 +10,11 @@ from typing import Any
 
 from django.core.management import CommandError
 
-from django_b2.management.base import B2Command
+from django_b2.management.arguments import duration, field_list
+from django_b2.management.base import B2Command, Subparsers, subcommand
 from django_b2.management.output import dumps_json, format_size, format_timestamp
 from django_b2.orphans import (
+    DEFAULT_OLDER_THAN,
     DeleteStats,
     OrderError,
     ScanStats,
@@ -21,7 +23,7 @@ from django_b2.orphans import (
     find_missing,
     find_orphans,
 )
-from django_b2.references import fields_using, parse_field
+from django_b2.references import fields_using
 
 __all__ = ["OrphansMixin"]
 
@@ -36,13 +38,38 @@ def _age(seconds: float) -> str:
 class OrphansMixin(B2Command):
     """The ``orphans`` subcommand of ``b2_files``."""
 
+    def add_orphans_subcommand(self, subparsers: Subparsers) -> None:
+        orphans = self.add_subcommand(subparsers, "orphans")
+        orphans.add_argument(
+            "--missing",
+            action="store_true",
+            help="list names that rows refer to and the bucket lacks (broken links) instead",
+        )
+        orphans.add_argument(
+            "--delete",
+            action="store_true",
+            help="delete the orphans (per the storage's delete_policy), after asking",
+        )
+        orphans.add_argument(
+            "--older-than",
+            type=duration,
+            default=DEFAULT_OLDER_THAN,
+            metavar="AGE",
+            help="only files uploaded longer ago than AGE (7d, 12h, 30m, 45s; default: 1d): "
+            "younger ones may be uploads whose row is not saved yet",
+        )
+        orphans.add_argument(
+            "--fields",
+            nargs="+",
+            metavar="APP.MODEL.FIELD",
+            help="the fields that refer to the storage's files (default: every FileField and "
+            "ImageField whose storage is this one)",
+        )
+
     def _orphan_fields(self, options: dict[str, Any]) -> list[Any]:
         storage = self.storage
         if options.get("fields"):
-            try:
-                return [parse_field(label) for label in options["fields"]]
-            except ValueError as exc:
-                raise CommandError(f"--fields: {exc}") from None
+            return field_list(options["fields"])
         fields = fields_using(storage)
         if not fields:
             raise CommandError(
@@ -55,7 +82,15 @@ class OrphansMixin(B2Command):
     def _write(self, text: str) -> None:
         self.stdout.write(text, ending="")
 
+    @subcommand(
+        "listFiles",
+        action="find orphaned files",
+        delete=("listFiles", "deleteFiles", "writeFiles"),
+        confirm=True,
+    )
     def handle_orphans(self, options: dict[str, Any]) -> None:
+        """List the files under the storage's location that no FileField/ImageField row refers
+        to (or, with --missing, the rows whose file is not there)."""
         if options["missing"] and options["delete"]:
             raise CommandError("--missing lists broken links and deletes nothing; drop --delete.")
         if options["delete"] and self.json_output and not options["yes"]:
@@ -63,7 +98,7 @@ class OrphansMixin(B2Command):
         fields = self._orphan_fields(options)
         storage = self.storage
         prefix = f"{storage.location}/" if storage.location else ""
-        self.target(storage.bucket_name, prefix or None)
+        self.target(prefix or None)
         stats = ScanStats()
         try:
             if options["missing"]:
@@ -174,11 +209,4 @@ class OrphansMixin(B2Command):
 def _read_spool(path: str) -> Iterator[StoredFile]:
     with open(path, encoding="utf-8") as spool:
         for line in spool:
-            data = json.loads(line)
-            yield StoredFile(
-                name=data["name"],
-                key=data["b2_name"],
-                size=int(data["size"]),
-                uploaded=int(data["uploaded"]),
-                file_id=data["file_id"],
-            )
+            yield StoredFile.from_json(json.loads(line))

@@ -20,7 +20,7 @@ from .sources import B2Source, Payload, Source, SourceFile
 if TYPE_CHECKING:
     from django_b2.storage import B2Storage
 
-__all__ = ["Destination", "Existing", "check_copy"]
+__all__ = ["Destination", "Existing", "check_copy", "describe"]
 
 _BATCH = 1000
 
@@ -34,13 +34,19 @@ class Existing:
     file_id: str
 
 
+def describe(storage: B2Storage) -> str:
+    """Where a migration into ``storage`` writes: ``b2:<api url>/<bucket>/<location>/``."""
+    prefix = f"{storage.location}/" if storage.location else ""
+    return f"b2:{storage.config.api_url}/{storage.bucket_name}/{prefix}"
+
+
 class Destination:
     """A django_b2 storage to migrate into, with an on-disk index of what it holds already."""
 
     def __init__(self, storage: B2Storage, temp_dir: str | None = None) -> None:
         self.storage = storage
         self.prefix = f"{storage.location}/" if storage.location else ""
-        self.description = f"b2:{storage.config.api_url}/{storage.bucket_name}/{self.prefix}"
+        self.description = describe(storage)
         self._temp_dir = temp_dir
         self._index: sqlite3.Connection | None = None
         self._index_path: str | None = None

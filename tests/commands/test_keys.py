@@ -142,6 +142,36 @@ def test_read_only_bucket_key_cannot_upload(
         call("b2_buckets", "delete", BUCKET, "--yes")
 
 
+@pytest.mark.parametrize(
+    ("capabilities", "command", "message"),
+    [
+        # an option that makes a subcommand do more names what that needs (@subcommand(force=...))
+        (
+            "listBuckets,deleteBuckets",
+            ("b2_buckets", "delete", BUCKET, "--force", "--yes"),
+            "lacks the listFiles, deleteFiles, writeFiles capabilities needed to delete the bucket",
+        ),
+        (
+            "listBuckets,writeFiles",
+            ("b2_large_files", "cancel", "--all", "--yes"),
+            "lacks the listFiles capability needed to cancel the large file",
+        ),
+    ],
+)
+def test_options_that_need_more_capabilities_name_them(
+    bucket: dict[str, Any],
+    use_key: Callable[[str, str], None],
+    capabilities: str,
+    command: tuple[str, ...],
+    message: str,
+) -> None:
+    key = _restricted(capabilities)
+    use_key(key["applicationKeyId"], key["applicationKey"])
+    with pytest.raises(CommandError) as info:
+        call(*command)
+    assert message in str(info.value)
+
+
 def test_bucket_restricted_key_used_on_another_bucket(
     bucket: dict[str, Any], client: B2Client, use_key: Callable[[str, str], None]
 ) -> None:

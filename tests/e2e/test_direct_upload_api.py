@@ -22,6 +22,7 @@ from django_b2.client import B2Client
 from django_b2.direct_upload import ConfirmedUpload, DirectUpload, UploadPolicy
 from django_b2.direct_upload.signals import upload_confirmed
 from django_b2.storage import B2Storage
+from tests.helpers import endpoint_calls, pattern
 
 pytestmark = pytest.mark.django_db
 
@@ -203,6 +204,26 @@ def test_large_file_in_parts_is_finished_by_the_server(
     status, again = call("confirm", {"ticket": answer["ticket"], "partSha1": sha1s})
     assert (status, again) == (200, confirmed)
     assert len(recorded) == 1
+
+
+@pytest.mark.parametrize(("size", "parts"), [(2499, 0), (2500, 3), (3001, 4), (10_000, 10)])
+def test_browsers_get_the_part_plan_of_the_storages_own_uploads(
+    call: Call, storage: B2Storage, b2_emulator: Any, size: int, parts: int
+) -> None:
+    # One part plan (django_b2.client._plan): given the policy's part size and threshold, the
+    # storage's client sends a file in as many parts as a browser is told to use for it.
+    status, answer = call("start", {"name": "same.bin", "size": size})
+    assert status == 200, answer
+    assert answer["partCount"] == parts
+    before = endpoint_calls(b2_emulator, "b2_upload_part")
+    storage.client.upload(
+        storage.bucket_id,
+        "site/plain.bin",
+        pattern(size),
+        part_size=1000,
+        large_file_threshold=2500,
+    )
+    assert endpoint_calls(b2_emulator, "b2_upload_part") - before == parts
 
 
 def test_signal_is_sent_after_confirm(call: Call, storage: B2Storage) -> None:

@@ -11,7 +11,7 @@ from django.core.management import CommandError, CommandParser
 from django_b2.client import Bucket, FileVersion
 from django_b2.client.errors import B2BadRequest, B2Conflict, B2NotFound
 from django_b2.management.arguments import info_dict, key_value, positive_int, read_rules_file
-from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.base import B2Command, Subparsers, subcommand
 from django_b2.management.output import format_fields, format_table
 
 BUCKET_TYPES = ("allPrivate", "allPublic")
@@ -42,44 +42,16 @@ def _bucket_fields(bucket: Bucket) -> str:
 class Command(B2Command):
     help = "Manage B2 buckets with the storage's credentials: list, get, create, update, delete."
 
-    needed_capabilities = {
-        "list": ("listBuckets",),
-        "get": ("listBuckets",),
-        "create": ("writeBuckets",),
-        "update": ("listBuckets", "writeBuckets"),
-        "delete": ("listBuckets", "deleteBuckets"),
-        # --force also lists, deletes and cancels every file version first
-        "delete --force": (
-            "listBuckets",
-            "listFiles",
-            "deleteFiles",
-            "writeFiles",
-            "deleteBuckets",
-        ),
-    }
-    actions = {
-        "list": "list buckets",
-        "get": "read the bucket",
-        "create": "create the bucket",
-        "update": "update the bucket",
-        "delete": "delete the bucket",
-    }
-
     def add_subcommands(self, subparsers: Subparsers) -> None:
-        self.add_subcommand(subparsers, "list", "List the buckets of the account.")
-        get = self.add_subcommand(subparsers, "get", "Show one bucket.")
+        self.add_subcommand(subparsers, "list")
+        get = self.add_subcommand(subparsers, "get")
         get.add_argument("name", metavar="NAME")
 
-        create = self.add_subcommand(subparsers, "create", "Create a bucket.")
+        create = self.add_subcommand(subparsers, "create")
         create.add_argument("name", metavar="NAME")
         self._add_settings_options(create, default_type="allPrivate")
 
-        update = self.add_subcommand(
-            subparsers,
-            "update",
-            "Change a bucket. Each option given replaces that whole setting (--info replaces all "
-            "bucket info).",
-        )
+        update = self.add_subcommand(subparsers, "update")
         update.add_argument("name", metavar="NAME")
         self._add_settings_options(update, default_type=None)
         update.add_argument(
@@ -89,13 +61,7 @@ class Command(B2Command):
             help="only update if the bucket's revision is still N (see b2_buckets get)",
         )
 
-        delete = self.add_subcommand(
-            subparsers,
-            "delete",
-            "Delete a bucket. It must be empty unless --force is given.",
-            confirm=True,
-            progress=True,
-        )
+        delete = self.add_subcommand(subparsers, "delete")
         delete.add_argument("name", metavar="NAME")
         delete.add_argument(
             "--force",
@@ -146,7 +112,9 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ list / get
 
+    @subcommand("listBuckets", action="list buckets")
     def handle_list(self, options: dict[str, Any]) -> None:
+        """List the buckets of the account."""
         client = self.client
         restricted_to = self.authorize().bucket_id
         if restricted_to:
@@ -171,13 +139,17 @@ class Command(B2Command):
             ),
         )
 
+    @subcommand("listBuckets", action="read the bucket")
     def handle_get(self, options: dict[str, Any]) -> None:
+        """Show one bucket."""
         bucket = self.get_bucket(options["name"])
         self.emit(bucket, lambda: _bucket_fields(bucket))
 
     # ------------------------------------------------------------------ create / update
 
+    @subcommand("writeBuckets", action="create the bucket")
     def handle_create(self, options: dict[str, Any]) -> None:
+        """Create a bucket."""
         name: str = options["name"]
         settings = self._settings(options)
         self.current_bucket = name
@@ -204,7 +176,10 @@ class Command(B2Command):
             ),
         )
 
+    @subcommand("listBuckets", "writeBuckets", action="update the bucket")
     def handle_update(self, options: dict[str, Any]) -> None:
+        """Change a bucket. Each option given replaces that whole setting (--info replaces all
+        bucket info)."""
         name: str = options["name"]
         settings = self._settings(options)
         if options.get("bucket_type"):
@@ -233,7 +208,17 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ delete
 
+    @subcommand(
+        "listBuckets",
+        "deleteBuckets",
+        action="delete the bucket",
+        # --force also lists, deletes and cancels every file version first
+        force=("listBuckets", "listFiles", "deleteFiles", "writeFiles", "deleteBuckets"),
+        progress=True,
+        confirm=True,
+    )
     def handle_delete(self, options: dict[str, Any]) -> None:
+        """Delete a bucket. It must be empty unless --force is given."""
         name: str = options["name"]
         bucket_id = self.get_bucket(name)["bucketId"]
         removed = 0

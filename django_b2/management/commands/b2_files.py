@@ -10,16 +10,18 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from django.core.management import CommandError
 
+from django_b2._pages import versions_of
 from django_b2.client import FileVersion, download_url_by_name
 from django_b2.client._limits import MAX_DOWNLOAD_AUTH_SECONDS
 from django_b2.client.errors import B2BadRequest, B2NotFound
-from django_b2.management.arguments import duration, info_dict, key_value, positive_int
-from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.arguments import info_dict, key_value, positive_int
+from django_b2.management.base import B2Command, Subparsers, subcommand
 from django_b2.management.orphans import OrphansMixin
 from django_b2.management.output import (
     format_fields,
@@ -27,7 +29,6 @@ from django_b2.management.output import (
     format_table,
     format_timestamp,
 )
-from django_b2.orphans import DEFAULT_OLDER_THAN
 
 #: B2's longest download authorization (7 days).
 MAX_URL_SECONDS = MAX_DOWNLOAD_AUTH_SECONDS
@@ -39,44 +40,15 @@ class Command(OrphansMixin, B2Command):
         "rm, hide, info, url, orphans."
     )
 
-    needed_capabilities = {
-        "ls": ("listFiles",),
-        "upload": ("writeFiles",),
-        "download": ("readFiles",),
-        "rm": ("listFiles", "deleteFiles"),
-        "hide": ("writeFiles",),
-        "info": ("readFiles",),
-        "url": ("shareFiles",),
-        "orphans": ("listFiles",),
-        "orphans --delete": ("listFiles", "deleteFiles", "writeFiles"),
-    }
-    actions = {
-        "ls": "list files",
-        "upload": "upload the file",
-        "download": "download the file",
-        "rm": "delete the file",
-        "hide": "hide the file",
-        "info": "read the file's information",
-        "url": "make a download URL",
-        "orphans": "find orphaned files",
-    }
-
     def add_subcommands(self, subparsers: Subparsers) -> None:
-        ls = self.add_subcommand(
-            subparsers,
-            "ls",
-            "List file names under PREFIX, one folder level unless --recursive.",
-            bucket=True,
-        )
+        ls = self.add_subcommand(subparsers, "ls")
         ls.add_argument("prefix", nargs="?", default="", metavar="PREFIX")
         ls.add_argument("--versions", action="store_true", help="show every version")
         ls.add_argument(
             "--recursive", action="store_true", help="list every name instead of folders"
         )
 
-        upload = self.add_subcommand(
-            subparsers, "upload", "Upload a local file as NAME.", bucket=True, progress=True
-        )
+        upload = self.add_subcommand(subparsers, "upload")
         upload.add_argument("path", metavar="PATH", help="local file to upload")
         upload.add_argument("name", metavar="NAME", help="B2 file name")
         upload.add_argument(
@@ -93,45 +65,24 @@ class Command(OrphansMixin, B2Command):
             help="file info entry; repeat for several",
         )
 
-        download = self.add_subcommand(
-            subparsers,
-            "download",
-            "Download NAME to PATH (a file, or a directory to keep the base name).",
-            bucket=True,
-            progress=True,
-        )
+        download = self.add_subcommand(subparsers, "download")
         download.add_argument("name", metavar="NAME")
         download.add_argument("path", metavar="PATH")
         download.add_argument(
             "--overwrite", action="store_true", help="replace PATH if it already exists"
         )
 
-        rm = self.add_subcommand(
-            subparsers,
-            "rm",
-            "Delete the newest version of NAME (the previous one becomes current).",
-            bucket=True,
-        )
+        rm = self.add_subcommand(subparsers, "rm")
         rm.add_argument("name", metavar="NAME")
         rm.add_argument("--all-versions", action="store_true", help="delete every version of NAME")
 
-        hide = self.add_subcommand(
-            subparsers,
-            "hide",
-            "Hide NAME: it disappears from listings and downloads; versions are kept.",
-            bucket=True,
-        )
+        hide = self.add_subcommand(subparsers, "hide")
         hide.add_argument("name", metavar="NAME")
 
-        info = self.add_subcommand(subparsers, "info", "Show NAME's information.", bucket=True)
+        info = self.add_subcommand(subparsers, "info")
         info.add_argument("name", metavar="NAME")
 
-        url = self.add_subcommand(
-            subparsers,
-            "url",
-            "Print a download URL for NAME; signed for a private bucket.",
-            bucket=True,
-        )
+        url = self.add_subcommand(subparsers, "url")
         url.add_argument("name", metavar="NAME")
         url.add_argument(
             "--expires",
@@ -141,38 +92,7 @@ class Command(OrphansMixin, B2Command):
             "url_expire; at most 604800)",
         )
 
-        orphans = self.add_subcommand(
-            subparsers,
-            "orphans",
-            "List the files under the storage's location that no FileField/ImageField row "
-            "refers to (or, with --missing, the rows whose file is not there).",
-            confirm=True,
-        )
-        orphans.add_argument(
-            "--missing",
-            action="store_true",
-            help="list names that rows refer to and the bucket lacks (broken links) instead",
-        )
-        orphans.add_argument(
-            "--delete",
-            action="store_true",
-            help="delete the orphans (per the storage's delete_policy), after asking",
-        )
-        orphans.add_argument(
-            "--older-than",
-            type=duration,
-            default=DEFAULT_OLDER_THAN,
-            metavar="AGE",
-            help="only files uploaded longer ago than AGE (7d, 12h, 30m, 45s; default: 1d): "
-            "younger ones may be uploads whose row is not saved yet",
-        )
-        orphans.add_argument(
-            "--fields",
-            nargs="+",
-            metavar="APP.MODEL.FIELD",
-            help="the fields that refer to the storage's files (default: every FileField and "
-            "ImageField whose storage is this one)",
-        )
+        self.add_orphans_subcommand(subparsers)
 
     def _not_found(self, name: str, bucket: str) -> CommandError:
         return CommandError(
@@ -182,12 +102,12 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ ls
 
+    @subcommand("listFiles", action="list files", bucket=True)
     def handle_ls(self, options: dict[str, Any]) -> None:
-        bucket = self.bucket_name()
+        """List file names under PREFIX, one folder level unless --recursive."""
         # A key limited to a name prefix may only list inside it: start there by default.
         prefix: str = options["prefix"] or self.authorize().name_prefix or ""
-        self.target(bucket, prefix)
-        bucket_id = self.bucket_id(bucket)
+        _, bucket_id = self.target_id(prefix)
         delimiter = None if options["recursive"] else "/"
         client = self.client
         if options["versions"]:
@@ -220,15 +140,15 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ upload / download
 
+    @subcommand("writeFiles", action="upload the file", bucket=True, progress=True)
     def handle_upload(self, options: dict[str, Any]) -> None:
+        """Upload a local file as NAME."""
         path = Path(options["path"])
         name: str = options["name"]
         if not path.is_file():
             raise CommandError(f"No file at {path}; give the path of a local file to upload.")
         file_info = info_dict(options.get("info"))
-        bucket = self.bucket_name()
-        self.target(bucket, name)
-        bucket_id = self.bucket_id(bucket)
+        bucket, bucket_id = self.target_id(name)
         config = self.storage.config
         size = path.stat().st_size
         # Resuming a large upload lists unfinished large files (listFiles); an upload-only key
@@ -255,7 +175,9 @@ class Command(OrphansMixin, B2Command):
             ),
         )
 
+    @subcommand("readFiles", action="download the file", bucket=True, progress=True)
     def handle_download(self, options: dict[str, Any]) -> None:
+        """Download NAME to PATH (a file, or a directory to keep the base name)."""
         name: str = options["name"]
         target = Path(options["path"])
         if target.is_dir():
@@ -264,8 +186,7 @@ class Command(OrphansMixin, B2Command):
             raise CommandError(f"{target} already exists; pass --overwrite to replace it.")
         if not target.parent.is_dir():
             raise CommandError(f"Directory {target.parent} does not exist; create it first.")
-        bucket = self.bucket_name()
-        self.target(bucket, name)
+        bucket = self.target(name)
         client = self.client
         # Write next to the target and rename at the end: a failed download leaves no half file.
         handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -289,19 +210,14 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ rm / hide
 
+    @subcommand("listFiles", "deleteFiles", action="delete the file", bucket=True)
     def handle_rm(self, options: dict[str, Any]) -> None:
+        """Delete the newest version of NAME (the previous one becomes current)."""
         name: str = options["name"]
-        bucket = self.bucket_name()
-        self.target(bucket, name)
-        bucket_id = self.bucket_id(bucket)
+        bucket, bucket_id = self.target_id(name)
         client = self.client
-        versions: list[FileVersion] = []
-        for version in client.iter_file_versions(bucket_id, prefix=name):
-            if version["fileName"] != name:
-                break  # versions are sorted by name: the exact name comes first
-            versions.append(version)
-            if not options["all_versions"]:
-                break
+        wanted = None if options["all_versions"] else 1  # the newest comes first
+        versions = list(islice(versions_of(client, bucket_id, name), wanted))
         if not versions:
             raise self._not_found(name, bucket)
         deleted = []
@@ -318,11 +234,11 @@ class Command(OrphansMixin, B2Command):
             lambda: f"Deleted {len(deleted)} version(s) of {name} from bucket {bucket}.",
         )
 
+    @subcommand("writeFiles", action="hide the file", bucket=True)
     def handle_hide(self, options: dict[str, Any]) -> None:
+        """Hide NAME: it disappears from listings and downloads; versions are kept."""
         name: str = options["name"]
-        bucket = self.bucket_name()
-        self.target(bucket, name)
-        bucket_id = self.bucket_id(bucket)
+        bucket, bucket_id = self.target_id(name)
         try:
             marker = self.client.hide_file(bucket_id, name)
         except B2NotFound:
@@ -338,10 +254,11 @@ class Command(OrphansMixin, B2Command):
 
     # ------------------------------------------------------------------ info / url
 
+    @subcommand("readFiles", action="read the file's information", bucket=True)
     def handle_info(self, options: dict[str, Any]) -> None:
+        """Show NAME's information."""
         name: str = options["name"]
-        bucket = self.bucket_name()
-        self.target(bucket, name)
+        bucket = self.target(name)
         try:
             info = self.client.get_file_info_by_name(bucket, name)
         except B2NotFound:
@@ -361,15 +278,16 @@ class Command(OrphansMixin, B2Command):
             ),
         )
 
+    @subcommand("shareFiles", action="make a download URL", bucket=True)
     def handle_url(self, options: dict[str, Any]) -> None:
+        """Print a download URL for NAME; signed for a private bucket."""
         name: str = options["name"]
         expires: int | None = options.get("expires")
         if expires is not None and expires > MAX_URL_SECONDS:
             raise CommandError(
                 f"--expires must be at most {MAX_URL_SECONDS} seconds (7 days); got {expires}."
             )
-        bucket_name = self.bucket_name()
-        self.target(bucket_name, name)
+        bucket_name = self.target(name)
         authorization = self.authorize()
         if authorization.bucket_id and "listBuckets" not in authorization.capabilities:
             # A key for this one bucket that may not read its type: a signed URL works for

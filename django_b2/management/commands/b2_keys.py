@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management import CommandError
 
+from django_b2._pages import every_entry
 from django_b2.client import RESTRICTED_KEY_FORBIDDEN_CAPABILITIES, ApplicationKey
 from django_b2.client.errors import B2BadRequest, B2NotFound
 from django_b2.management.arguments import (
@@ -13,7 +14,7 @@ from django_b2.management.arguments import (
     capability_list,
     positive_int,
 )
-from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.base import B2Command, Subparsers, subcommand
 from django_b2.management.output import format_fields, format_table, format_timestamp
 
 SECRET_WARNING = (
@@ -25,23 +26,10 @@ SECRET_WARNING = (
 class Command(B2Command):
     help = "Manage B2 application keys with the storage's credentials: list, create, delete."
 
-    needed_capabilities = {
-        "list": ("listKeys",),
-        "create": ("writeKeys",),
-        "delete": ("deleteKeys",),
-    }
-    actions = {
-        "list": "list application keys",
-        "create": "create an application key",
-        "delete": "delete the application key",
-    }
-
     def add_subcommands(self, subparsers: Subparsers) -> None:
-        self.add_subcommand(subparsers, "list", "List the application keys of the account.")
+        self.add_subcommand(subparsers, "list")
 
-        create = self.add_subcommand(
-            subparsers, "create", "Create an application key and print its secret once."
-        )
+        create = self.add_subcommand(subparsers, "create")
         create.add_argument("name", metavar="NAME", help="key name: letters, digits and -")
         create.add_argument(
             "--capabilities",
@@ -65,21 +53,20 @@ class Command(B2Command):
             help="the key expires after this many seconds (default: never)",
         )
 
-        delete = self.add_subcommand(subparsers, "delete", "Delete an application key.")
+        delete = self.add_subcommand(subparsers, "delete")
         delete.add_argument("key_id", metavar="KEY_ID")
 
     # ------------------------------------------------------------------ list
 
+    @subcommand("listKeys", action="list application keys")
     def handle_list(self, options: dict[str, Any]) -> None:
+        """List the application keys of the account."""
         client = self.client
-        keys: list[ApplicationKey] = []
-        start: str | None = None
-        while True:
-            page = client.list_keys(max_key_count=1000, start_application_key_id=start)
-            keys.extend(page.get("keys", []))
-            start = page.get("nextApplicationKeyId")
-            if not start:
-                break
+        keys: list[ApplicationKey] = every_entry(
+            lambda start: client.list_keys(max_key_count=1000, start_application_key_id=start),
+            "keys",
+            "nextApplicationKeyId",
+        )
         self.emit(keys, lambda: self._keys_table(keys))
 
     def _keys_table(self, keys: list[ApplicationKey]) -> str:
@@ -110,7 +97,9 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ create
 
+    @subcommand("writeKeys", action="create an application key")
     def handle_create(self, options: dict[str, Any]) -> None:
+        """Create an application key and print its secret once."""
         name: str = options["name"]
         capabilities: list[str] = options["capabilities"]
         bucket_name: str | None = options.get("bucket")
@@ -163,7 +152,9 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ delete
 
+    @subcommand("deleteKeys", action="delete the application key")
     def handle_delete(self, options: dict[str, Any]) -> None:
+        """Delete an application key."""
         key_id: str = options["key_id"]
         try:
             key = self.client.delete_key(key_id)

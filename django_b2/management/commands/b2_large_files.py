@@ -8,10 +8,11 @@ from typing import Any
 
 from django.core.management import CommandError
 
+from django_b2._pages import every_entry
 from django_b2.client import CancelLargeFileResponse, FileVersion, Part
 from django_b2.client.errors import B2BadRequest, B2NotFound
 from django_b2.management.arguments import non_negative_float
-from django_b2.management.base import B2Command, Subparsers
+from django_b2.management.base import B2Command, Subparsers, subcommand
 from django_b2.management.output import format_table, format_timestamp
 
 
@@ -25,37 +26,14 @@ class Command(B2Command):
         "Unfinished large files of a bucket (default: the storage's bucket): list, parts, cancel."
     )
 
-    needed_capabilities = {
-        "list": ("listFiles",),
-        "parts": ("writeFiles",),
-        "cancel": ("writeFiles",),
-        "cancel --all": ("listFiles", "writeFiles"),
-    }
-    actions = {
-        "list": "list unfinished large files",
-        "parts": "list the parts",
-        "cancel": "cancel the large file",
-    }
-
     def add_subcommands(self, subparsers: Subparsers) -> None:
-        ls = self.add_subcommand(
-            subparsers, "list", "List unfinished large files, oldest first.", bucket=True
-        )
+        ls = self.add_subcommand(subparsers, "list")
         ls.add_argument("--prefix", default=None, metavar="P", help="only names starting with P")
 
-        parts = self.add_subcommand(
-            subparsers, "parts", "List the uploaded parts of an unfinished large file."
-        )
+        parts = self.add_subcommand(subparsers, "parts")
         parts.add_argument("file_id", metavar="FILE_ID")
 
-        cancel = self.add_subcommand(
-            subparsers,
-            "cancel",
-            "Cancel an unfinished large file (FILE_ID), or all of them with --all.",
-            bucket=True,
-            confirm=True,
-            progress=True,
-        )
+        cancel = self.add_subcommand(subparsers, "cancel")
         cancel.add_argument("file_id", nargs="?", metavar="FILE_ID")
         cancel.add_argument(
             "--all", action="store_true", help="cancel every unfinished large file of the bucket"
@@ -69,16 +47,14 @@ class Command(B2Command):
 
     def _unfinished(self, bucket_id: str, prefix: str | None) -> list[FileVersion]:
         client = self.client
-        files: list[FileVersion] = []
-        start: str | None = None
-        while True:
-            page = client.list_unfinished_large_files(
+        files: list[FileVersion] = every_entry(
+            lambda start: client.list_unfinished_large_files(
                 bucket_id, name_prefix=prefix, start_file_id=start, max_file_count=100
-            )
-            files.extend(page.get("files", []))
-            start = page.get("nextFileId")
-            if not start:
-                return files
+            ),
+            "files",
+            "nextFileId",
+        )
+        return files
 
     @staticmethod
     def _table(files: list[FileVersion]) -> str:
@@ -94,11 +70,11 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ list / parts
 
+    @subcommand("listFiles", action="list unfinished large files", bucket=True)
     def handle_list(self, options: dict[str, Any]) -> None:
-        bucket = self.bucket_name()
+        """List unfinished large files, oldest first."""
         prefix: str | None = options.get("prefix") or self.authorize().name_prefix
-        self.target(bucket, prefix)
-        bucket_id = self.bucket_id(bucket)
+        _, bucket_id = self.target_id(prefix)
         files = self._unfinished(bucket_id, prefix)
         self.emit(files, lambda: self._table(files))
 
@@ -108,18 +84,19 @@ class Command(B2Command):
             "manage.py b2_large_files list."
         )
 
+    @subcommand("writeFiles", action="list the parts")
     def handle_parts(self, options: dict[str, Any]) -> None:
+        """List the uploaded parts of an unfinished large file."""
         file_id: str = options["file_id"]
         client = self.client
-        parts: list[Part] = []
-        start: int | None = None
         try:
-            while True:
-                page = client.list_parts(file_id, start_part_number=start, max_part_count=1000)
-                parts.extend(page.get("parts", []))
-                start = page.get("nextPartNumber")
-                if not start:
-                    break
+            parts: list[Part] = every_entry(
+                lambda start: client.list_parts(
+                    file_id, start_part_number=start, max_part_count=1000
+                ),
+                "parts",
+                "nextPartNumber",
+            )
         except (B2BadRequest, B2NotFound) as exc:
             raise self._no_such_file(file_id, exc) from exc
         total = sum(int(part.get("contentLength", 0)) for part in parts)
@@ -149,7 +126,16 @@ class Command(B2Command):
 
     # ------------------------------------------------------------------ cancel
 
+    @subcommand(
+        "writeFiles",
+        action="cancel the large file",
+        all=("listFiles", "writeFiles"),
+        bucket=True,
+        progress=True,
+        confirm=True,
+    )
     def handle_cancel(self, options: dict[str, Any]) -> None:
+        """Cancel an unfinished large file (FILE_ID), or all of them with --all."""
         file_id: str | None = options.get("file_id")
         everything: bool = options["all"]
         older_than: float | None = options.get("older_than")
@@ -172,10 +158,9 @@ class Command(B2Command):
         self.emit(cancelled, lambda: f"Cancelled {len(cancelled)} unfinished large file(s).")
 
     def _cancel_all(self, older_than: float | None) -> list[CancelLargeFileResponse]:
-        bucket = self.bucket_name()
         prefix = self.authorize().name_prefix
-        self.target(bucket, prefix)
-        files = self._unfinished(self.bucket_id(bucket), prefix)
+        bucket, bucket_id = self.target_id(prefix)
+        files = self._unfinished(bucket_id, prefix)
         if older_than is not None:
             cutoff = now_millis() - int(older_than * 3_600_000)
             files = [entry for entry in files if int(entry.get("uploadTimestamp", 0)) < cutoff]

@@ -8,14 +8,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from django.core.management import BaseCommand, CommandError, CommandParser
+from django.core.management import CommandError, CommandParser
 
 from django_b2.client import B2Error
-from django_b2.management.arguments import positive_int
-from django_b2.management.base import find_storage, not_b2_storage
+from django_b2.management.arguments import field_list, positive_int
+from django_b2.management.base import OutputCommand, b2_storage, find_storage
 from django_b2.management.errors import explain_b2_error
-from django_b2.management.output import dumps_json, format_size
-from django_b2.management.progress import progress_bar
+from django_b2.management.output import format_size
 from django_b2.migrate import (
     B2Source,
     DirectorySource,
@@ -25,20 +24,20 @@ from django_b2.migrate import (
     StorageSource,
     migrate,
 )
-from django_b2.references import NameSpool, iter_field_names, parse_field
+from django_b2.migrate.destination import describe
+from django_b2.references import NameSpool, iter_field_names
 from django_b2.storage import B2Storage
 
 #: Failures listed in the human output (all are in --json and in the journal).
 _SHOWN_FAILURES = 20
 
 
-class Command(BaseCommand):
+class Command(OutputCommand):
     help = (
         "Copy files to a django_b2 storage from another storage (--from ALIAS) or a directory "
         "(--from-dir PATH): parallel, resumable (--journal), verified by SHA-1; files already "
         "there with the same size and SHA-1 are skipped."
     )
-    requires_system_checks = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         origin = parser.add_mutually_exclusive_group(required=True)
@@ -84,12 +83,6 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------ set-up
 
-    def _destination(self, alias: str) -> B2Storage:
-        storage = find_storage(alias, "--to")
-        if not isinstance(storage, B2Storage):
-            raise not_b2_storage(alias, storage, "--to")
-        return storage
-
     def _source(self, options: dict[str, Any], destination: B2Storage) -> Source:
         if options["from_dir"]:
             try:
@@ -111,29 +104,24 @@ class Command(BaseCommand):
     def _journal_path(options: dict[str, Any], source: Source, destination: B2Storage) -> str:
         if options["journal"]:
             return str(options["journal"])
-        prefix = f"{destination.location}/" if destination.location else ""
-        target = f"b2:{destination.config.api_url}/{destination.bucket_name}/{prefix}"
+        target = describe(destination)
         digest = hashlib.sha256(f"{source.description}\0{target}".encode()).hexdigest()[:12]
         return str(Path.cwd() / f"b2_migrate-{digest}.sqlite3")
 
     # ------------------------------------------------------------------ run
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.json_output = bool(options["json"])
-        destination = self._destination(options["to"])
+        self.options = options
+        destination = b2_storage(options["to"], "--to")
         source = self._source(options, destination)
-        try:
-            fields = [parse_field(label) for label in options["fields"] or []]
-        except ValueError as exc:
-            raise CommandError(f"--fields: {exc}") from None
+        fields = field_list(options["fields"] or [])
         journal = self._journal_path(options, source, destination)
         target = f"b2://{destination.bucket_name}/{destination.location}".rstrip("/")
         what = "Would copy" if options["dry_run"] else "Copying"
-        self._note(
+        self.note(
             f"{what} {source.description} to {target}"
             + ("" if options["dry_run"] else f"; journal: {journal}")
         )
-        draw = not options["no_progress"] and self.stdout.isatty()
         try:
             with ExitStack() as stack:
                 names: Iterator[str] | None = None
@@ -142,15 +130,8 @@ class Command(BaseCommand):
                     for field in fields:
                         spool.add_all(iter_field_names(field))
                     names = (name.decode("utf-8", "surrogatepass") for name in spool.sorted())
-                files_bar = stack.enter_context(
-                    progress_bar(
-                        enabled=draw, stream=self.stderr, description="files", total=None,
-                        unit="file",
-                    )
-                )  # fmt: skip
-                bytes_bar = stack.enter_context(
-                    progress_bar(enabled=draw, stream=self.stderr, description="sent", total=None)
-                )
+                files_bar = stack.enter_context(self.progress("files", None, unit="file"))
+                bytes_bar = stack.enter_context(self.progress("sent", None))
 
                 def progress(summary: MigrationSummary) -> None:
                     if files_bar is not None:
@@ -166,7 +147,7 @@ class Command(BaseCommand):
                     workers=options["workers"],
                     attempts=options["attempts"],
                     dry_run=options["dry_run"],
-                    progress=progress if draw else None,
+                    progress=progress if self.draws_progress else None,
                 )
         except JournalError as exc:
             raise CommandError(str(exc)) from None
@@ -178,7 +159,7 @@ class Command(BaseCommand):
                 bucket_name=destination.bucket_name,
                 api_url=str(destination.config.api_url),
             ) from exc
-        self._report(summary)
+        self.emit(summary.to_json(), lambda: _summary_text(summary))
         if summary.failed:
             raise CommandError(
                 f"{summary.failed} file(s) could not be copied (listed above, and in the "
@@ -186,24 +167,19 @@ class Command(BaseCommand):
                 "files are not sent again."
             )
 
-    def _note(self, message: str) -> None:
-        (self.stderr if self.json_output else self.stdout).write(message)
 
-    def _report(self, summary: MigrationSummary) -> None:
-        if self.json_output:
-            self.stdout.write(dumps_json(summary.to_json()))
-            return
-        verb = "Would copy" if summary.dry_run else "Copied"
-        server = f" ({summary.server_side} server-side)" if summary.server_side else ""
-        lines = [
-            f"{verb} {summary.copied} file(s){server}, {format_size(summary.bytes)}; skipped "
-            f"{summary.skipped} already there; {summary.failed} failed; "
-            f"{summary.missing} missing at the source; {summary.seconds:.1f} s."
-        ]
-        for name, error in summary.failures[:_SHOWN_FAILURES]:
-            lines.append(f"  failed: {name}: {error}")
-        if summary.failed > _SHOWN_FAILURES:
-            lines.append(f"  ... and {summary.failed - _SHOWN_FAILURES} more (see --json)")
-        for name in summary.missing_names[:_SHOWN_FAILURES]:
-            lines.append(f"  missing: {name}")
-        self.stdout.write("\n".join(lines))
+def _summary_text(summary: MigrationSummary) -> str:
+    verb = "Would copy" if summary.dry_run else "Copied"
+    server = f" ({summary.server_side} server-side)" if summary.server_side else ""
+    lines = [
+        f"{verb} {summary.copied} file(s){server}, {format_size(summary.bytes)}; skipped "
+        f"{summary.skipped} already there; {summary.failed} failed; "
+        f"{summary.missing} missing at the source; {summary.seconds:.1f} s."
+    ]
+    for name, error in summary.failures[:_SHOWN_FAILURES]:
+        lines.append(f"  failed: {name}: {error}")
+    if summary.failed > _SHOWN_FAILURES:
+        lines.append(f"  ... and {summary.failed - _SHOWN_FAILURES} more (see --json)")
+    for name in summary.missing_names[:_SHOWN_FAILURES]:
+        lines.append(f"  missing: {name}")
+    return "\n".join(lines)
