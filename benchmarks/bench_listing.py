@@ -14,13 +14,15 @@ data dir and a raw ``requests`` client walks the listings:
 - versions of the hot name from a ``startFileId`` in its middle;
 - unfinished large files (100 per call), and with ``namePrefix`` ``media/d42/``.
 
-Each walk stops after ``--max-pages`` calls or ``--max-seconds``. The emulator's CPU per call is
-read from ``/proc``. ``digest`` is a SHA-1 of what was listed (names, actions, sizes, the
-``next*`` fields; not file ids, which differ between fills), so two trees can be compared.
+A walk shorter than ``--repeat`` calls starts again until it made that many; each stops after
+``--max-pages`` calls or ``--max-seconds``. The emulator's CPU per call is read from ``/proc``
+(10 ms ticks: hence the repeats). ``digest`` is a SHA-1 of what was listed (names, actions,
+sizes, the ``next*`` fields; not file ids, which differ between fills), so two trees can be
+compared.
 
 ``--tree DIR`` runs the emulator (and the fill) from another checkout, e.g. the old code:
 
-    git worktree add /tmp/old-listing main
+    git worktree add --detach /tmp/old-listing main
     .venv/bin/python benchmarks/bench_listing.py --files 10000,100000 --tree /tmp/old-listing
     .venv/bin/python benchmarks/bench_listing.py --files 10000,100000
 """
@@ -102,9 +104,11 @@ def child_fill(p: dict[str, Any]) -> dict[str, Any]:
 class Walker:
     """Calls one listing again and again, following ``next*``; counts calls, time and CPU."""
 
-    def __init__(self, emu: h.Emulator, raw: h.RawB2, max_pages: int, max_seconds: float):
+    def __init__(
+        self, emu: h.Emulator, raw: h.RawB2, max_pages: int, max_seconds: float, min_calls: int
+    ):
         self.emu, self.raw = emu, raw
-        self.max_pages, self.max_seconds = max_pages, max_seconds
+        self.max_pages, self.max_seconds, self.min_calls = max_pages, max_seconds, min_calls
 
     def run(self, label: str, pages: Iterator[dict[str, Any]]) -> dict[str, Any]:
         """Take pages from ``pages`` (each one a call) until it ends or a bound is reached."""
@@ -137,21 +141,26 @@ class Walker:
         )
         return row
 
-    def walk(self, call: str, **body: Any) -> Iterator[dict[str, Any]]:
-        """One listing from its first page to its last, following ``next*``."""
-        while True:
-            page = self.raw.call(call, **body)
-            yield page
-            if call == "b2_list_unfinished_large_files":
-                body["startFileId"] = page["nextFileId"]
-                if not page["nextFileId"]:
-                    return
-                continue
-            if not page["nextFileName"]:
-                return
-            body["startFileName"] = page["nextFileName"]
-            if call == "b2_list_file_versions":
-                body["startFileId"] = page["nextFileId"]
+    def walk(self, call: str, **first: Any) -> Iterator[dict[str, Any]]:
+        """A listing from its first page to its last, following ``next*``; again from the
+        first page until ``min_calls`` calls were made (short listings, enough CPU ticks)."""
+        calls = 0
+        while calls < self.min_calls:
+            body = dict(first)
+            while True:
+                page = self.raw.call(call, **body)
+                calls += 1
+                yield page
+                if call == "b2_list_unfinished_large_files":
+                    body["startFileId"] = page["nextFileId"]
+                    if not page["nextFileId"]:
+                        break
+                    continue
+                if not page["nextFileName"]:
+                    break
+                body["startFileName"] = page["nextFileName"]
+                if call == "b2_list_file_versions":
+                    body["startFileId"] = page["nextFileId"]
 
     def repeat(self, times: int, call: str, **body: Any) -> Iterator[dict[str, Any]]:
         """The same call ``times`` times."""
@@ -185,7 +194,7 @@ def measure_all(
 ) -> list[dict[str, Any]]:
     raw = h.RawB2(emu.url, emu.key_id, emu.key)
     raw.authorize()
-    walker = Walker(emu, raw, args.max_pages, args.max_seconds)
+    walker = Walker(emu, raw, args.max_pages, args.max_seconds, args.repeat)
     page = args.page
     names, versions = "b2_list_file_names", "b2_list_file_versions"
     hot = raw.call(versions, bucketId=bucket_id, startFileName=HOT, prefix=HOT, maxFileCount=10000)
@@ -198,7 +207,7 @@ def measure_all(
             walker.walk(names, bucketId=bucket_id, maxFileCount=page, prefix="media/d42/"),
         ),
         (
-            "names, prefix media/, delimiter / (100 folders)",
+            "names, prefix media/, delimiter / (95 folders)",
             walker.repeat(
                 args.repeat, names, bucketId=bucket_id, maxFileCount=page, prefix="media/",
                 delimiter="/",
@@ -245,7 +254,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--page", type=int, default=1000, help="maxFileCount of the walks")
     ap.add_argument("--hot-versions", type=int, default=3000)
     ap.add_argument("--unfinished", type=int, default=300)
-    ap.add_argument("--repeat", type=int, default=20, help="calls of the one-page listings")
+    ap.add_argument(
+        "--repeat", type=int, default=20, help="calls of one-page listings; walks at least"
+    )
     ap.add_argument("--max-pages", type=int, default=200, help="calls per walk at most")
     ap.add_argument("--max-seconds", type=float, default=60.0, help="seconds per walk at most")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds for the fill")

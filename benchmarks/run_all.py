@@ -23,6 +23,7 @@ import _harness as h  # noqa: E402
 
 FULL: dict[str, list[str]] = {
     "emulator": ["bench_emulator.py", "--size", "128M", "--streams", "1,2,4"],
+    "listing": ["bench_listing.py", "--files", "10000,100000"],
     "upload": [
         "bench_upload.py",
         "--sizes",
@@ -47,6 +48,7 @@ FULL: dict[str, list[str]] = {
 }
 QUICK: dict[str, list[str]] = {
     "emulator": ["bench_emulator.py", "--size", "32M", "--streams", "1,2"],
+    "listing": ["bench_listing.py", "--files", "10000", "--hot-versions", "1000"],
     "upload": [
         "bench_upload.py",
         "--sizes",
