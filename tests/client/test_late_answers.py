@@ -20,6 +20,7 @@ from django_b2.client import (
     B2Client,
     B2Conflict,
     B2ConnectionError,
+    B2ServiceError,
     B2TimeoutError,
     Bucket,
     RetryPolicy,
@@ -399,3 +400,19 @@ def test_delete_key_without_the_right_to_list_keys_raises_as_before(
     b2_emulator.set_faults()
     left = [k["applicationKeyId"] for k in client.list_keys()["keys"]]
     assert left == [admin["applicationKeyId"]]
+
+
+def test_a_busy_b2_fails_the_read_before_anything_is_removed(
+    client: B2Client, b2_emulator: EmulatorServer
+) -> None:
+    # The read goes first; when B2 is busy past the retries its error is raised and the
+    # delete is never sent (the call does not wait twice as long as before).
+    key = client.create_key("late-busy", ["listBuckets"])
+    b2_emulator.set_faults(api_503_rate=1.0, retry_after=0)
+    b2_emulator.reset_counters()
+    with pytest.raises(B2ServiceError):
+        client.delete_key(key["applicationKeyId"])
+    assert endpoint_calls(b2_emulator, "b2_list_keys") == 5
+    assert endpoint_calls(b2_emulator, "b2_delete_key") == 0
+    b2_emulator.set_faults()
+    assert [k["applicationKeyId"] for k in client.list_keys()["keys"]] == [key["applicationKeyId"]]
