@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from ._auth import AccountAuthorization
 from ._core import ClientCore, require_id
-from ._resend import Tracked
+from ._resend import Tracked, echoes, read_before
 from ._transport import HttpOptions
 from ._types import Bucket, ListBucketsResponse
 from ._validation import validate_bucket_info, validate_bucket_name, validate_bucket_type
-from .errors import B2BadRequest, B2NotFound, B2ValidationError
+from .errors import B2BadRequest, B2Conflict, B2Error, B2NotFound, B2ValidationError
 
 logger = logging.getLogger("django_b2.client")
+
+#: Where a bucket shows what ``b2_update_bucket`` set, for the fields it does not echo as sent.
+_SETTINGS_IN_BUCKET = {
+    "defaultServerSideEncryption": ("defaultServerSideEncryption", "value"),
+    "defaultRetention": ("fileLockConfiguration", "value", "defaultRetention"),
+    "fileLockEnabled": ("fileLockConfiguration", "value", "isFileLockEnabled"),
+}
 
 
 class BucketCalls(ClientCore):
@@ -68,9 +76,34 @@ class BucketCalls(ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Bucket:
+        """Delete an empty bucket; B2 answers with the deleted bucket.
+
+        The bucket is read first (one ``b2_list_buckets``): when an attempt's answer is lost and
+        the resend hears ``bad_bucket_id`` (no such bucket), the lost attempt deleted it, and the
+        bucket as read just before the call is returned. A bucket that did not exist before the
+        call still raises :class:`B2BadRequest` (``bad_bucket_id``).
+        """
         require_id("bucket_id", bucket_id)
         body = {"bucketId": bucket_id}
-        return self._post(Bucket, "b2_delete_bucket", body, http, http_override, account=True)
+        before = read_before(partial(self._listed_bucket, bucket_id, http, http_override))
+        call = Tracked()
+        try:
+            return self._post(
+                Bucket, "b2_delete_bucket", body, http, http_override, account=True, tracked=call
+            )
+        except B2BadRequest as exc:
+            if exc.code != "bad_bucket_id" or not call.maybe_acted or before is None:
+                raise
+            logger.info("bucket %s was deleted by an attempt whose answer was lost", bucket_id)
+            return before
+
+    def _listed_bucket(
+        self, bucket_id: str, http: HttpOptions | None, http_override: HttpOptions | None
+    ) -> Bucket | None:
+        buckets = self.list_buckets(
+            bucket_id=bucket_id, bucket_types=["all"], http=http, http_override=http_override
+        )["buckets"]
+        return buckets[0] if buckets and buckets[0]["bucketId"] == bucket_id else None
 
     def list_buckets(
         self,
@@ -139,6 +172,10 @@ class BucketCalls(ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Bucket:
+        """Update a bucket; each setting given replaces the old one. With ``if_revision_is``,
+        B2 answers :class:`B2Conflict` when the bucket's revision differs; a resend after a lost
+        answer that meets the revision the lost attempt made (one on, holding every setting
+        sent) returns that bucket instead."""
         require_id("bucket_id", bucket_id)
         if bucket_type is not None:
             validate_bucket_type(bucket_type)
@@ -157,4 +194,50 @@ class BucketCalls(ClientCore):
             "fileLockEnabled": file_lock_enabled,
             "ifRevisionIs": if_revision_is,
         }
-        return self._post(Bucket, "b2_update_bucket", body, http, http_override, account=True)
+        call = Tracked()
+        try:
+            return self._post(
+                Bucket, "b2_update_bucket", body, http, http_override, account=True, tracked=call
+            )
+        except B2Conflict:
+            # With if_revision_is, a resend after a lost answer meets the revision that the
+            # lost attempt made: the bucket one revision on, holding what was sent, is ours.
+            if if_revision_is is None or not call.maybe_acted:
+                raise
+            ours = self._updated_by_lost_attempt(
+                bucket_id, body, if_revision_is + 1, http, http_override
+            )
+            if ours is None:
+                raise
+            logger.info("bucket %s was updated by an attempt whose answer was lost", bucket_id)
+            return ours
+
+    def _updated_by_lost_attempt(
+        self,
+        bucket_id: str,
+        body: Mapping[str, Any],
+        revision: int,
+        http: HttpOptions | None,
+        http_override: HttpOptions | None,
+    ) -> Bucket | None:
+        try:
+            now = self._listed_bucket(bucket_id, http, http_override)
+        except B2Error as exc:
+            logger.warning("could not check what a lost answer did: %s", exc)
+            return None
+        return now if now is not None and _holds(now, body, revision) else None
+
+
+def _holds(bucket: Bucket, body: Mapping[str, Any], revision: int) -> bool:
+    """Whether ``bucket`` is at ``revision`` and holds every setting that ``body`` sent."""
+    if bucket.get("revision") != revision:
+        return False
+    for field, sent in body.items():
+        if sent is None or field in ("bucketId", "ifRevisionIs"):
+            continue
+        shown: Any = bucket
+        for step in _SETTINGS_IN_BUCKET.get(field, (field,)):
+            shown = shown.get(step) if isinstance(shown, Mapping) else None
+        if not echoes(sent, shown):
+            return False
+    return True

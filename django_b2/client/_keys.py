@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
+
 from ._core import ClientCore, require_id
 from ._limits import MAX_LIST_COUNT
-from ._resend import unless_maybe_acted
+from ._resend import Tracked, confirmed, read_before, unless_maybe_acted
 from ._transport import HttpOptions
 from ._types import ApplicationKey, CreatedApplicationKey, ListKeysResponse
 from ._validation import (
@@ -14,7 +17,9 @@ from ._validation import (
     validate_key_name,
     validate_prefix,
 )
-from .errors import B2TransportError, B2ValidationError
+from .errors import B2BadRequest, B2TransportError, B2ValidationError
+
+logger = logging.getLogger("django_b2.client")
 
 
 class KeyCalls(ClientCore):
@@ -77,9 +82,41 @@ class KeyCalls(ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> ApplicationKey:
+        """Delete a key; B2 answers with the deleted key (without its secret).
+
+        The key is read first (one ``b2_list_keys``, if this key may list keys): when an
+        attempt's answer is lost and the resend hears ``bad_request`` (B2's answer for a key
+        that does not exist) while a second read finds the key gone, the lost attempt deleted
+        it, and the key as read just before the call is returned. A key that did not exist
+        before the call still raises :class:`B2BadRequest`.
+        """
         require_id("application_key_id", application_key_id)
         body = {"applicationKeyId": application_key_id}
-        return self._post(ApplicationKey, "b2_delete_key", body, http, http_override)
+        listed = partial(self._listed_key, application_key_id, http, http_override)
+        before = read_before(listed)
+        call = Tracked()
+        try:
+            return self._post(
+                ApplicationKey, "b2_delete_key", body, http, http_override, tracked=call
+            )
+        except B2BadRequest as exc:
+            # B2 answers a missing key with a plain bad_request: only a read says it is gone.
+            if exc.code != "bad_request" or not call.maybe_acted or before is None:
+                raise
+            if not confirmed(lambda: listed() is None):
+                raise
+            logger.info(
+                "key %s was deleted by an attempt whose answer was lost", body["applicationKeyId"]
+            )
+            return before
+
+    def _listed_key(
+        self, key_id: str, http: HttpOptions | None, http_override: HttpOptions | None
+    ) -> ApplicationKey | None:
+        keys = self.list_keys(
+            start_application_key_id=key_id, max_key_count=1, http=http, http_override=http_override
+        )["keys"]
+        return keys[0] if keys and keys[0]["applicationKeyId"] == key_id else None
 
     def list_keys(
         self,

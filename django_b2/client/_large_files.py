@@ -15,7 +15,7 @@ from ._body import Data, Payload
 from ._core import require_id
 from ._files import FileCalls
 from ._limits import SHA1_HEX
-from ._resend import Tracked, extras, remove_extras
+from ._resend import Tracked, confirmed, extras, read_before, remove_extras
 from ._transport import HttpOptions
 from ._types import (
     CancelLargeFileResponse,
@@ -224,13 +224,48 @@ class LargeFileCalls(FileCalls):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> CancelLargeFileResponse:
+        """Cancel an unfinished large file; B2 answers with its ids and name.
+
+        The file is read first (one ``b2_get_file_info``, if this key may read files): when an
+        attempt's answer is lost and the resend hears ``bad_request`` (B2's answer for a file id
+        that is no unfinished large file) while a second read finds no file with this id, the
+        lost attempt cancelled it, and its ids and name as read before the call are returned.
+        A file that was not an unfinished large file before the call still raises.
+        """
         require_id("file_id", file_id)
         body = {"fileId": file_id}
-        result = self._post(
-            CancelLargeFileResponse, "b2_cancel_large_file", body, http, http_override
-        )
+        info = partial(self._file_or_none, file_id, http, http_override)
+        before = read_before(info)
+        call = Tracked()
+        try:
+            result = self._post(
+                CancelLargeFileResponse,
+                "b2_cancel_large_file",
+                body,
+                http,
+                http_override,
+                tracked=call,
+            )
+        except B2BadRequest as exc:
+            if exc.code != "bad_request" or not call.maybe_acted or before is None:
+                raise
+            if before.get("action") != "start" or not confirmed(lambda: info() is None):
+                raise
+            logger.info("large file %s was cancelled by an attempt whose answer was lost", file_id)
+            result = {"fileId": file_id, "fileName": before["fileName"]}
+            for field in ("accountId", "bucketId"):  # what B2's answer holds, as read
+                if field in before:
+                    result[field] = before[field]
         self._part_urls.drop(file_id)
         return result
+
+    def _file_or_none(
+        self, file_id: str, http: HttpOptions | None, http_override: HttpOptions | None
+    ) -> FileVersion | None:
+        try:
+            return self.get_file_info(file_id, http=http, http_override=http_override)
+        except B2NotFound:
+            return None
 
     def list_parts(
         self,

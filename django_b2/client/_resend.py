@@ -5,7 +5,11 @@ may have been carried out by B2. Reading and idempotent calls are simply resent.
 a named thing are tracked with :class:`Tracked`: ``create_key`` is never resent then (a second key
 would be made and its secret lost); the others are resent and then reconciled, the extra
 versions or unfinished large files that an earlier attempt made being removed
-(:func:`extras`). An error answer (4xx, 5xx) means B2 did not act, so it never needs this.
+(:func:`extras`). Calls that remove a thing (``delete_bucket``, ``delete_key``,
+``cancel_large_file``) read it first (:func:`read_before`): when a resend hears that it does not
+exist and an earlier attempt may have acted, the thing read is what B2 would have answered.
+``update_bucket`` with ``ifRevisionIs`` recognises its own update in a resend's conflict
+(:func:`echoes`). An error answer (4xx, 5xx) means B2 did not act, so it never needs this.
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ from typing import Any, ParamSpec, TypeVar
 from ._retry import is_retryable, may_have_acted
 from .errors import B2Error, B2NotFound
 
-__all__ = ["Tracked", "extras", "remove_extras", "unless_maybe_acted"]
+__all__ = [
+    "Tracked",
+    "confirmed",
+    "echoes",
+    "extras",
+    "read_before",
+    "remove_extras",
+    "unless_maybe_acted",
+]
 
 logger = logging.getLogger("django_b2.client")
 
@@ -61,6 +73,39 @@ class Tracked:
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+
+def read_before(read: Callable[[], T]) -> T | None:
+    """``read()``, done just before a call that removes what it reads (a removed thing cannot be
+    read afterwards), or None when it cannot be read: absent (the call then says so itself) or
+    not readable with this key. Errors worth a retry (B2 unreachable or busy) are raised: the
+    call would meet them too, and nothing has been done yet."""
+    try:
+        return read()
+    except B2Error as exc:
+        if is_retryable(exc):
+            raise
+        logger.debug("no read before the call (%s); a lost answer cannot be reconciled", exc)
+        return None
+
+
+def confirmed(check: Callable[[], bool]) -> bool:
+    """``check()``, or False when it cannot be made (the error it met is not the caller's)."""
+    try:
+        return check()
+    except B2Error as exc:
+        logger.warning("could not check what a lost answer did: %s", exc)
+        return False
+
+
+def echoes(sent: object, echoed: object) -> bool:
+    """Whether B2's object ``echoed`` holds the value ``sent``: equal, where objects may hold
+    more keys than were sent (B2 fills in its defaults) and lists match item by item."""
+    if isinstance(sent, Mapping) and isinstance(echoed, Mapping):
+        return all(key in echoed and echoes(value, echoed[key]) for key, value in sent.items())
+    if isinstance(sent, list) and isinstance(echoed, list):
+        return len(sent) == len(echoed) and all(map(echoes, sent, echoed))
+    return sent == echoed
 
 
 def extras(

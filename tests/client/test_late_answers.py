@@ -9,16 +9,26 @@ unfinished large files; ``create_bucket`` and ``finish_large_file`` raised on th
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import pytest
 
-from django_b2.client import B2Client, B2ConnectionError, B2TimeoutError, Bucket, RetryPolicy
+from django_b2.client import (
+    B2BadRequest,
+    B2Client,
+    B2Conflict,
+    B2ConnectionError,
+    B2ServiceError,
+    B2TimeoutError,
+    Bucket,
+    RetryPolicy,
+)
 from django_b2.emulator import EmulatorServer
 from tests.helpers import endpoint_calls
 
-from .conftest import SleepRecorder
+from .conftest import SleepRecorder, make_client
 
 #: Read timeout of the clients here, and the emulator's delay of a late answer (well above it).
 READ_TIMEOUT = 0.5
@@ -209,3 +219,200 @@ def test_large_upload_with_late_answers_everywhere_leaves_one_file(
     assert client.list_unfinished_large_files(bucket["bucketId"])["files"] == []
     with client.download_file_by_id(result["fileId"]) as downloaded:
         assert downloaded.read() == body
+
+
+# --- calls that remove a thing: the resend hears "not found" for work the lost attempt did ---
+
+
+@pytest.mark.parametrize("delay", [None, LATE], ids=["answer-dropped", "answer-late"])
+def test_delete_bucket_resend_returns_the_deleted_bucket(
+    client: B2Client, b2_emulator: EmulatorServer, delay: float | None
+) -> None:
+    target = client.create_bucket("late-delete-me", "allPrivate", bucket_info={"k": "v"})
+    other = client.create_bucket("late-keep-me", "allPublic")
+    late(b2_emulator, "b2_delete_bucket", delay=delay)
+    b2_emulator.reset_counters()
+    deleted = client.delete_bucket(target["bucketId"])  # the resend hears bad_bucket_id
+    assert endpoint_calls(b2_emulator, "b2_delete_bucket") == 2
+    assert deleted == target  # what B2 answers: the deleted bucket, as it was
+    b2_emulator.set_faults()
+    left = client.list_buckets(bucket_types=["all"])["buckets"]
+    assert [b["bucketId"] for b in left] == [other["bucketId"]]
+    assert left[0] == other  # nothing else touched
+
+
+@pytest.mark.parametrize("delay", [None, LATE], ids=["answer-dropped", "answer-late"])
+def test_delete_key_resend_returns_the_deleted_key(
+    client: B2Client, b2_emulator: EmulatorServer, delay: float | None
+) -> None:
+    target = client.create_key("late-delete-me", ["listBuckets", "readFiles"])
+    other = client.create_key("late-keep-me", ["listBuckets"])
+    listed_before = {k["applicationKeyId"]: k for k in client.list_keys()["keys"]}
+    late(b2_emulator, "b2_delete_key", delay=delay)
+    b2_emulator.reset_counters()
+    deleted = client.delete_key(target["applicationKeyId"])  # the resend hears bad_request
+    assert endpoint_calls(b2_emulator, "b2_delete_key") == 2
+    assert deleted == listed_before[target["applicationKeyId"]]  # B2's answer: no secret
+    assert "applicationKey" not in deleted
+    b2_emulator.set_faults()
+    left = client.list_keys()["keys"]
+    assert [k["applicationKeyId"] for k in left] == [other["applicationKeyId"]]
+    assert left[0] == listed_before[other["applicationKeyId"]]
+
+
+@pytest.mark.parametrize("delay", [None, LATE], ids=["answer-dropped", "answer-late"])
+def test_cancel_large_file_resend_returns_the_cancelled_file(
+    client: B2Client, bucket: Bucket, b2_emulator: EmulatorServer, delay: float | None
+) -> None:
+    target = client.start_large_file(bucket["bucketId"], "cancel-me.bin")
+    other = client.start_large_file(bucket["bucketId"], "keep-me.bin")
+    client.upload_part(other["fileId"], 1, b"k" * 1000)
+    late(b2_emulator, "b2_cancel_large_file", delay=delay)
+    b2_emulator.reset_counters()
+    cancelled = client.cancel_large_file(target["fileId"])  # the resend hears bad_request
+    assert endpoint_calls(b2_emulator, "b2_cancel_large_file") == 2
+    assert cancelled == {
+        "fileId": target["fileId"],
+        "accountId": client.account_id,
+        "bucketId": bucket["bucketId"],
+        "fileName": "cancel-me.bin",
+    }
+    b2_emulator.set_faults()
+    unfinished = client.list_unfinished_large_files(bucket["bucketId"])["files"]
+    assert [f["fileId"] for f in unfinished] == [other["fileId"]]
+    assert [p["partNumber"] for p in client.list_parts(other["fileId"])["parts"]] == [1]
+
+
+def removed(client: B2Client, bucket: Bucket, what: str) -> Callable[[], object]:
+    """Make a ``what``, remove it, and return the call that removes it (again)."""
+    if what == "bucket":
+        remove: Callable[[], object] = partial(
+            client.delete_bucket, client.create_bucket("late-gone", "allPrivate")["bucketId"]
+        )
+    elif what == "key":
+        made = client.create_key("late-gone", ["listBuckets"])
+        remove = partial(client.delete_key, made["applicationKeyId"])
+    else:
+        started = client.start_large_file(bucket["bucketId"], "gone.bin")
+        remove = partial(client.cancel_large_file, started["fileId"])
+    remove()
+    return remove
+
+
+@pytest.mark.parametrize(
+    ("what", "code"),
+    [("bucket", "bad_bucket_id"), ("key", "bad_request"), ("large file", "bad_request")],
+)
+def test_removing_what_is_gone_still_raises(
+    client: B2Client, bucket: Bucket, what: str, code: str
+) -> None:
+    # Control: no lost answer, so B2's not-found reaches the caller as before.
+    again = removed(client, bucket, what)
+    with pytest.raises(B2BadRequest) as info:
+        again()
+    assert (info.value.status, info.value.code) == (400, code)
+
+
+UPDATES: dict[str, dict[str, Any]] = {
+    "settings": {
+        "bucket_type": "allPublic",
+        "bucket_info": {"Cache-Control": "max-age=60"},
+        "lifecycle_rules": [{"fileNamePrefix": "tmp/", "daysFromHidingToDeleting": 1}],
+        "cors_rules": [
+            {
+                "corsRuleName": "downloads",
+                "allowedOrigins": ["https://example.com"],
+                "allowedOperations": ["b2_download_file_by_name"],
+                "maxAgeSeconds": 3600,
+            }
+        ],
+    },
+    "lock": {
+        "file_lock_enabled": True,
+        "default_retention": {"mode": "governance", "period": {"duration": 7, "unit": "days"}},
+        "default_server_side_encryption": {"mode": "SSE-B2", "algorithm": "AES256"},
+    },
+}
+
+
+@pytest.mark.parametrize("update", sorted(UPDATES))
+@pytest.mark.parametrize("delay", [None, LATE], ids=["answer-dropped", "answer-late"])
+def test_update_bucket_if_revision_is_resend_returns_the_updated_bucket(
+    client: B2Client, bucket: Bucket, b2_emulator: EmulatorServer, delay: float | None, update: str
+) -> None:
+    late(b2_emulator, "b2_update_bucket", delay=delay)
+    b2_emulator.reset_counters()
+    updated = client.update_bucket(
+        bucket["bucketId"], if_revision_is=bucket["revision"], **UPDATES[update]
+    )  # the resend hears 409 conflict: the lost attempt moved the revision on
+    assert endpoint_calls(b2_emulator, "b2_update_bucket") == 2
+    assert updated["revision"] == bucket["revision"] + 1  # updated once
+    b2_emulator.set_faults()
+    assert client.get_bucket(bucket_id=bucket["bucketId"]) == updated
+
+
+def test_update_bucket_conflict_with_another_update_still_raises(
+    client: B2Client, bucket: Bucket, b2_emulator: EmulatorServer
+) -> None:
+    # Someone else updated the bucket after the lost attempt: the revision moved twice, so
+    # the conflict is real and reaches the caller.
+    late(b2_emulator, "b2_update_bucket", delay=LATE)
+    other = make_client(b2_emulator, SleepRecorder())
+
+    def interfere(_seconds: float) -> None:
+        other.update_bucket(bucket["bucketId"], bucket_info={"by": "other"})
+
+    client.retry = RetryPolicy(sleep=interfere, jitter=0)
+    with other, pytest.raises(B2Conflict):
+        client.update_bucket(
+            bucket["bucketId"], if_revision_is=bucket["revision"], bucket_info={"by": "me"}
+        )
+    assert client.get_bucket(bucket_id=bucket["bucketId"])["bucketInfo"] == {"by": "other"}
+
+
+def test_update_bucket_stale_revision_still_raises(client: B2Client, bucket: Bucket) -> None:
+    # Control: no lost answer, so B2's conflict reaches the caller as before.
+    client.update_bucket(bucket["bucketId"], bucket_info={"first": "1"})
+    with pytest.raises(B2Conflict):
+        client.update_bucket(
+            bucket["bucketId"], if_revision_is=bucket["revision"], bucket_info={"second": "2"}
+        )
+
+
+def test_delete_key_without_the_right_to_list_keys_raises_as_before(
+    client: B2Client, b2_emulator: EmulatorServer, sleeps: SleepRecorder
+) -> None:
+    # A key that may delete keys but not list them cannot read the key first: after a lost
+    # answer the resend's not-found is raised, as before (documented), and nothing else breaks.
+    admin = client.create_key("deleter", ["deleteKeys"])
+    target = client.create_key("late-delete-me", ["listBuckets"])
+    with B2Client(
+        admin["applicationKeyId"],
+        admin["applicationKey"],
+        api_url=b2_emulator.url,
+        retry=RetryPolicy(sleep=sleeps, jitter=0),
+        timeout=(5.0, READ_TIMEOUT),
+    ) as deleter:
+        late(b2_emulator, "b2_delete_key")
+        with pytest.raises(B2BadRequest) as info:
+            deleter.delete_key(target["applicationKeyId"])
+    assert (info.value.status, info.value.code) == (400, "bad_request")
+    b2_emulator.set_faults()
+    left = [k["applicationKeyId"] for k in client.list_keys()["keys"]]
+    assert left == [admin["applicationKeyId"]]
+
+
+def test_a_busy_b2_fails_the_read_before_anything_is_removed(
+    client: B2Client, b2_emulator: EmulatorServer
+) -> None:
+    # The read goes first; when B2 is busy past the retries its error is raised and the
+    # delete is never sent (the call does not wait twice as long as before).
+    key = client.create_key("late-busy", ["listBuckets"])
+    b2_emulator.set_faults(api_503_rate=1.0, retry_after=0)
+    b2_emulator.reset_counters()
+    with pytest.raises(B2ServiceError):
+        client.delete_key(key["applicationKeyId"])
+    assert endpoint_calls(b2_emulator, "b2_list_keys") == 5
+    assert endpoint_calls(b2_emulator, "b2_delete_key") == 0
+    b2_emulator.set_faults()
+    assert [k["applicationKeyId"] for k in client.list_keys()["keys"]] == [key["applicationKeyId"]]
