@@ -207,13 +207,27 @@ def test_delete_file_version_resend_is_not_an_error(
 
 
 def test_large_upload_with_late_answers_everywhere_leaves_one_file(
-    client: B2Client, bucket: Bucket, b2_emulator: EmulatorServer
+    client: B2Client, bucket: Bucket, b2_emulator: EmulatorServer, sleeps: SleepRecorder
 ) -> None:
     body = bytes(range(256)) * 50_000  # 12.8 MB: three parts of 5 MB
     b2_emulator.set_faults(late_answer_rate=0.5, seed=4)
-    result = client.upload(
-        bucket["bucketId"], "whole.bin", body, part_size=5_000_000, large_file_threshold=10_000_000
-    )
+    # Parts go up on several threads, so which call draws which fault varies from run to run:
+    # with the default 5 tries a call fails outright once in 32 (every answer lost). This test
+    # is about what resends leave behind, so each call gets tries enough never to run out.
+    with B2Client(
+        b2_emulator.application_key_id,
+        b2_emulator.application_key,
+        api_url=b2_emulator.url,
+        retry=RetryPolicy(sleep=sleeps, jitter=0, attempts=30),
+        timeout=(5.0, READ_TIMEOUT),
+    ) as patient:
+        result = patient.upload(
+            bucket["bucketId"],
+            "whole.bin",
+            body,
+            part_size=5_000_000,
+            large_file_threshold=10_000_000,
+        )
     b2_emulator.set_faults()
     assert [v["fileId"] for v in versions(client, bucket, "whole.bin")] == [result["fileId"]]
     assert client.list_unfinished_large_files(bucket["bucketId"])["files"] == []
