@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypedDict
 
 from django_b2 import _options as v
 from django_b2._options import UNSET, FileInfoOption, Option, PerFile, declared
@@ -28,6 +28,7 @@ __all__ = [
     "B2Config",
     "DeletePolicy",
     "SignedUrlScope",
+    "UploadTuning",
 ]
 
 DELETE_POLICIES: Final = ("hide", "delete_newest", "delete_all")
@@ -40,6 +41,14 @@ TEST_MODES: Final = (
 
 DeletePolicy = Literal["hide", "delete_newest", "delete_all"]
 SignedUrlScope = Literal["file", "location"]
+
+
+class UploadTuning(TypedDict):
+    """How a storage's uploads go up: ``B2Client.upload`` keyword arguments."""
+
+    large_file_threshold: int | None
+    part_size: int | None
+    max_workers: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,6 +220,15 @@ class B2Config:
         doc="B2's `X-Bz-Test-Mode` (`fail_some_uploads`, "
         "`expire_some_account_authorization_tokens`, `force_cap_exceeded`); never in production.",
     )
+
+    @property
+    def upload_tuning(self) -> UploadTuning:
+        """The options every upload of this storage passes to ``B2Client.upload``."""
+        return UploadTuning(
+            large_file_threshold=self.large_file_threshold,
+            part_size=self.part_size,
+            max_workers=self.max_workers,
+        )
 
 
 #: Every option, in the order of the settings table.

@@ -1,5 +1,6 @@
-"""How a django_b2 option is declared (:func:`option`, :class:`Option`), the validators (one per
-kind of value) and the error they raise.
+"""How a django_b2 option is declared, the validators of its value and the error they raise.
+
+Declaring: :func:`option` and :class:`Option`; one validator per kind of value.
 
 Each validator takes the value and the :class:`Subject` (the option's name, where it is set,
 its system-check id) and returns the value to keep or raises :class:`B2ConfigurationError`

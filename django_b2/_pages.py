@@ -1,5 +1,7 @@
-"""Paged B2 listings: every entry of one (keys, parts, unfinished large files), every version
-of one file name."""
+"""Paged B2 listings read whole: every entry of one, every version of one file name.
+
+Used for keys, parts and unfinished large files, and for the versions of one name.
+"""
 
 from __future__ import annotations
 

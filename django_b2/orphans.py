@@ -138,10 +138,6 @@ class DeleteStats:
         }
 
 
-def _prefix(storage: B2Storage) -> str:
-    return f"{storage.location}/" if storage.location else ""
-
-
 def _fields(storage: B2Storage, fields: Iterable[models.FileField] | None) -> list[Any]:
     return list(fields) if fields is not None else fields_using(storage)
 
@@ -167,7 +163,7 @@ def _spool_references(
 def _listing(storage: B2Storage, stats: ScanStats) -> Iterator[tuple[bytes, dict[str, Any]]]:
     """The bucket's current files under ``location`` as (UTF-8 name, entry), checked in order."""
     previous = b""
-    for entry in storage.client.iter_file_names(storage.bucket_id, prefix=_prefix(storage)):
+    for entry in storage.client.iter_file_names(storage.bucket_id, prefix=storage.name_prefix):
         key = str(entry["fileName"]).encode("utf-8")
         if key <= previous:
             raise OrderError(
@@ -206,7 +202,7 @@ def _merge(
 def _stored(storage: B2Storage, entry: dict[str, Any]) -> StoredFile:
     key = str(entry["fileName"])
     return StoredFile(
-        name=key[len(_prefix(storage)) :],
+        name=key[len(storage.name_prefix) :],
         key=key,
         size=int(entry.get("contentLength") or 0),
         uploaded=int(entry.get("uploadTimestamp") or 0),
@@ -264,7 +260,7 @@ def find_missing(
     Names that cannot be B2 names at all (``..``, control characters) come last.
     """
     stats = stats if stats is not None else ScanStats()
-    prefix = _prefix(storage).encode("utf-8")
+    prefix = storage.name_prefix.encode("utf-8")
     with NameSpool(spool_dir) as spool:
         _spool_references(storage, _fields(storage, fields), spool, stats)
         for _, key in _merge(storage, spool, stats):

@@ -97,7 +97,7 @@ class B2StaticStorage(B2Storage):
         self._init_run_state()
 
     def _list_location(self) -> Iterable[Mapping[str, Any]]:
-        prefix = f"{self.location}/" if self.location else ""
+        prefix = self.name_prefix
         return self.client.iter_file_names(
             self.bucket_id, prefix=prefix, page_size=LISTING_PAGE_SIZE
         )

@@ -1,5 +1,6 @@
-"""``Deletes``: deleting a name as the ``delete_policy`` option says (the policies are told in
-:mod:`django_b2.storage`); a missing file is never an error.
+"""``Deletes``: deleting a name as the ``delete_policy`` option says.
+
+The policies are told in :mod:`django_b2.storage`; a missing file is never an error.
 """
 
 from __future__ import annotations

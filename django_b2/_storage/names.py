@@ -46,10 +46,15 @@ class Names(Bucket):
             raise ValueError(f"Invalid file name {quote_name(name)}: {exc}") from exc
         return full
 
+    @property
+    def name_prefix(self) -> str:
+        """What every B2 name of this storage's files starts with: ``"<location>/"``, or ``""``."""
+        return f"{self.location}/" if self.location else ""
+
     def _dir_prefix(self, path: str) -> str:
         stripped = path.replace("\\", "/").strip("/")
         if not stripped or stripped == ".":
-            return f"{self.location}/" if self.location else ""
+            return self.name_prefix
         return self.b2_name(stripped) + "/"
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:

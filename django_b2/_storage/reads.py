@@ -1,5 +1,6 @@
-"""``Reads``: what a storage tells about its files (one HEAD per name and second, see
-:mod:`django_b2.head_memo`), listings, URLs, and opening files.
+"""``Reads``: what a storage tells about its files, listings, URLs, and opening files.
+
+What it tells costs one HEAD per name and second (see :mod:`django_b2.head_memo`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from django.core.exceptions import SuspiciousFileOperation
 
 from django_b2 import conf
+from django_b2._pages import versions_of
 from django_b2.client import download_url_by_name
 from django_b2.client.errors import B2NotFound
 from django_b2.files import B2File
@@ -49,13 +51,7 @@ class Reads(Names):
     def _versions(self, key: str, page_size: int = 100) -> Iterator[Mapping[str, Any]]:
         """Every version (uploads, hide markers, unfinished large files) of exactly ``key``,
         newest first."""
-        for version in self.client.iter_file_versions(
-            self.bucket_id, prefix=key, page_size=page_size
-        ):
-            if version.get("fileName") != key:
-                # Names are listed in order, and ``key`` sorts before every longer name.
-                break
-            yield version
+        return versions_of(self.client, self.bucket_id, key, page_size=page_size)
 
     # -- one HEAD per name and second ------------------------------------------------------
 

@@ -74,7 +74,6 @@ class Uploads(Reads):
         source, length = _upload_source(content)
         if content_length is not None:
             length = content_length
-        cfg = self.config
         self._forget(key)
         try:
             return self.client.upload(
@@ -84,9 +83,7 @@ class Uploads(Reads):
                 content_type=self.guess_content_type(name, content),
                 file_info=self.file_info_for(name) or None,
                 content_length=length,
-                large_file_threshold=cfg.large_file_threshold,
-                part_size=cfg.part_size,
-                max_workers=cfg.max_workers,
+                **self.config.upload_tuning,
                 large_file_sha1=sha1 or self._large_file_sha1(source),
             )
         finally:

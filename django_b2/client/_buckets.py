@@ -172,6 +172,10 @@ class BucketCalls(ClientCore):
         http: HttpOptions | None = None,
         http_override: HttpOptions | None = None,
     ) -> Bucket:
+        """Update a bucket; each setting given replaces the old one. With ``if_revision_is``,
+        B2 answers :class:`B2Conflict` when the bucket's revision differs; a resend after a lost
+        answer that meets the revision the lost attempt made (one on, holding every setting
+        sent) returns that bucket instead."""
         require_id("bucket_id", bucket_id)
         if bucket_type is not None:
             validate_bucket_type(bucket_type)

@@ -97,7 +97,7 @@ class OrphansMixin(B2Command):
             raise CommandError("--delete with --json needs --yes (the question would spoil JSON).")
         fields = self._orphan_fields(options)
         storage = self.storage
-        prefix = f"{storage.location}/" if storage.location else ""
+        prefix = storage.name_prefix
         self.target(prefix or None)
         stats = ScanStats()
         try:

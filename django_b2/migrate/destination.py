@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 from django_b2.client import B2NotFound, expected_sha1
 from django_b2.client._limits import MAX_FILE_INFO_ENTRIES
 
-from .sources import B2Source, Payload, Source, SourceFile
+from .sources import B2Source, Payload, Source, SourceFile, describe
 
 if TYPE_CHECKING:
     from django_b2.storage import B2Storage
 
-__all__ = ["Destination", "Existing", "check_copy", "describe"]
+__all__ = ["Destination", "Existing", "check_copy"]
 
 _BATCH = 1000
 
@@ -34,18 +34,12 @@ class Existing:
     file_id: str
 
 
-def describe(storage: B2Storage) -> str:
-    """Where a migration into ``storage`` writes: ``b2:<api url>/<bucket>/<location>/``."""
-    prefix = f"{storage.location}/" if storage.location else ""
-    return f"b2:{storage.config.api_url}/{storage.bucket_name}/{prefix}"
-
-
 class Destination:
     """A django_b2 storage to migrate into, with an on-disk index of what it holds already."""
 
     def __init__(self, storage: B2Storage, temp_dir: str | None = None) -> None:
         self.storage = storage
-        self.prefix = f"{storage.location}/" if storage.location else ""
+        self.prefix = storage.name_prefix
         self.description = describe(storage)
         self._temp_dir = temp_dir
         self._index: sqlite3.Connection | None = None
@@ -173,7 +167,6 @@ class Destination:
         progress: Callable[[int, int | None], None] | None = None,
     ) -> dict[str, Any]:
         """Upload ``payload`` as ``item``; large files by parts (the storage's settings)."""
-        cfg = self.storage.config
         return self.storage.client.upload(
             self.storage.bucket_id,
             self.key(item.name),
@@ -181,9 +174,7 @@ class Destination:
             content_type=self._content_type(item),
             file_info=self._file_info(item) or None,
             content_length=payload.size,
-            large_file_threshold=cfg.large_file_threshold,
-            part_size=cfg.part_size,
-            max_workers=cfg.max_workers,
+            **self.storage.config.upload_tuning,
             large_file_sha1=payload.sha1,
             progress=progress,
         )

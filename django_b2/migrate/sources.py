@@ -30,6 +30,7 @@ __all__ = [
     "Source",
     "SourceFile",
     "StorageSource",
+    "describe",
 ]
 
 #: Files up to this size are read into memory (one read, no temporary file).
@@ -279,13 +280,18 @@ class StorageSource(Source):
         return spooled_payload(read, self.temp_dir)
 
 
+def describe(storage: B2Storage) -> str:
+    """Where a django_b2 storage keeps its files: ``b2:<api url>/<bucket>/<location>/``."""
+    return f"b2:{storage.config.api_url}/{storage.bucket_name}/{storage.name_prefix}"
+
+
 class B2Source(Source):
     """A django_b2 storage: its files under ``location``, with the SHA-1s B2 lists."""
 
     def __init__(self, storage: B2Storage, temp_dir: str | None = None) -> None:
         self.storage = storage
-        self.prefix = f"{storage.location}/" if storage.location else ""
-        self.description = f"b2:{storage.config.api_url}/{storage.bucket_name}/{self.prefix}"
+        self.prefix = storage.name_prefix
+        self.description = describe(storage)
         self.temp_dir = temp_dir
 
     def _item(self, entry: Any) -> SourceFile:

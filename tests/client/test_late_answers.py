@@ -20,6 +20,7 @@ from django_b2.client import (
     B2Client,
     B2Conflict,
     B2ConnectionError,
+    B2ServiceError,
     B2TimeoutError,
     Bucket,
     RetryPolicy,
@@ -206,13 +207,27 @@ def test_delete_file_version_resend_is_not_an_error(
 
 
 def test_large_upload_with_late_answers_everywhere_leaves_one_file(
-    client: B2Client, bucket: Bucket, b2_emulator: EmulatorServer
+    client: B2Client, bucket: Bucket, b2_emulator: EmulatorServer, sleeps: SleepRecorder
 ) -> None:
     body = bytes(range(256)) * 50_000  # 12.8 MB: three parts of 5 MB
     b2_emulator.set_faults(late_answer_rate=0.5, seed=4)
-    result = client.upload(
-        bucket["bucketId"], "whole.bin", body, part_size=5_000_000, large_file_threshold=10_000_000
-    )
+    # Parts go up on several threads, so which call draws which fault varies from run to run:
+    # with the default 5 tries a call fails outright once in 32 (every answer lost). This test
+    # is about what resends leave behind, so each call gets tries enough never to run out.
+    with B2Client(
+        b2_emulator.application_key_id,
+        b2_emulator.application_key,
+        api_url=b2_emulator.url,
+        retry=RetryPolicy(sleep=sleeps, jitter=0, attempts=30),
+        timeout=(5.0, READ_TIMEOUT),
+    ) as patient:
+        result = patient.upload(
+            bucket["bucketId"],
+            "whole.bin",
+            body,
+            part_size=5_000_000,
+            large_file_threshold=10_000_000,
+        )
     b2_emulator.set_faults()
     assert [v["fileId"] for v in versions(client, bucket, "whole.bin")] == [result["fileId"]]
     assert client.list_unfinished_large_files(bucket["bucketId"])["files"] == []
@@ -399,3 +414,19 @@ def test_delete_key_without_the_right_to_list_keys_raises_as_before(
     b2_emulator.set_faults()
     left = [k["applicationKeyId"] for k in client.list_keys()["keys"]]
     assert left == [admin["applicationKeyId"]]
+
+
+def test_a_busy_b2_fails_the_read_before_anything_is_removed(
+    client: B2Client, b2_emulator: EmulatorServer
+) -> None:
+    # The read goes first; when B2 is busy past the retries its error is raised and the
+    # delete is never sent (the call does not wait twice as long as before).
+    key = client.create_key("late-busy", ["listBuckets"])
+    b2_emulator.set_faults(api_503_rate=1.0, retry_after=0)
+    b2_emulator.reset_counters()
+    with pytest.raises(B2ServiceError):
+        client.delete_key(key["applicationKeyId"])
+    assert endpoint_calls(b2_emulator, "b2_list_keys") == 5
+    assert endpoint_calls(b2_emulator, "b2_delete_key") == 0
+    b2_emulator.set_faults()
+    assert [k["applicationKeyId"] for k in client.list_keys()["keys"]] == [key["applicationKeyId"]]

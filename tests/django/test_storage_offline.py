@@ -113,6 +113,7 @@ STORAGE_MEMBERS = [
     "listdir",
     "location",
     "missing",
+    "name_prefix",
     "normalize_name",
     "path",
     "save",

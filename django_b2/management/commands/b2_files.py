@@ -149,7 +149,6 @@ class Command(OrphansMixin, B2Command):
             raise CommandError(f"No file at {path}; give the path of a local file to upload.")
         file_info = info_dict(options.get("info"))
         bucket, bucket_id = self.target_id(name)
-        config = self.storage.config
         size = path.stat().st_size
         # Resuming a large upload lists unfinished large files (listFiles); an upload-only key
         # without that capability can still upload, just without resume.
@@ -161,9 +160,7 @@ class Command(OrphansMixin, B2Command):
                 path,
                 content_type=options["content_type"],
                 file_info=file_info,
-                large_file_threshold=config.large_file_threshold,
-                part_size=config.part_size,
-                max_workers=config.max_workers,
+                **self.storage.config.upload_tuning,
                 resume=resume,
                 progress=report,
             )

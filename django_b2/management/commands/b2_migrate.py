@@ -24,7 +24,7 @@ from django_b2.migrate import (
     StorageSource,
     migrate,
 )
-from django_b2.migrate.destination import describe
+from django_b2.migrate.sources import describe
 from django_b2.references import NameSpool, iter_field_names
 from django_b2.storage import B2Storage
 
