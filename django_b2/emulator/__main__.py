@@ -46,6 +46,12 @@ _FAULT_OPTIONS: tuple[tuple[str, str, Callable[[str], Any], str | None], ...] = 
         "share of uploads failed under X-Bz-Test-Mode: fail_some_uploads",
     ),
     ("--latency", "latency_seconds", float, "seconds added to each request"),
+    (
+        "--replication-delay",
+        "replication_delay",
+        float,
+        "seconds a new version stays replicationStatus pending before it is replicated",
+    ),
 )
 
 

@@ -30,6 +30,7 @@ class Emulator:
 
     def __post_init__(self) -> None:
         self.faults = Faults(self.initial_faults)
+        self.state.replication_delay = self.initial_faults.replication_delay
         self.counters = Counters()
 
     @property
@@ -40,10 +41,11 @@ class Emulator:
         if isinstance(config, dict):
             config = FaultConfig.from_dict(config)
         self.faults.configure(config)
+        self.state.replication_delay = config.replication_delay
         return config
 
     def reset(self) -> None:
         """Forget all data except the master key; faults back to the start-up config."""
         self.state.reset()
-        self.faults.configure(self.initial_faults)
+        self.set_faults(self.initial_faults)
         self.counters.reset()

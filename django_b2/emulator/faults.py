@@ -24,6 +24,7 @@ DEFAULT_TEST_MODE_TOKEN_USES = 2
 #: Upper bounds that keep a fault from hanging the emulator or overflowing a header.
 MAX_LATENCY_SECONDS = 60.0
 MAX_RETRY_AFTER = 86_400
+MAX_REPLICATION_DELAY = 3600.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class FaultConfig:
     late_answer_delay: float | None = None
     late_answer_endpoints: tuple[str, ...] = ()
     late_answer_limit: int | None = None
+    #: Seconds a new version stays ``replicationStatus: pending`` before it is replicated.
+    replication_delay: float = 0.0
 
     def __post_init__(self) -> None:
         for field in (
@@ -86,6 +89,12 @@ class FaultConfig:
             raise ValueError(
                 "FaultConfig.late_answer_delay must be None (no answer) or from 0 to "
                 f"{MAX_LATENCY_SECONDS} seconds"
+            )
+        if not isinstance(self.replication_delay, (int, float)) or not (
+            0 <= self.replication_delay <= MAX_REPLICATION_DELAY
+        ):
+            raise ValueError(
+                f"FaultConfig.replication_delay must be from 0 to {MAX_REPLICATION_DELAY} seconds"
             )
         endpoints = self.late_answer_endpoints
         if isinstance(endpoints, str) or not all(isinstance(e, str) for e in endpoints):

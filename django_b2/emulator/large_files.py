@@ -127,7 +127,8 @@ class LargeFilesMixin(UploadsMixin):
             total = sum(length for length, _ in parts.values())
             if total > MAX_LARGE_FILE_SIZE:
                 raise bad_request("large file is bigger than 10 TB")
-            status = self._replication_status_for(self.get_bucket(version.bucket_id), version.name)
+            bucket = self.get_bucket(version.bucket_id)
+            status = self._replication_status_for(bucket, version.name, version.sse)
             self.db.execute(
                 "UPDATE files SET action = 'upload', content_length = ?, replication_status = ? "
                 "WHERE file_id = ?",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import Any
 
 from . import ids
 from .blobs import BlobFiles
@@ -183,7 +184,7 @@ class Store:
         version.seq = int(cursor.lastrowid or 0)
         return version
 
-    def _replication_status_for(self, bucket: Bucket, name: str) -> str | None:
+    def _replication_status_for(self, bucket: Bucket, name: str, sse: dict[str, Any]) -> str | None:
         """``pending`` when a replication rule of ``bucket`` covers ``name`` (ReplicationMixin)."""
         return None
 

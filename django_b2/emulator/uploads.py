@@ -112,7 +112,7 @@ class UploadsMixin(Store):
                 retention_until=plan.retention[1],
                 legal_hold=plan.legal_hold,
                 sse=plan.sse,
-                replication_status=self._replication_status_for(plan.bucket, plan.name),
+                replication_status=self._replication_status_for(plan.bucket, plan.name, plan.sse),
             )
             self._insert_file(version, body)
         self._replicate_later(version)

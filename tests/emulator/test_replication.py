@@ -191,3 +191,37 @@ def test_b2sdk_replication_api() -> None:
         assert [c.file_name for c in copies] == ["logs/1.txt"]
         assert copies[0].replication_status == ReplicationStatus.REPLICA
         assert requests.get(f"{server.url}/file/sdk-destination/logs/1.txt").status_code == 401
+
+
+def test_replication_delay_keeps_versions_pending(wire: Wire, pair: dict[str, Any]) -> None:
+    """The ``replication_delay`` knob: B2 replicates after a while; tests can see ``pending``."""
+    wire.server.set_faults(replication_delay=0.8)
+    source_id = pair["source"]["bucketId"]
+    destination_id = pair["destination"]["bucketId"]
+    started = time.monotonic()
+    stored = wire.upload_ok(source_id, "docs/slow.txt", b"later")
+    time.sleep(0.2)
+    listed = wire.ok("b2_list_file_versions", bucketId=source_id, prefix="docs/slow.txt")
+    assert listed["files"][0]["replicationStatus"] == "pending"
+    assert wire.ok("b2_list_file_names", bucketId=destination_id)["files"] == []
+    done = wait_for_status(wire, source_id, "docs/slow.txt", "completed")
+    assert done["fileId"] == stored["fileId"]
+    assert time.monotonic() - started >= 0.8
+    wait_for_status(wire, destination_id, "docs/slow.txt", "replica")
+
+
+def test_replication_delay_is_bounded(wire: Wire) -> None:
+    for bad in (-1, 3601, "soon"):
+        refused = wire.session.post(
+            f"{wire.server.url}/_emulator/faults",
+            json={"replication_delay": bad},
+            headers=wire.server.admin_headers,
+        )
+        assert refused.status_code == 400, bad
+        assert "replication_delay" in refused.text
+    accepted = wire.session.post(
+        f"{wire.server.url}/_emulator/faults",
+        json={"replication_delay": 3600},
+        headers=wire.server.admin_headers,
+    )
+    assert accepted.status_code == 200, accepted.text

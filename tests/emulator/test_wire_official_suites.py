@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 from tests.emulator.conftest import Wire
@@ -45,3 +47,54 @@ def test_clearing_both_roles_answers_value_null(wire: Wire) -> None:
         "b2_list_buckets", accountId=wire.server.account_id, bucketId=bucket["bucketId"]
     )
     assert listed["buckets"][0]["replicationConfiguration"] == NO_REPLICATION
+
+
+def test_sse_c_files_in_a_replication_source_get_no_replication_status(wire: Wire) -> None:
+    """B2 does not replicate SSE-C files and marks them with no status (the b2 CLI suite's
+    test_replication_monitoring, run against production, expects none); others are pending."""
+    destination = wire.create_bucket("replica-bucket")
+    source = wire.create_bucket("source-bucket")
+    key = wire.ok(
+        "b2_create_key",
+        accountId=wire.server.account_id,
+        keyName="source-key",
+        capabilities=["readFiles", "writeFiles", "listBuckets"],
+    )["applicationKeyId"]
+    rule = {
+        "destinationBucketId": destination["bucketId"],
+        "fileNamePrefix": "",
+        "includeExistingFiles": False,
+        "isEnabled": True,
+        "priority": 1,
+        "replicationRuleName": "all",
+    }
+    wire.ok(
+        "b2_update_bucket",
+        bucketId=destination["bucketId"],
+        replicationConfiguration={
+            "asReplicationDestination": {"sourceToDestinationKeyMapping": {key: key}}
+        },
+    )
+    wire.ok(
+        "b2_update_bucket",
+        bucketId=source["bucketId"],
+        replicationConfiguration={
+            "asReplicationSource": {"replicationRules": [rule], "sourceApplicationKeyId": key}
+        },
+    )
+    secret = bytes(range(32))
+    sse_c = {
+        "X-Bz-Server-Side-Encryption-Customer-Algorithm": "AES256",
+        "X-Bz-Server-Side-Encryption-Customer-Key": base64.b64encode(secret).decode(),
+        "X-Bz-Server-Side-Encryption-Customer-Key-Md5": base64.b64encode(
+            hashlib.md5(secret).digest()
+        ).decode(),
+    }
+    encrypted = wire.upload_ok(source["bucketId"], "secret.txt", b"customer key", headers=sse_c)
+    assert "replicationStatus" not in encrypted
+    wire.server.set_faults(replication_delay=60)  # keep the plain one pending while we look
+    plain = wire.upload_ok(source["bucketId"], "plain.txt", b"anyone")
+    assert plain["replicationStatus"] == "pending"
+    listed = wire.ok("b2_list_file_versions", bucketId=source["bucketId"])["files"]
+    statuses = {f["fileName"]: f.get("replicationStatus") for f in listed}
+    assert statuses == {"plain.txt": "pending", "secret.txt": None}
