@@ -1,10 +1,11 @@
 """Replication between buckets of this emulator: rules stored on buckets, copies made by a worker.
 
 A new version in a bucket with ``asReplicationSource`` rules that match its name starts as
-``replicationStatus: pending``; a background thread copies it to each rule's destination bucket
-(the copy says ``replica``) and marks the source ``completed``, or ``failed`` when a copy cannot be
-made (destination gone, the destination does not map the source key to a key that may write
-there, the source key may not read, or the file is SSE-C, which B2 does not replicate).
+``replicationStatus: pending`` (SSE-C versions, which B2 does not replicate, get no status); after
+the ``replication_delay`` knob's seconds a background thread copies it to each rule's destination
+bucket (the copy says ``replica``) and marks the source ``completed``, or ``failed`` when a copy
+cannot be made (destination gone, the destination does not map the source key to a key that may
+write there, the source key may not read).
 """
 
 from __future__ import annotations
