@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,37 @@ class Wire:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    def upload_part(
+        self,
+        target: dict[str, Any],
+        number: int,
+        data: bytes,
+        sha1: str | None = None,
+        *,
+        session: requests.Session | None = None,
+    ) -> requests.Response:
+        """Send part ``number`` to the URL of a ``b2_get_upload_part_url`` answer."""
+        return (session or self.session).post(
+            target["uploadUrl"],
+            headers={
+                "Authorization": target["authorizationToken"],
+                "X-Bz-Part-Number": str(number),
+                "X-Bz-Content-Sha1": sha1 or hashlib.sha1(data).hexdigest(),
+            },
+            data=data,
+        )
+
+
+def sse_c_headers(secret: bytes) -> dict[str, str]:
+    """The upload/download headers that give ``secret`` as an SSE-C key."""
+    return {
+        "X-Bz-Server-Side-Encryption-Customer-Algorithm": "AES256",
+        "X-Bz-Server-Side-Encryption-Customer-Key": base64.b64encode(secret).decode(),
+        "X-Bz-Server-Side-Encryption-Customer-Key-Md5": base64.b64encode(
+            hashlib.md5(secret).digest()
+        ).decode(),
+    }
 
 
 @pytest.fixture

@@ -64,15 +64,7 @@ def test_parallel_parts_of_one_large_file(wire: Wire) -> None:
         target = wire.ok("b2_get_upload_part_url", fileId=started["fileId"])
         for number in numbers:
             data = parts[number - 1]
-            response = session.post(
-                target["uploadUrl"],
-                headers={
-                    "Authorization": target["authorizationToken"],
-                    "X-Bz-Part-Number": str(number),
-                    "X-Bz-Content-Sha1": hashlib.sha1(data).hexdigest(),
-                },
-                data=data,
-            )
+            response = wire.upload_part(target, number, data, session=session)
             assert response.status_code == 200, response.text
 
     with ThreadPoolExecutor(4) as pool:
@@ -99,15 +91,7 @@ def test_downloads_hold_one_part_at_a_time(wire: Wire) -> None:
     part = os.urandom(20_000)  # inline parts (kept in SQLite)
     sha = hashlib.sha1(part).hexdigest()
     for number in range(1, 101):
-        response = wire.session.post(
-            target["uploadUrl"],
-            headers={
-                "Authorization": target["authorizationToken"],
-                "X-Bz-Part-Number": str(number),
-                "X-Bz-Content-Sha1": sha,
-            },
-            data=part,
-        )
+        response = wire.upload_part(target, number, part, sha)
         assert response.status_code == 200
     wire.ok("b2_finish_large_file", fileId=started["fileId"], partSha1Array=[sha] * 100)
     tracemalloc.start()

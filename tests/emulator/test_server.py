@@ -211,15 +211,7 @@ def test_inline_and_file_bodies_mix_in_one_large_file(b2_emulator: EmulatorServe
     target = wire.ok("b2_get_upload_part_url", fileId=started["fileId"])
     parts = [b"1" * 100_000, b"2" * 1_000, b"3" * 70_000]  # file, inline, file
     for number, data in enumerate(parts, start=1):
-        response = wire.session.post(
-            target["uploadUrl"],
-            headers={
-                "Authorization": target["authorizationToken"],
-                "X-Bz-Part-Number": str(number),
-                "X-Bz-Content-Sha1": hashlib.sha1(data).hexdigest(),
-            },
-            data=data,
-        )
+        response = wire.upload_part(target, number, data)
         assert response.status_code == 200
     done = wire.ok(
         "b2_finish_large_file",

@@ -31,20 +31,6 @@ def start(wire: Wire, bucket_id: str, name: str = "big.bin", **kw: Any) -> dict[
     )
 
 
-def put_part(
-    wire: Wire, target: dict[str, Any], number: int, data: bytes, sha1: str | None = None
-) -> requests.Response:
-    return wire.session.post(
-        target["uploadUrl"],
-        headers={
-            "Authorization": target["authorizationToken"],
-            "X-Bz-Part-Number": str(number),
-            "X-Bz-Content-Sha1": sha1 or hashlib.sha1(data).hexdigest(),
-        },
-        data=data,
-    )
-
-
 def test_large_file_round_trip(wire: Wire, bucket_id: str) -> None:
     started = start(wire, bucket_id, fileInfo={"large_file_sha1": "a" * 40})
     assert started["action"] == "start"
@@ -54,7 +40,7 @@ def test_large_file_round_trip(wire: Wire, bucket_id: str) -> None:
     assert target["fileId"] == started["fileId"]
     parts = [os.urandom(1000), os.urandom(1000), os.urandom(10)]
     for number, data in enumerate(parts, start=1):
-        response = put_part(wire, target, number, data)
+        response = wire.upload_part(target, number, data)
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["partNumber"] == number
@@ -103,13 +89,13 @@ def test_finish_rules(wire: Wire, bucket_id: str) -> None:
     target = wire.ok("b2_get_upload_part_url", fileId=file_id)
     one, two, three = os.urandom(1000), os.urandom(999), os.urandom(5)
     sha = [hashlib.sha1(p).hexdigest() for p in (one, two, three)]
-    assert put_part(wire, target, 1, one).status_code == 200
+    assert wire.upload_part(target, 1, one).status_code == 200
     only_one = wire.call("b2_finish_large_file", fileId=file_id, partSha1Array=sha[:1])
     assert error_of(only_one) == (400, "bad_request")
     missing = wire.call("b2_finish_large_file", fileId=file_id, partSha1Array=sha[:2])
     assert error_of(missing) == (400, "missing_part")
-    assert put_part(wire, target, 2, two).status_code == 200
-    assert put_part(wire, target, 3, three).status_code == 200
+    assert wire.upload_part(target, 2, two).status_code == 200
+    assert wire.upload_part(target, 3, three).status_code == 200
     mismatch = wire.call(
         "b2_finish_large_file", fileId=file_id, partSha1Array=[sha[0], "0" * 40, sha[2]]
     )
@@ -120,7 +106,7 @@ def test_finish_rules(wire: Wire, bucket_id: str) -> None:
     assert error_of(too_small) == (400, "bad_request")  # part 2 < 1000 bytes, not last
     # re-uploading a part number replaces it
     bigger = os.urandom(1500)
-    assert put_part(wire, target, 2, bigger).status_code == 200
+    assert wire.upload_part(target, 2, bigger).status_code == 200
     sha[1] = hashlib.sha1(bigger).hexdigest()
     finished = wire.ok("b2_finish_large_file", fileId=file_id, partSha1Array=sha)
     assert finished["contentLength"] == 1000 + 1500 + 5
@@ -129,12 +115,12 @@ def test_finish_rules(wire: Wire, bucket_id: str) -> None:
 def test_part_errors(wire: Wire, bucket_id: str) -> None:
     started = start(wire, bucket_id)
     target = wire.ok("b2_get_upload_part_url", fileId=started["fileId"])
-    assert error_of(put_part(wire, target, 0, b"x")) == (400, "bad_request")
-    assert error_of(put_part(wire, target, 10_001, b"x")) == (400, "bad_request")
-    assert error_of(put_part(wire, target, 1, b"x", sha1="1" * 40)) == (400, "bad_request")
-    assert error_of(put_part(wire, target, 1, b"")) == (400, "bad_request")
+    assert error_of(wire.upload_part(target, 0, b"x")) == (400, "bad_request")
+    assert error_of(wire.upload_part(target, 10_001, b"x")) == (400, "bad_request")
+    assert error_of(wire.upload_part(target, 1, b"x", sha1="1" * 40)) == (400, "bad_request")
+    assert error_of(wire.upload_part(target, 1, b"")) == (400, "bad_request")
     trailer = b"abc" + hashlib.sha1(b"abc").hexdigest().encode()
-    ok = put_part(wire, target, 1, trailer, sha1="hex_digits_at_end")
+    ok = wire.upload_part(target, 1, trailer, sha1="hex_digits_at_end")
     assert ok.status_code == 200 and ok.json()["contentLength"] == 3
     not_large = wire.call("b2_get_upload_part_url", fileId="4_znope")
     assert error_of(not_large) == (400, "bad_request")
@@ -146,14 +132,14 @@ def test_part_errors(wire: Wire, bucket_id: str) -> None:
         **target,
         "uploadUrl": target["uploadUrl"].replace(target["fileId"], other["fileId"]),
     }
-    assert error_of(put_part(wire, bad_target, 1, b"x")) == (401, "bad_auth_token")
+    assert error_of(wire.upload_part(bad_target, 1, b"x")) == (401, "bad_auth_token")
 
 
 def test_cancel_and_delete_start_version(wire: Wire, bucket_id: str) -> None:
     first = start(wire, bucket_id, "one")
     second = start(wire, bucket_id, "two")
     target = wire.ok("b2_get_upload_part_url", fileId=first["fileId"])
-    assert put_part(wire, target, 1, b"x" * 1000).status_code == 200
+    assert wire.upload_part(target, 1, b"x" * 1000).status_code == 200
     cancelled = wire.ok("b2_cancel_large_file", fileId=first["fileId"])
     assert cancelled == {
         "fileId": first["fileId"],
@@ -266,7 +252,7 @@ def test_upload_token_is_one_upload_at_a_time(wire: Wire, bucket_id: str) -> Non
     }
     sock = _raw_upload_start(wire, part_target["uploadUrl"], part_headers, len(data))
     try:
-        second = _until_refused(lambda: put_part(wire, part_target, 2, b"y"))
+        second = _until_refused(lambda: wire.upload_part(part_target, 2, b"y"))
         assert error_of(second) == (400, "auth_token_limit")
     finally:
         sock.close()

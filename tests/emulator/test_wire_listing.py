@@ -143,15 +143,7 @@ def finish(wire: Wire, model: Model, version: Version) -> None:
     sha1s = []
     for number, data in enumerate([b"p" * 1000, b"q"], start=1):
         sha1s.append(hashlib.sha1(data).hexdigest())
-        sent = wire.session.post(
-            target["uploadUrl"],
-            headers={
-                "Authorization": target["authorizationToken"],
-                "X-Bz-Part-Number": str(number),
-                "X-Bz-Content-Sha1": sha1s[-1],
-            },
-            data=data,
-        )
+        sent = wire.upload_part(target, number, data, sha1s[-1])
         assert sent.status_code == 200, sent.text
     wire.ok("b2_finish_large_file", fileId=version.file_id, partSha1Array=sha1s)
     version.action = "upload"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 
 import requests
 
-from tests.emulator.conftest import Wire, error_of
+from tests.emulator.conftest import Wire, error_of, sse_c_headers
 
 
 def test_key_shape_per_version(wire: Wire) -> None:
@@ -173,13 +172,7 @@ def test_encryption_settings_are_stored_and_echoed(wire: Wire) -> None:
     assert head.headers["X-Bz-Server-Side-Encryption"] == "AES256"
     plain = wire.create_bucket("plain-bucket")
     secret = os.urandom(32)
-    sse_c = {
-        "X-Bz-Server-Side-Encryption-Customer-Algorithm": "AES256",
-        "X-Bz-Server-Side-Encryption-Customer-Key": base64.b64encode(secret).decode(),
-        "X-Bz-Server-Side-Encryption-Customer-Key-Md5": base64.b64encode(
-            hashlib.md5(secret).digest()
-        ).decode(),
-    }
+    sse_c = sse_c_headers(secret)
     customer = wire.upload_ok(plain["bucketId"], "sse-c", b"secret data", headers=sse_c)
     assert customer["serverSideEncryption"] == {
         "mode": "SSE-C",
@@ -190,13 +183,7 @@ def test_encryption_settings_are_stored_and_echoed(wire: Wire) -> None:
     auth = {"Authorization": wire.token}
     assert error_of(wire.session.get(url, headers=auth)) == (400, "bad_request")
     other = os.urandom(32)
-    wrong = {
-        **sse_c,
-        "X-Bz-Server-Side-Encryption-Customer-Key": base64.b64encode(other).decode(),
-        "X-Bz-Server-Side-Encryption-Customer-Key-Md5": base64.b64encode(
-            hashlib.md5(other).digest()
-        ).decode(),
-    }
+    wrong = sse_c_headers(other)
     assert error_of(wire.session.get(url, headers={**auth, **wrong})) == (403, "access_denied")
     right = wire.session.get(url, headers={**auth, **sse_c})
     assert right.content == b"secret data"

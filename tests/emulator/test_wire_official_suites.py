@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any
 
-from tests.emulator.conftest import Wire
+from tests.emulator.conftest import Wire, sse_c_headers
 
 NO_REPLICATION = {"isClientAuthorizedToRead": True, "value": None}
 
@@ -83,13 +81,7 @@ def test_sse_c_files_in_a_replication_source_get_no_replication_status(wire: Wir
         },
     )
     secret = bytes(range(32))
-    sse_c = {
-        "X-Bz-Server-Side-Encryption-Customer-Algorithm": "AES256",
-        "X-Bz-Server-Side-Encryption-Customer-Key": base64.b64encode(secret).decode(),
-        "X-Bz-Server-Side-Encryption-Customer-Key-Md5": base64.b64encode(
-            hashlib.md5(secret).digest()
-        ).decode(),
-    }
+    sse_c = sse_c_headers(secret)
     encrypted = wire.upload_ok(source["bucketId"], "secret.txt", b"customer key", headers=sse_c)
     assert "replicationStatus" not in encrypted
     wire.server.set_faults(replication_delay=60)  # keep the plain one pending while we look

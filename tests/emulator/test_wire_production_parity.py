@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import re
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.conftest import Wire, error_of
+from tests.emulator.conftest import Wire, error_of, sse_c_headers
 
 SSE_MESSAGE = (
     "The object was stored using a form of Server Side Encryption. The correct parameters must "
@@ -43,16 +42,6 @@ def keyed(wire: Wire, capabilities: list[str], name: str = "limited") -> Wire:
     other = Wire(wire.server, wire.session)
     assert other.authorize(created["applicationKeyId"], created["applicationKey"]).ok
     return other
-
-
-def sse_c_headers(secret: bytes) -> dict[str, str]:
-    return {
-        "X-Bz-Server-Side-Encryption-Customer-Algorithm": "AES256",
-        "X-Bz-Server-Side-Encryption-Customer-Key": base64.b64encode(secret).decode(),
-        "X-Bz-Server-Side-Encryption-Customer-Key-Md5": base64.b64encode(
-            hashlib.md5(secret).digest()
-        ).decode(),
-    }
 
 
 # ------------------------------------------------------------------ 1. SSE-C without its key
@@ -234,15 +223,7 @@ def test_finish_checks_part_count_first(wire: Wire) -> None:
     for number in (1, 2):
         data = os.urandom(1000)
         sha1s.append(hashlib.sha1(data).hexdigest())
-        sent = wire.session.post(
-            target["uploadUrl"],
-            headers={
-                "Authorization": target["authorizationToken"],
-                "X-Bz-Part-Number": str(number),
-                "X-Bz-Content-Sha1": sha1s[-1],
-            },
-            data=data,
-        )
+        sent = wire.upload_part(target, number, data, sha1s[-1])
         assert sent.status_code == 200, sent.text
     refused = wire.call("b2_finish_large_file", fileId=started["fileId"], partSha1Array=sha1s[:1])
     assert answer(refused) == (400, "bad_request", "large files must have at least 2 parts")
