@@ -10,6 +10,7 @@
 ``django_b2.W001``  the authorization cache is per process (LocMem) or a no-op (Dummy)
 ``django_b2.W002``  a static storage with ``public=False`` (signed URLs break CSS references)
 ``django_b2.W003``  Wagtail's image storage with ``file_overwrite=True`` (renditions get deleted)
+``django_b2.W004``  ``custom_domain`` is the site's own host or gets its session/CSRF cookies
 =================  ==========================================================================
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.core.checks import CheckMessage, Error, Warning
@@ -75,6 +77,41 @@ def _check_wagtail(alias: str, config: conf.B2Config) -> list[CheckMessage]:
     ]
 
 
+def _check_custom_domain(alias: str, config: conf.B2Config) -> list[CheckMessage]:
+    """Files served from the site's origin, or where its cookies go, can run script there: a
+    link holder may add ``b2ContentType=text/html`` and a user's upload becomes a page."""
+    host = urlsplit(config.custom_domain or "").hostname
+    if not host:
+        return []
+    reasons = [
+        f"{name} is {domain!r}, so the browser sends that cookie to {host}"
+        for name, domain in conf.cookie_domains().items()
+        if host == domain.lower().lstrip(".") or host.endswith("." + domain.lower().lstrip("."))
+    ]
+    if host in (allowed.lower() for allowed in conf.allowed_hosts()):
+        reasons.insert(
+            0, f"{host} is in ALLOWED_HOSTS: files would be served from the site's own origin"
+        )
+    if not reasons:
+        return []
+    return [
+        Warning(
+            f"custom_domain {config.custom_domain!r} is not separate from the site: "
+            + "; ".join(reasons)
+            + ". Anyone holding a download link can make B2 serve a file as text/html (by adding "
+            "b2ContentType to the link), so a file one user uploaded could run script that reads "
+            "or sets the site's cookies.",
+            hint=(
+                "Serve files from a domain of their own that shares no cookies with the site "
+                "(e.g. files.example-usercontent.com), or set the cookie domain to None (cookies "
+                "then go only to the host that set them)."
+            ),
+            id="django_b2.W004",
+            obj=f"STORAGES[{alias!r}]",
+        )
+    ]
+
+
 def _check_one(alias: str, options: Mapping[str, Any], *, static: bool) -> list[CheckMessage]:
     where = f"STORAGES[{alias!r}]"
     messages: list[CheckMessage] = []
@@ -112,6 +149,7 @@ def _check_one(alias: str, options: Mapping[str, Any], *, static: bool) -> list[
             )
         )
     messages.extend(_check_wagtail(alias, config))
+    messages.extend(_check_custom_domain(alias, config))
     if static and not config.public:
         messages.append(
             Warning(

@@ -59,8 +59,10 @@ __all__ = [
     "B2ConfigurationError",
     "DirectUploadSettings",
     "Option",
+    "allowed_hosts",
     "cache_backend_path",
     "configured_caches",
+    "cookie_domains",
     "direct_upload_settings",
     "find_application_key",
     "load_config",
@@ -213,6 +215,21 @@ def storage_definitions() -> Mapping[str, Mapping[str, Any]]:
     """The ``STORAGES`` setting."""
     storages: Mapping[str, Mapping[str, Any]] = getattr(settings, "STORAGES", {}) or {}
     return storages
+
+
+def cookie_domains() -> Mapping[str, str]:
+    """The cookie domains set for Django's session and CSRF cookies, by setting name (a cookie
+    with a domain goes to every host under it; without one, only to the host that set it)."""
+    found = {
+        name: getattr(settings, name, None)
+        for name in ("SESSION_COOKIE_DOMAIN", "CSRF_COOKIE_DOMAIN")
+    }
+    return {name: str(value) for name, value in found.items() if value}
+
+
+def allowed_hosts() -> tuple[str, ...]:
+    """The ``ALLOWED_HOSTS`` setting."""
+    return tuple(str(host) for host in getattr(settings, "ALLOWED_HOSTS", ()) or ())
 
 
 def wagtail_media_aliases() -> frozenset[str]:

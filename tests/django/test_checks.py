@@ -144,3 +144,55 @@ def test_private_static_storage_warns_w002() -> None:
         messages = check_storages()
     assert ids(messages) == ["django_b2.W002"]
     assert "B2_STATIC_PUBLIC" in messages[0].hint
+
+
+# A download link's holder can add ``b2ContentType=text/html``: a user's upload then runs as a
+# page on the download host. That host must share no origin and no cookies with the site.
+SHARED = {**GOOD, "auth_cache": "shared"}
+
+
+def test_custom_domain_under_the_session_cookie_domain_warns_w004() -> None:
+    (message,) = run(
+        {**SHARED, "custom_domain": "files.example.com"},
+        CACHES=REDIS_CACHE,
+        SESSION_COOKIE_DOMAIN=".example.com",
+        ALLOWED_HOSTS=["www.example.com"],
+    )
+    assert message.id == "django_b2.W004"
+    assert "SESSION_COOKIE_DOMAIN is '.example.com'" in message.msg
+    assert "b2ContentType" in message.msg and "None" in message.hint
+
+
+def test_custom_domain_equal_to_the_csrf_cookie_domain_warns_w004() -> None:
+    (message,) = run(
+        {**SHARED, "custom_domain": "https://Example.com:8443"},
+        CACHES=REDIS_CACHE,
+        CSRF_COOKIE_DOMAIN="example.com",
+    )
+    assert message.id == "django_b2.W004"
+    assert "CSRF_COOKIE_DOMAIN" in message.msg
+
+
+def test_custom_domain_that_is_the_sites_own_host_warns_w004() -> None:
+    (message,) = run(
+        {**SHARED, "custom_domain": "www.example.com"},
+        CACHES=REDIS_CACHE,
+        ALLOWED_HOSTS=["WWW.example.com", "localhost"],
+    )
+    assert message.id == "django_b2.W004"
+    assert "site's own origin" in message.msg
+
+
+@pytest.mark.parametrize(
+    ("custom_domain", "settings"),
+    [
+        # A separate registrable domain: nothing of the site's goes there.
+        ("files.example-usercontent.com", {"SESSION_COOKIE_DOMAIN": ".example.com"}),
+        # Host-only cookies (no cookie domain) go only to the host that set them.
+        ("files.example.com", {"ALLOWED_HOSTS": ["www.example.com"]}),
+        # A name that merely ends like the cookie domain is another domain.
+        ("notexample.com", {"SESSION_COOKIE_DOMAIN": "example.com"}),
+    ],
+)
+def test_separate_custom_domains_are_clean(custom_domain: str, settings: dict[str, Any]) -> None:
+    assert run({**SHARED, "custom_domain": custom_domain}, CACHES=REDIS_CACHE, **settings) == []
