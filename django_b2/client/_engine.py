@@ -256,6 +256,7 @@ class UploadJob:
             # Sent from the worker's buffer without copies; closed afterwards, so whatever the
             # HTTP stack keeps referring to (until the garbage collector runs) pins nothing.
             reader = data if isinstance(data, FileRange) else ViewReader(data)
+            reader.seek(0)  # a retry sends the part again from its first byte
             payload = Payload(
                 reader,  # type: ignore[arg-type]
                 len(data),

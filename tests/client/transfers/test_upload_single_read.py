@@ -18,7 +18,7 @@ import pytest
 from django_b2.client import B2Client
 from django_b2.client._body import Payload
 from django_b2.client._streams import FileRange
-from django_b2.client.errors import B2ServiceError, B2ValidationError
+from django_b2.client.errors import B2AuthTokenExpired, B2ServiceError, B2ValidationError
 from tests.helpers import endpoint_calls, fetch, pattern
 
 PART = 1000
@@ -175,3 +175,38 @@ def test_resume_from_a_path_hashes_parts_that_may_be_there(
     assert endpoint_calls(b2_emulator, "b2_upload_part") == 1 + 4  # part 2 again, then parts 4..7
     with client.download_file_by_id(result["fileId"]) as f:
         assert f.read() == data
+
+
+def test_a_path_part_whose_token_expired_after_it_was_sent_goes_up_whole_again(
+    client: B2Client,
+    bucket: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A part read straight from a file, sent once and refused with an expired token (B2's
+    ``expire_some_account_authorization_tokens`` after the client's own re-authorization), is
+    sent again from its first byte."""
+    data = pattern(3000, seed=6)
+    path = tmp_path / "expired.bin"
+    path.write_bytes(data)
+    real = client.upload_part
+    refused: list[int] = []
+
+    def expire_once(file_id: str, number: int, body: Any, **kwargs: Any) -> Any:
+        if number == 2 and not refused:
+            reader = body.open()
+            refused.append(sum(len(block) for block in iter(reader.read, b"")))  # sent whole ...
+            raise B2AuthTokenExpired(401, "expired_auth_token", "Authorization token expired")
+        return real(file_id, number, body, **kwargs)  # ... and goes out again, whole
+
+    monkeypatch.setattr(client, "upload_part", expire_once)
+    client.upload(
+        bucket["bucketId"],
+        "expired.bin",
+        path,
+        large_file_threshold=THRESHOLD,
+        part_size=PART,
+        max_workers=1,
+    )
+    assert refused == [PART + 40]  # the part and its hex SHA-1 at the end
+    assert fetch(client, bucket, "expired.bin") == data
