@@ -173,7 +173,8 @@ class AccessMixin(Store):
                 bucket_ids=list(bucket_ids) if bucket_ids is not None else None,
                 name_prefix=name_prefix or None,
             )
-            self.db.execute("INSERT INTO keys VALUES (?, ?, ?, ?, ?, ?, ?)", key_row(new))
+            row = key_row(new)
+            self.db.execute(f"INSERT INTO keys VALUES ({', '.join('?' * len(row))})", row)
             self.keys[new.key_id] = new
             return new
 

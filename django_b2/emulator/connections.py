@@ -26,10 +26,6 @@ class ConnectionTable:
         self._lock = threading.Lock()
         self._states: dict[socket.socket, tuple[str, float]] = {}
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._states)
-
     def sockets(self) -> frozenset[socket.socket]:
         """The connections open now (a test can wait until those a client opened are closed)."""
         with self._lock:

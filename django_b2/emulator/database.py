@@ -129,7 +129,7 @@ def bucket_from_row(row: tuple[Any, ...]) -> Bucket:
         default_retention=json.loads(row[7]),
         default_sse=json.loads(row[8]),
         revision=row[9],
-        **({"replication": json.loads(row[10])} if len(row) > 10 and row[10] else {}),
+        **({"replication": json.loads(row[10])} if row[10] else {}),
     )
 
 

@@ -88,10 +88,6 @@ def check_sha1_header(value: str | None) -> str:
     return value.lower()
 
 
-def is_hex40(value: object) -> bool:
-    return isinstance(value, str) and _HEX40.fullmatch(value) is not None
-
-
 def check_file_info(info: object) -> dict[str, str]:
     """Validate a fileInfo map; keys are lowercased."""
     if info is None:

@@ -164,11 +164,11 @@ class LargeFilesMixin(UploadsMixin):
         """Copy a byte range of a version into a new body (inline when small)."""
         digest = hashlib.sha1()
         if length <= INLINE_MAX:
-            pieces = []
+            chunks = []
             for chunk in self._range_chunks(source, start, length):
                 digest.update(chunk)
-                pieces.append(chunk)
-            return Body(length, digest.hexdigest(), data=b"".join(pieces))
+                chunks.append(chunk)
+            return Body(length, digest.hexdigest(), data=b"".join(chunks))
         temp = self.blobs.new_temp_path()
         with open(temp, "wb") as out:
             for chunk in self._range_chunks(source, start, length):
@@ -231,20 +231,28 @@ class LargeFilesMixin(UploadsMixin):
             legal_hold=params.get("legalHold"),
             sse=check_sse(params.get("destinationServerSideEncryption"), bucket_default=False),
         )
+        if ranged:
+            body = self._copy_bytes(source, start, max(length, 0))
+        else:
+            body = self._whole_body(source)
+        return self.commit_upload(plan, body)
+
+    def _whole_body(self, source: FileVersion) -> Body:
+        """A new body holding all of ``source``: a hard link to its one blob file when it has
+        one (O(1) whatever the size), else a copy; its SHA-1 is the source's as stored."""
         segments = self.segments(source)
         single = segments[0] if len(segments) == 1 else None
-        if not ranged and single is not None and single.path is not None:
-            temp = self.blobs.new_temp_path()  # a hard link: O(1) whatever the size
+        if single is not None and single.path is not None:
+            temp = self.blobs.new_temp_path()
             try:
                 os.link(single.path, temp)
             except OSError:
                 shutil.copyfile(single.path, temp)
-            body = Body(length, source.content_sha1 or "", path=temp)
-        else:
-            body = self._copy_bytes(source, start, max(length, 0))
-            if not ranged and source.content_sha1 is not None:
-                body.sha1 = source.content_sha1  # keeps "none" and "unverified:..."
-        return self.commit_upload(plan, body)
+            return Body(source.content_length, source.content_sha1 or "", path=temp)
+        body = self._copy_bytes(source, 0, source.content_length)
+        if source.content_sha1 is not None:
+            body.sha1 = source.content_sha1  # keeps "none" and "unverified:..."
+        return body
 
     def copy_part(self, key: Key, params: dict[str, Any]) -> Part:
         source, _ = self._copy_source(key, params)

@@ -131,7 +131,7 @@ class ReplicationMixin(LargeFilesMixin):
                 raise ApiError(401, "unauthorized", "replication keys do not allow this copy")
             if source.sse.get("mode") == "SSE-C":
                 raise ApiError(400, "bad_request", "SSE-C files are not replicated")
-        body = self._copy_bytes(source, 0, source.content_length)
+        body = self._whole_body(source)
         with self.lock:
             self.get_bucket(bucket_id)  # still there?
             kind = FILE_KIND_LARGE if source.content_sha1 == "none" else FILE_KIND_SMALL

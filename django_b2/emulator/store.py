@@ -142,9 +142,8 @@ class Store:
 
     def _save_bucket(self, bucket: Bucket, *, insert: bool) -> None:
         verb = "INSERT" if insert else "REPLACE"
-        self.db.execute(
-            f"{verb} INTO buckets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", bucket_row(bucket)
-        )
+        row = bucket_row(bucket)
+        self.db.execute(f"{verb} INTO buckets VALUES ({', '.join('?' * len(row))})", row)
 
     def _bucket_for_files(self, key: Key, bucket_id: object, capability: str) -> Bucket:
         require(key, capability)
