@@ -120,10 +120,6 @@ class ListingCache:
             if self._files is not None:
                 self._files.pop(key, None)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._files, self._dirs, self._taken_at = None, set(), 0.0
-
 
 def _parents(key: str) -> list[str]:
     """``"a/b/c.css"`` -> ``["a", "a/b"]``."""

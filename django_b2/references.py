@@ -144,7 +144,6 @@ class NameSpool:
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute(f"PRAGMA cache_size=-{_SPOOL_CACHE_KIB}")
         self._db.execute("CREATE TABLE names (name BLOB PRIMARY KEY) WITHOUT ROWID")
-        self.added = 0
 
     def add_all(self, names: Iterable[str], batch: int = CHUNK_SIZE) -> None:
         """Add ``names`` (str; stored as UTF-8 bytes), ``batch`` per transaction."""
@@ -161,7 +160,6 @@ class NameSpool:
         self._db.execute("BEGIN")
         self._db.executemany("INSERT OR IGNORE INTO names VALUES (?)", rows)
         self._db.execute("COMMIT")
-        self.added += len(rows)
 
     def __contains__(self, name: str) -> bool:
         found = self._db.execute(

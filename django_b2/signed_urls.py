@@ -258,7 +258,7 @@ def signed_url(
     seconds = _check_expire(cfg.url_expire if expire is None else expire)
     key = storage.b2_name(name)
     if content_disposition is None and cfg.signed_url_scope == "location" and cfg.location:
-        prefix = f"{cfg.location}/"
+        prefix = storage.name_prefix
     else:
         prefix = key  # one file; never the whole bucket, whatever the options say
     token = download_token(storage, prefix, seconds, content_disposition=content_disposition)

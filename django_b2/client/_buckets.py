@@ -126,13 +126,14 @@ class BucketCalls(ClientCore):
             # Without a filter, a key restricted to one bucket lists that one (B2 requires it).
             restricted_id = auth.bucket_id if bucket_id is None and bucket_name is None else None
             return {
-                "accountId": auth.account_id,
                 "bucketId": bucket_id or restricted_id,
                 "bucketName": bucket_name,
                 "bucketTypes": bucket_types,
             }
 
-        return self._post(ListBucketsResponse, "b2_list_buckets", body, http, http_override)
+        return self._post(
+            ListBucketsResponse, "b2_list_buckets", body, http, http_override, account=True
+        )
 
     def get_bucket(
         self,

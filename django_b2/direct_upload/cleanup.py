@@ -15,7 +15,6 @@ A ticket that a ``confirm`` is working on right now is left for the next run.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import get_resolver
 from django.utils import timezone
 
-from django_b2.client.errors import B2APIError, B2Error, B2NotFound
+from django_b2.client.errors import B2Error
 from django_b2.conf import B2ConfigurationError
 from django_b2.direct_upload.ledger import CLAIM_TIMEOUT
 from django_b2.direct_upload.models import UploadTicket
@@ -124,14 +123,7 @@ def _sweep(service: DirectUploadService, prefix: str, now: datetime) -> int:
     for version in client.iter_file_versions(bucket_id, prefix=prefix):
         if _owned(version, prefix, now):
             continue
-        with contextlib.suppress(B2NotFound):
-            if version.get("action") == "start":
-                with contextlib.suppress(B2APIError):
-                    client.cancel_large_file(str(version["fileId"]))
-                    removed += 1
-                continue
-            client.delete_file_version(str(version["fileName"]), str(version["fileId"]))
-            removed += 1
+        removed += service.delete_versions([version])
     return removed
 
 

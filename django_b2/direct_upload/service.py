@@ -243,7 +243,7 @@ class DirectUploadService:
         found = versions_of(self.client, self.storage.bucket_id, b2_name, page_size=_VERSIONS_PAGE)
         return list(found)
 
-    def _delete_versions(self, versions: list[Mapping[str, Any]]) -> int:
+    def delete_versions(self, versions: list[Mapping[str, Any]]) -> int:
         """Delete ``versions``; an unfinished large file among them is cancelled."""
         deleted = 0
         for version in versions:
@@ -275,15 +275,15 @@ class DirectUploadService:
         Unfinished large files at the final name (a copy that stopped half-way) are cancelled.
         """
         versions = self._versions(ticket.b2_name)
-        self._delete_versions([v for v in versions if v.get("action") == "start"])
+        self.delete_versions([v for v in versions if v.get("action") == "start"])
         final = [v for v in versions if v.get("action") == "upload"]
         if not final:
             return None
         newest = final[0]
         if _mismatch(newest, size=ticket.size, sha1=sha1, content_type=ticket.content_type):
-            self._delete_versions(final)  # not ours to keep: only this ticket writes this name
+            self.delete_versions(final)  # not ours to keep: only this ticket writes this name
             return None
-        self._delete_versions(final[1:])
+        self.delete_versions(final[1:])
         self.discard_staging(ticket, unfinished=False)
         return self._confirmed(ticket, str(newest["fileId"]), sha1)
 
@@ -303,7 +303,7 @@ class DirectUploadService:
             newest, size=ticket.size, sha1=sha1, content_type=ticket.content_type
         ) or _info_problem(newest)
         if problem:
-            self._delete_versions(staged)
+            self.delete_versions(staged)
             raise DirectUploadRefused(f"The upload was deleted: {problem}.", final=True)
         copied = self.client.copy_file(
             str(newest["fileId"]),
@@ -411,12 +411,12 @@ class DirectUploadService:
         versions = self._versions(ticket.staging_name)
         if removed:  # the cancelled large file may still be listed for a moment
             versions = [v for v in versions if v.get("fileId") != ticket.large_file_id]
-        return removed + self._delete_versions(versions)
+        return removed + self.delete_versions(versions)
 
     def discard_final(self, ticket: UploadTicket) -> int:
         """Delete (or cancel, if unfinished) the final copy of a ticket that was never confirmed:
         nothing records it."""
-        return self._delete_versions(self._versions(ticket.b2_name))
+        return self.delete_versions(self._versions(ticket.b2_name))
 
 
 def _check_limit(user: str, now: datetime, max_open: int) -> None:

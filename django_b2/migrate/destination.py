@@ -144,13 +144,13 @@ class Destination:
 
     def _file_info(self, item: SourceFile, base: dict[str, str] | None = None) -> dict[str, str]:
         info = dict(base or {})
-        info.update(self.storage.file_info_for(item.name))
+        own = self.storage.file_info_for(item.name)
+        info.update(own)
         if item.modified_ms is not None:
             info.setdefault("src_last_modified_millis", str(item.modified_ms))
         if len(info) > MAX_FILE_INFO_ENTRIES:
             # Keep this storage's own entries; drop the oldest extras.
-            keep = set(self.storage.file_info_for(item.name))
-            extras = [k for k in info if k not in keep]
+            extras = [k for k in info if k not in own]
             for name in extras[: len(info) - MAX_FILE_INFO_ENTRIES]:
                 del info[name]
         return info
