@@ -22,7 +22,6 @@ from ._sources import FileSource, UploadSource, check_stream_end
 from ._streams import FileRange, ViewReader
 from .errors import (
     B2AuthTokenExpired,
-    B2BadRequest,
     B2Error,
     B2Forbidden,
     B2IntegrityError,
@@ -174,9 +173,10 @@ class UploadJob:
     def _finish(self, file_id: str, digests: list[str]) -> dict[str, Any]:
         try:
             return dict(self.client.finish_large_file(file_id, digests))
-        except (B2TransportError, B2ServiceError, B2BadRequest) as exc:
-            # The finish may have gone through although we did not hear back (or a retry of a
-            # finish that succeeded got 400): ask B2 instead of blindly retrying.
+        except (B2TransportError, B2ServiceError) as exc:
+            # The finish may have gone through although we did not hear back: ask B2 instead of
+            # blindly retrying. (A resend that meets 400 after a lost answer is recognised by
+            # finish_large_file itself.)
             try:
                 state = self.client.get_file_info(file_id)
             except B2Error:

@@ -50,8 +50,9 @@ resumed (their part plan is not known up front).
 Failures: when a part or the finish fails for good, the unfinished large file is cancelled if
 ``cancel_on_failure`` (otherwise left for a later resume) and the original error is re-raised.
 A ``KeyboardInterrupt`` / ``SystemExit`` never triggers the cancel (nothing more is sent).
-If ``b2_finish_large_file`` times out, loses its connection, gets a 5xx, or a 400 (B2's answer to
-a retried finish that had succeeded), ``b2_get_file_info`` decides whether it actually finished.
+If ``b2_finish_large_file`` fails for good (timeouts, lost connections, 5xx), ``b2_get_file_info``
+decides whether it actually finished; ``finish_large_file`` itself recognises the 400 that a
+resend meets when a lost answer had finished the file.
 
 Progress: ``progress(bytes_done, total_or_None)`` is called with monotonically growing counts,
 never concurrently (see :mod:`django_b2.client._progress`).
